@@ -13,7 +13,7 @@ export const LATENT_DIM = 16;
 export const NOISE_DIM = 32;
 
 /** Models shipped to the edge. Tensor shapes use -1 for the dynamic batch dimension. */
-export const MODEL_IDS = ['decoder', 'encoder', 'generator', 'cgan-generator'] as const;
+export const MODEL_IDS = ['decoder', 'encoder', 'generator', 'cgan-generator', 'evaluator'] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
 export interface TensorSpec {
@@ -25,6 +25,8 @@ export interface ModelSpec {
   id: ModelId;
   file: string;
   role: string;
+  /** bundled into the edge worker (the others ship in models/ for tools and tests) */
+  edge: boolean;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
 }
@@ -35,11 +37,18 @@ export const TENSOR = {
   latent: 'latent', // [N, LATENT_DIM] float32
   noise: 'noise', // [N, NOISE_DIM] float32, standard normal
   digit: 'digit_onehot', // [N, NUM_CLASSES] float32 one-hot of the requested digit
+  probabilities: 'probabilities', // [N, NUM_CLASSES] float32 softmax of the evaluator
 } as const;
+
+/** File of the float16-weight variant of a model (weights stored as float16, cast back to float32 in the graph). */
+export function float16File(file: string): string {
+  return file.replace(/\.onnx$/, '.f16.onnx');
+}
 
 export const MODEL_SPECS: Record<ModelId, ModelSpec> = {
   decoder: {
     id: 'decoder',
+    edge: true,
     file: 'decoder.onnx',
     role: 'autoencoder decoder: latent code -> image',
     inputs: [{ name: TENSOR.latent, shape: [-1, LATENT_DIM] }],
@@ -47,6 +56,7 @@ export const MODEL_SPECS: Record<ModelId, ModelSpec> = {
   },
   encoder: {
     id: 'encoder',
+    edge: false,
     file: 'encoder.onnx',
     role: 'autoencoder encoder: image -> latent code',
     inputs: [{ name: TENSOR.image, shape: [-1, IMAGE_PIXELS] }],
@@ -54,6 +64,7 @@ export const MODEL_SPECS: Record<ModelId, ModelSpec> = {
   },
   generator: {
     id: 'generator',
+    edge: true,
     file: 'generator.onnx',
     role: 'latent GAN generator: noise -> latent code',
     inputs: [{ name: TENSOR.noise, shape: [-1, NOISE_DIM] }],
@@ -61,6 +72,7 @@ export const MODEL_SPECS: Record<ModelId, ModelSpec> = {
   },
   'cgan-generator': {
     id: 'cgan-generator',
+    edge: true,
     file: 'cgan-generator.onnx',
     role: 'conditional latent GAN generator: noise, one-hot digit -> latent code',
     inputs: [
@@ -68,5 +80,13 @@ export const MODEL_SPECS: Record<ModelId, ModelSpec> = {
       { name: TENSOR.digit, shape: [-1, NUM_CLASSES] },
     ],
     outputs: [{ name: TENSOR.latent, shape: [-1, LATENT_DIM] }],
+  },
+  evaluator: {
+    id: 'evaluator',
+    edge: false,
+    file: 'evaluator.onnx',
+    role: 'MNIST classifier used only to score generated images: image -> class probabilities',
+    inputs: [{ name: TENSOR.image, shape: [-1, IMAGE_PIXELS] }],
+    outputs: [{ name: TENSOR.probabilities, shape: [-1, NUM_CLASSES] }],
   },
 };

@@ -90,8 +90,9 @@ export function patchWasmMatMul(): void {
           transposed.push(out);
           return out;
         };
-        const a = transposeA ? transpose(inputs.a) : inputs.a;
-        const b = transposeB ? transpose(inputs.b) : inputs.b;
+        const { a: a0, b: b0 } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+        const a = transposeA ? transpose(a0) : a0;
+        const b = transposeB ? transpose(b0) : b0;
         const result = original.kernelFunc({
           inputs: { ...inputs, a, b },
           attrs: { ...attrs, transposeA: false, transposeB: false },

@@ -1,0 +1,98 @@
+/**
+ * Model builders. Every model is a tfjs LayersModel built from layers the ONNX exporter supports
+ * (Dense, LeakyReLU, Dropout, Concatenate, BatchNormalization); shapes below use N for the batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
+
+/** Widths of the autoencoder's hidden layers, encoder side (the decoder mirrors them). */
+export const AE_HIDDEN = [512, 128];
+
+/** Encoder: image [N, 784] in [0, 1] -> latent code [N, LATENT_DIM] (linear). */
+export function buildEncoder(hidden = AE_HIDDEN): tf.LayersModel {
+  const input = tf.input({ shape: [IMAGE_PIXELS], name: 'image' });
+  let x: tf.SymbolicTensor = input;
+  hidden.forEach((units, i) => {
+    x = tf.layers.dense({ units, activation: 'relu', name: `enc_dense${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  });
+  const latent = tf.layers.dense({ units: LATENT_DIM, name: 'enc_latent' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: latent, name: 'encoder' });
+}
+
+/** Decoder: latent code [N, LATENT_DIM] -> image [N, 784] in [0, 1] (sigmoid). */
+export function buildDecoder(hidden = AE_HIDDEN): tf.LayersModel {
+  const input = tf.input({ shape: [LATENT_DIM], name: 'latent' });
+  let x: tf.SymbolicTensor = input;
+  [...hidden].reverse().forEach((units, i) => {
+    x = tf.layers.dense({ units, activation: 'relu', name: `dec_dense${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  });
+  const image = tf.layers
+    .dense({ units: IMAGE_PIXELS, activation: 'sigmoid', name: 'dec_image' })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: image, name: 'decoder' });
+}
+
+/** Autoencoder: encoder then decoder, image [N, 784] -> reconstruction [N, 784]; shares their weights. */
+export function buildAutoencoder(encoder: tf.LayersModel, decoder: tf.LayersModel): tf.LayersModel {
+  const input = tf.input({ shape: [IMAGE_PIXELS], name: 'ae_image' });
+  const code = encoder.apply(input) as tf.SymbolicTensor;
+  const recon = decoder.apply(code) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: recon, name: 'autoencoder' });
+}
+
+export const GAN_HIDDEN = 128;
+
+/** Latent GAN generator: noise [N, NOISE_DIM] ~ N(0, 1) -> latent code [N, LATENT_DIM]. */
+export function buildGenerator(): tf.LayersModel {
+  const noise = tf.input({ shape: [NOISE_DIM], name: 'noise' });
+  return tf.model({ inputs: noise, outputs: generatorTrunk(noise, 'gen'), name: 'generator' });
+}
+
+/** Conditional generator: noise [N, NOISE_DIM] ++ one-hot digit [N, 10] -> latent code [N, LATENT_DIM]. */
+export function buildConditionalGenerator(): tf.LayersModel {
+  const noise = tf.input({ shape: [NOISE_DIM], name: 'noise' });
+  const digit = tf.input({ shape: [NUM_CLASSES], name: 'digit_onehot' });
+  const joined = tf.layers.concatenate({ name: 'cgen_concat' }).apply([noise, digit]) as tf.SymbolicTensor;
+  return tf.model({ inputs: [noise, digit], outputs: generatorTrunk(joined, 'cgen'), name: 'cgan_generator' });
+}
+
+function generatorTrunk(x: tf.SymbolicTensor, prefix: string): tf.SymbolicTensor {
+  for (let i = 1; i <= 2; i++) {
+    x = tf.layers.dense({ units: GAN_HIDDEN, name: `${prefix}_dense${i}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.leakyReLU({ alpha: 0.2, name: `${prefix}_lrelu${i}` }).apply(x) as tf.SymbolicTensor;
+  }
+  return tf.layers.dense({ units: LATENT_DIM, name: `${prefix}_latent` }).apply(x) as tf.SymbolicTensor;
+}
+
+/** Discriminator over latent codes: code [N, LATENT_DIM] (++ one-hot [N, 10] if conditional) -> P(real) [N, 1]. */
+export function buildDiscriminator(conditional: boolean): tf.LayersModel {
+  const code = tf.input({ shape: [LATENT_DIM], name: 'code' });
+  const inputs = [code];
+  let x: tf.SymbolicTensor = code;
+  if (conditional) {
+    const digit = tf.input({ shape: [NUM_CLASSES], name: 'digit' });
+    inputs.push(digit);
+    x = tf.layers.concatenate().apply([code, digit]) as tf.SymbolicTensor;
+  }
+  for (let i = 1; i <= 2; i++) {
+    x = tf.layers.dense({ units: GAN_HIDDEN * 2 }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.leakyReLU({ alpha: 0.2 }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dropout({ rate: 0.2 }).apply(x) as tf.SymbolicTensor;
+  }
+  const p = tf.layers.dense({ units: 1, activation: 'sigmoid' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs, outputs: p, name: conditional ? 'cgan_discriminator' : 'gan_discriminator' });
+}
+
+/** Evaluator (scores generated images only): image [N, 784] -> class probabilities [N, 10] (softmax). */
+export function buildEvaluator(): tf.LayersModel {
+  const image = tf.input({ shape: [IMAGE_PIXELS], name: 'image' });
+  let x: tf.SymbolicTensor = image;
+  [512, 256].forEach((units, i) => {
+    x = tf.layers.dense({ units, activation: 'relu', name: `eval_dense${i + 1}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dropout({ rate: 0.25, name: `eval_dropout${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  });
+  const probs = tf.layers
+    .dense({ units: NUM_CLASSES, activation: 'softmax', name: 'eval_probs' })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: image, outputs: probs, name: 'evaluator' });
+}
