@@ -1,0 +1,108 @@
+/**
+ * Supervised training with a progress bar: model.fit over in-memory tensors, one bar tick per batch,
+ * an optional per-epoch callback (validation curves), and restoration of the best epoch's weights
+ * when a validation score is given.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Logger } from './progress';
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  logger?: Logger;
+  label?: string;
+  /** called after each epoch with the epoch's training logs; return a score to keep the best epoch (higher is better) */
+  onEpoch?: (epoch: number, logs: tf.Logs) => number | void | Promise<number | void>;
+  shuffle?: boolean;
+}
+
+export interface FitResult {
+  history: tf.Logs[];
+  bestEpoch: number;
+  bestScore: number | null;
+}
+
+export async function fitWithProgress(
+  model: tf.LayersModel,
+  x: tf.Tensor | tf.Tensor[],
+  y: tf.Tensor,
+  { epochs, batchSize, logger, label = 'training', onEpoch, shuffle = true }: FitOptions,
+): Promise<FitResult> {
+  const rows = (Array.isArray(x) ? x[0] : x).shape[0];
+  const batchesPerEpoch = Math.ceil(rows / batchSize);
+  const bar = logger?.bar(label, epochs * batchesPerEpoch);
+  const history: tf.Logs[] = [];
+  let bestScore: number | null = null;
+  let bestEpoch = epochs - 1;
+  let bestWeights: tf.Tensor[] | null = null;
+  let lastLoss = NaN;
+  await model.fit(x, y, {
+    epochs,
+    batchSize,
+    shuffle,
+    verbose: 0,
+    callbacks: {
+      onBatchEnd: async (_batch, logs) => {
+        lastLoss = logs?.loss ?? NaN;
+        bar?.tick(1, `loss ${lastLoss.toFixed(4)}`);
+      },
+      onEpochEnd: async (epoch, logs) => {
+        history.push({ ...logs });
+        const score = onEpoch ? await onEpoch(epoch, logs ?? {}) : undefined;
+        if (typeof score === 'number' && (bestScore === null || score > bestScore)) {
+          bestScore = score;
+          bestEpoch = epoch;
+          bestWeights?.forEach((w) => w.dispose());
+          bestWeights = model.getWeights().map((w) => w.clone());
+        }
+      },
+    },
+  });
+  bar?.stop();
+  if (bestWeights) {
+    model.setWeights(bestWeights);
+    (bestWeights as tf.Tensor[]).forEach((w) => w.dispose());
+  }
+  return { history, bestEpoch, bestScore };
+}
+
+/** Runs `model.predict` in batches so large inputs don't need one huge activation tensor; returns [N, ...] data. */
+export function predictBatched(model: tf.LayersModel, x: Float32Array, inputWidth: number, batchSize = 2048): Float32Array {
+  const rows = x.length / inputWidth;
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < rows; start += batchSize) {
+    const end = Math.min(rows, start + batchSize);
+    const out = tf.tidy(() => {
+      const input = tf.tensor2d(x.subarray(start * inputWidth, end * inputWidth), [end - start, inputWidth]);
+      return (model.predict(input) as tf.Tensor).dataSync() as Float32Array;
+    });
+    parts.push(out);
+  }
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const result = new Float32Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    result.set(p, offset);
+    offset += p.length;
+  }
+  return result;
+}
+
+/** Accuracy of class probabilities [N, C] against integer labels. */
+export function accuracy(probs: Float32Array, labels: ArrayLike<number>, classes = 10): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (argmax(probs, i * classes, classes) === labels[i]) correct++;
+  }
+  return correct / labels.length;
+}
+
+export function argmax(values: ArrayLike<number>, offset: number, length: number): number {
+  let best = 0;
+  for (let j = 1; j < length; j++) if (values[offset + j] > values[offset + best]) best = j;
+  return best;
+}
+
+export function oneHot(labels: ArrayLike<number>, classes = 10): tf.Tensor2D {
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes).toFloat() as tf.Tensor2D);
+}

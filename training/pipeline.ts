@@ -1,0 +1,194 @@
+/**
+ * The whole offline run: data -> autoencoder -> evaluator -> 50-label study -> latent GAN -> conditional
+ * GAN -> generation and interpolation study -> figures and report -> ONNX export -> publish to models/.
+ * Everything is written under runs/<runId>/ first; models/ changes only after every stage and every
+ * export check passed, so a crashed run leaves the previous models intact.
+ */
+import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { IMAGE_PIXELS, type ModelId } from '../core/contract';
+import type { Manifest } from '../core/manifest';
+import { selectBackend, type BackendChoice } from './backend';
+import type { RunConfig } from './config';
+import { loadDataset } from './data/mnist';
+import { composeManifest, exportModels, publishModels } from './export/index';
+import { predictBatched } from './fit';
+import { saveModel } from './model-io';
+import { buildEncoder } from './models/architectures';
+import { StageClock, type Logger } from './progress';
+import { writeFigures } from './report/figures';
+import { renderReport } from './report/report';
+import { seedStage } from './seeding';
+import { trainAutoencoder } from './stages/autoencoder';
+import { runClassifierStudy } from './stages/classifier-study';
+import { trainEvaluator } from './stages/evaluator';
+import { trainLatentGan } from './stages/gan';
+import { runGenerationStudy } from './stages/generation-study';
+
+export interface PipelineOptions {
+  config: RunConfig;
+  dataDir?: string;
+  runsDir: string;
+  /** where to publish the artifacts; null = leave models/ alone */
+  modelsDir: string | null;
+  backend: BackendChoice;
+  command: string;
+  logger: Logger;
+}
+
+export interface PipelineResult {
+  runId: string;
+  runDir: string;
+  manifest: Manifest;
+  published: boolean;
+}
+
+export const REPORT_FILE = 'REPORT.md';
+export const FIGURES_DIR = 'figures';
+
+function newRunId(config: RunConfig): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-seed${config.seed}${config.quick ? '-quick' : ''}`;
+}
+
+export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult> {
+  const { config, logger } = opts;
+  const runId = newRunId(config);
+  const runDir = join(opts.runsDir, runId);
+  const tfjsDir = join(runDir, 'tfjs');
+  const createdAt = new Date().toISOString();
+  await mkdir(runDir, { recursive: true });
+  const clock = new StageClock(logger);
+  logger.log(`run ${runId} -> ${runDir}`);
+
+  const backend = await selectBackend(opts.backend);
+  logger.log(`TensorFlow.js backend: ${backend.name} (${backend.reason})`);
+
+  const data = await clock.run('data', async () => {
+    const d = await loadDataset({ dir: opts.dataDir, limitTrain: config.limitTrain, limitTest: config.limitTest });
+    logger.log(`   ${d.name}: ${d.train.count} train, ${d.validation.count} validation (held out), ${d.test.count} test`);
+    return d;
+  });
+
+  const ae = await clock.run('autoencoder', async () => {
+    seedStage(config.seed, 'autoencoder');
+    return trainAutoencoder(data, config, logger);
+  });
+  await saveModel(ae.encoder, join(tfjsDir, 'encoder'));
+  await saveModel(ae.decoder, join(tfjsDir, 'decoder'));
+
+  const evaluator = await clock.run('evaluator', async () => {
+    seedStage(config.seed, 'evaluator');
+    return trainEvaluator(data, config, logger);
+  });
+  await saveModel(evaluator.model, join(tfjsDir, 'evaluator'));
+
+  const study = await clock.run('classifier study (50 labels)', async () => {
+    const rng = seedStage(config.seed, 'classifier-study');
+    return runClassifierStudy({ data, encoder: ae.encoder, buildEncoder: () => buildEncoder(), config, logger, rng });
+  });
+
+  const trainCodes = predictBatched(ae.encoder, data.train.images, IMAGE_PIXELS);
+  const gan = await clock.run('latent GAN', async () => {
+    const rng = seedStage(config.seed, 'gan');
+    return trainLatentGan({ codes: trainCodes, labels: data.train.labels, conditional: false, config, logger, rng });
+  });
+  await saveModel(gan.generator, join(tfjsDir, 'generator'));
+  const cgan = await clock.run('conditional latent GAN', async () => {
+    const rng = seedStage(config.seed, 'cgan');
+    return trainLatentGan({ codes: trainCodes, labels: data.train.labels, conditional: true, config, logger, rng });
+  });
+  await saveModel(cgan.generator, join(tfjsDir, 'cgan-generator' satisfies ModelId));
+
+  const generation = await clock.run('generation and interpolation study', async () => {
+    const rng = seedStage(config.seed, 'generation-study');
+    return runGenerationStudy(
+      data,
+      { encoder: ae.encoder, decoder: ae.decoder, generator: gan.generator, cganGenerator: cgan.generator, evaluator },
+      config,
+      rng,
+      logger,
+    );
+  });
+
+  const stagingDir = join(runDir, 'publish');
+  await rm(stagingDir, { recursive: true, force: true });
+  const exported = await clock.run('ONNX export and checks', () =>
+    exportModels({ tfjsDir, outDir: stagingDir, runId, log: (line) => logger.log(`   ${line}`) }),
+  );
+
+  const metrics = {
+    backend: backend.name,
+    dataset: { name: data.name, train: data.train.count, validation: data.validation.count, test: data.test.count },
+    autoencoder: ae.metrics,
+    evaluator: evaluator.metrics,
+    classifier: study.metrics,
+    gan: { training: gan.metrics, ...generation.metrics.gan },
+    cgan: { training: cgan.metrics, ...generation.metrics.cgan },
+    frechet_baselines: generation.metrics.frechet_baselines,
+    interpolation: generation.metrics.interpolation,
+    timings: { stages: clock.timings, total_seconds: clock.totalSeconds() },
+    config,
+  };
+  const manifest = composeManifest(exported, { runId, dataset: data.name, seed: config.seed, quick: config.quick, metrics });
+
+  // figures and report, written into the run directory (and staged for models/)
+  const figuresDir = join(stagingDir, FIGURES_DIR);
+  await writeFigures(figuresDir, generation, study.curves, study.metrics.reference);
+  const report = renderReport({
+    runId,
+    createdAt,
+    dataset: data.name,
+    seed: config.seed,
+    quick: config.quick,
+    backend: backend.name,
+    command: opts.command,
+    counts: { train: data.train.count, validation: data.validation.count, test: data.test.count },
+    autoencoder: ae.metrics,
+    evaluator: evaluator.metrics,
+    study: study.metrics,
+    gan: gan.metrics,
+    cganTraining: cgan.metrics,
+    generation: generation.metrics,
+    timings: clock.timings,
+    totalSeconds: clock.totalSeconds(),
+    figuresDir: FIGURES_DIR,
+    exportChecks: exported.checks,
+  });
+  await writeFile(join(stagingDir, REPORT_FILE), report);
+  await writeFile(join(runDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(runDir, REPORT_FILE), report);
+  await copyDir(figuresDir, join(runDir, FIGURES_DIR));
+  tf.disposeVariables();
+
+  if (opts.modelsDir === null) {
+    logger.log(`\nnot publishing (models/ left as it was); run artifacts in ${runDir}`);
+    return { runId, runDir, manifest, published: false };
+  }
+  // report and figures first, then ONNX files and tfjs weights, manifest.json last
+  await moveTree(figuresDir, join(opts.modelsDir, FIGURES_DIR));
+  await moveInto(join(stagingDir, REPORT_FILE), join(opts.modelsDir, REPORT_FILE));
+  await publishModels({ stagingDir, modelsDir: opts.modelsDir, manifest });
+  logger.log(`\npublished to ${relative(process.cwd(), opts.modelsDir) || '.'}: ONNX files, manifest.json, ${REPORT_FILE}, ${FIGURES_DIR}/`);
+  logger.log(`total ${clock.totalSeconds()} s`);
+  return { runId, runDir, manifest, published: true };
+}
+
+async function copyDir(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const name of await readdir(from)) await copyFile(join(from, name), join(to, name));
+}
+
+/** Write beside, then rename into place. */
+async function moveInto(from: string, to: string): Promise<void> {
+  await copyFile(from, `${to}.tmp`);
+  await rename(`${to}.tmp`, to);
+  await rm(from);
+}
+
+async function moveTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const name of await readdir(from)) await moveInto(join(from, name), join(to, name));
+  await rm(from, { recursive: true, force: true });
+}

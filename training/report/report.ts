@@ -1,0 +1,172 @@
+/** REPORT.md: the study written up like a short paper, from the metrics a run produced. */
+import { cpus as cpus_, totalmem } from 'node:os';
+import type { StageTiming } from '../progress';
+import { formatSeconds } from '../progress';
+import type { AutoencoderResult } from '../stages/autoencoder';
+import type { StudyResult, Summary } from '../stages/classifier-study';
+import type { Evaluator } from '../stages/evaluator';
+import type { GanResult } from '../stages/gan';
+import type { GenerationStudy } from '../stages/generation-study';
+import { FIGURES } from './figures';
+
+export interface ReportInputs {
+  runId: string;
+  createdAt: string;
+  dataset: string;
+  seed: number;
+  quick: boolean;
+  backend: string;
+  command: string;
+  counts: { train: number; validation: number; test: number };
+  autoencoder: AutoencoderResult['metrics'];
+  evaluator: Evaluator['metrics'];
+  study: StudyResult['metrics'];
+  gan: GanResult['metrics'];
+  cganTraining: GanResult['metrics'];
+  generation: GenerationStudy['metrics'];
+  timings: StageTiming[];
+  totalSeconds: number;
+  exportChecks?: Record<string, unknown>;
+  /** figure paths relative to the report */
+  figuresDir: string;
+}
+
+const pct = (x: number) => (x * 100).toFixed(1);
+const ms = (s: Summary) => `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}`;
+
+export function renderReport(r: ReportInputs): string {
+  const s = r.study;
+  const g = r.generation;
+  const fig = (name: string) => `${r.figuresDir}/${name}`;
+  const lines = [
+    `# Latent Digits: study report`,
+    '',
+    `Run \`${r.runId}\`, ${r.createdAt}; dataset ${r.dataset} (${r.counts.train} training / ${r.counts.validation} validation / ${r.counts.test} test images); seed ${r.seed}; TensorFlow.js backend \`${r.backend}\`${r.quick ? '; **quick run on a small subset: numbers are not meaningful**' : ''}.`,
+    `Produced by \`${r.command}\` in ${formatSeconds(r.totalSeconds)}. Every number below is the one that run printed; none is edited by hand.`,
+    '',
+    '## Summary',
+    '',
+    `An autoencoder compresses MNIST digits to ${r.autoencoder.architecture.split(', ')[0].split('-').find((_, i, a) => i === Math.floor(a.length / 2))}-dimensional codes. With only ${s.labelled} labelled training images, we train classifiers on those codes, reproduce a small published study, and beat it with a semi-supervised method. Two GANs generate codes (one unconditional, one conditioned on the digit) that the decoder turns into images; an independent evaluator classifier scores them.`,
+    '',
+    '| 50-label test accuracy | published | this run (mean ± sd over ' + s.draws + ' draws) |',
+    '| --- | --- | --- |',
+    `| (a) classifier on frozen latent codes (${s.frozen.architecture}) | ${s.reference.frozen} | ${ms(s.frozen)} |`,
+    `| (b) same classifier stacked on the encoder, trained end to end | ${s.reference.finetuned} | ${ms(s.finetuned)} |`,
+    `| (c) semi-supervised: ${s.semisupervised.method} | — | ${ms(s.semisupervised)} |`,
+    '',
+    `Labels: ${s.draw_method}. Architecture, epoch and semi-supervised method are chosen on a held-out validation split of the training set; the MNIST test set is used only for these final numbers.`,
+    '',
+    '## Autoencoder',
+    '',
+    `${r.autoencoder.architecture}; ${r.autoencoder.epochs} epochs (best validation epoch ${r.autoencoder.best_epoch}). Test reconstruction error: MSE ${r.autoencoder.test_mse} per pixel, binary cross-entropy ${r.autoencoder.test_bce} per pixel (validation MSE ${r.autoencoder.validation_mse}).`,
+    '',
+    `![test images (top) and reconstructions (bottom)](${fig(FIGURES.reconstructions)})`,
+    '',
+    '## Latent classifier study (50 labels)',
+    '',
+    '### (a) Architectures on frozen latent codes',
+    '',
+    '| architecture | validation accuracy | test accuracy |',
+    '| --- | --- | --- |',
+    ...Object.entries(s.architectures).map(
+      ([id, a]) => `| ${id === s.selected_architecture ? `**${id}** (chosen)` : id}: ${a.description} | ${ms(a.validation)} | ${ms(a.test)} |`,
+    ),
+    '',
+    `Each classifier trains full-batch on the ${s.labelled} codes with Adam (lr 1e-3); the epoch with the best validation accuracy is kept. Test accuracy per draw of the chosen one: ${s.frozen.runs.join(', ')}.`,
+    '',
+    '### (b) Stacked on the encoder',
+    '',
+    `The chosen head (${s.finetuned.architecture}) on top of a copy of the trained encoder, all weights trainable: test ${ms(s.finetuned)} (per draw ${s.finetuned.runs.join(', ')}); validation ${ms(s.finetuned.validation)}. Compare the frozen classifier: ${ms(s.frozen)}.`,
+    '',
+    `![validation accuracy curves](${fig(FIGURES.accuracyCurves)})`,
+    '',
+    `Per-epoch validation accuracy for every architecture and draw: [\`${FIGURES.accuracyCsv}\`](${fig(FIGURES.accuracyCsv)}).`,
+    '',
+    '### (c) Semi-supervised',
+    '',
+    `Label spreading (Zhou et al., 2004) over a symmetrised ${s.semisupervised.neighbours}-nearest-neighbour graph of standardised latent codes: the ${s.labelled} labelled codes plus ${s.semisupervised.unlabelled} unlabelled training codes (their labels are never read). The spread labels are right for ${ms(s.semisupervised.spread_label_accuracy)} of the unlabelled codes. Two ways to label new images were compared on validation accuracy:`,
+    '',
+    '| method | validation accuracy | test accuracy |',
+    '| --- | --- | --- |',
+    ...Object.entries(s.semisupervised.candidates).map(
+      ([id, c]) => `| ${id === s.semisupervised.method ? `**${id}** (chosen)` : id} | ${ms(c.validation)} | ${ms(c.test)} |`,
+    ),
+    '',
+    `\`spread+knn\`: a distance-weighted vote of the ${s.semisupervised.neighbours} nearest graph codes; \`spread+${s.selected_architecture}\`: the chosen classifier trained on all spread labels.`,
+    '',
+    '## Generative models',
+    '',
+    `Latent GAN: ${r.gan.steps} steps of batch ${r.gan.batch_size} (final D loss ${r.gan.final_d_loss}, G loss ${r.gan.final_g_loss}). Conditional latent GAN: ${r.cganTraining.steps} steps (final D loss ${r.cganTraining.final_d_loss}, G loss ${r.cganTraining.final_g_loss}).`,
+    '',
+    `### Scores from the evaluator`,
+    '',
+    `The evaluator (${r.evaluator.architecture}) is trained on all labelled training images and reaches **${r.evaluator.test_accuracy}** test accuracy (validation ${r.evaluator.validation_accuracy}). It is used only to score generated images.`,
+    '',
+    '| measure | value |',
+    '| --- | --- |',
+    `| conditional GAN: evaluator accuracy on requested digits (${g.cgan.samples} samples) | **${g.cgan.evaluator_accuracy}** |`,
+    `| conditional GAN: per-digit accuracy 0..9 | ${g.cgan.per_digit_accuracy.join(', ')} |`,
+    `| unconditional GAN: class coverage (share of digits with at least half their fair share) | ${g.gan.coverage} |`,
+    `| unconditional GAN: class histogram 0..9 (%) | ${g.gan.class_histogram.map(pct).join(', ')} |`,
+    `| unconditional GAN: normalised entropy of the class histogram (1 = uniform) | ${g.gan.normalized_entropy} |`,
+    `| mean evaluator confidence: GAN / cGAN samples | ${g.gan.mean_confidence} / ${g.cgan.mean_confidence} |`,
+    '',
+    `Frechet distance in the evaluator's penultimate-layer feature space against the ${r.counts.test} test images (lower is better):`,
+    '',
+    '| images | Frechet distance |',
+    '| --- | --- |',
+    `| real test images, one half against the other (floor) | ${g.frechet_baselines.real_vs_real} |`,
+    `| autoencoder reconstructions of the test images | ${g.frechet_baselines.ae_reconstructions} |`,
+    `| **latent GAN samples** | **${g.gan.frechet_distance}** |`,
+    `| **conditional GAN samples** | **${g.cgan.frechet_distance}** |`,
+    `| codes drawn from a Gaussian fitted to the training codes (baseline) | ${g.frechet_baselines.gaussian_latent} |`,
+    '',
+    `![latent GAN samples](${fig(FIGURES.samples)})`,
+    '',
+    `Conditional GAN, one row per requested digit 0..9:`,
+    '',
+    `![conditional GAN samples](${fig(FIGURES.conditional)})`,
+    '',
+    '## Interpolation study',
+    '',
+    `Pairs of rows: generator samples with their noise interpolated linearly (odd rows), then two encoded real test images with their codes interpolated (even rows); ${g.interpolation.steps} steps, ends included.`,
+    '',
+    `![interpolation rows](${fig(FIGURES.interpolation)})`,
+    '',
+    `Over ${g.interpolation.pairs} random pairs each, the evaluator's confidence along the path:`,
+    '',
+    '| path | mean confidence | mean of each path\'s minimum | by step |',
+    '| --- | --- | --- | --- |',
+    `| generator noise | ${g.interpolation.noise.mean_confidence} | ${g.interpolation.noise.min_confidence_mean} | ${g.interpolation.noise.confidence_by_step.join(', ')} |`,
+    `| encoded real images | ${g.interpolation.real.mean_confidence} | ${g.interpolation.real.min_confidence_mean} | ${g.interpolation.real.confidence_by_step.join(', ')} |`,
+    `| cGAN digit morph (same noise, one-hot walked from digit a to b) | — | — | ${g.interpolation.conditional_morph.confidence_by_step.join(', ')} |`,
+    '',
+    `Morph endpoints classified as the requested digits: ${g.interpolation.conditional_morph.endpoint_accuracy}.`,
+    '',
+    `![confidence along paths](${fig(FIGURES.interpolationConfidence)})`,
+    '',
+    '## Time per stage',
+    '',
+    '| stage | time |',
+    '| --- | --- |',
+    ...r.timings.map((t) => `| ${t.stage} | ${formatSeconds(t.seconds)} |`),
+    `| **total** | **${formatSeconds(r.totalSeconds)}** |`,
+    '',
+    `Machine: ${r.backend} backend, ${processorLine()}.`,
+    '',
+    '## Reproduce',
+    '',
+    '```',
+    r.command,
+    '```',
+    '',
+    'Runs are seeded: the same seed, data and backend give the same numbers. Metrics are also in `manifest.json` under `metrics`.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function processorLine(): string {
+  const cpus = cpus_();
+  return `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ${process.arch}, Node ${process.version}`;
+}

@@ -1,0 +1,77 @@
+/**
+ * Stage: train the dense autoencoder on the training split, select the epoch by validation
+ * reconstruction error, report test reconstruction error (per-pixel MSE and binary cross-entropy).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { IMAGE_PIXELS } from '../../core/contract';
+import type { RunConfig } from '../config';
+import type { Dataset } from '../data/mnist';
+import { fitWithProgress, predictBatched } from '../fit';
+import { buildAutoencoder, buildDecoder, buildEncoder, AE_HIDDEN } from '../models/architectures';
+import { round, type Logger } from '../progress';
+
+export interface AutoencoderResult {
+  encoder: tf.LayersModel;
+  decoder: tf.LayersModel;
+  metrics: {
+    architecture: string;
+    epochs: number;
+    best_epoch: number;
+    validation_mse: number;
+    test_mse: number;
+    test_bce: number;
+    loss_curve: number[];
+  };
+}
+
+export function reconstructionError(images: Float32Array, recon: Float32Array): { mse: number; bce: number } {
+  let se = 0;
+  let bce = 0;
+  for (let i = 0; i < images.length; i++) {
+    const x = images[i];
+    const y = Math.min(Math.max(recon[i], 1e-7), 1 - 1e-7);
+    se += (x - y) ** 2;
+    bce -= x * Math.log(y) + (1 - x) * Math.log(1 - y);
+  }
+  return { mse: se / images.length, bce: bce / images.length };
+}
+
+export async function trainAutoencoder(data: Dataset, config: RunConfig, logger: Logger): Promise<AutoencoderResult> {
+  const { epochs, batchSize, learningRate } = config.autoencoder;
+  const encoder = buildEncoder();
+  const decoder = buildDecoder();
+  const autoencoder = buildAutoencoder(encoder, decoder);
+  autoencoder.compile({ optimizer: tf.train.adam(learningRate), loss: 'binaryCrossentropy' });
+  const x = tf.tensor2d(data.train.images, [data.train.count, IMAGE_PIXELS]);
+  const validationMse: number[] = [];
+  const fit = await fitWithProgress(autoencoder, x, x, {
+    epochs,
+    batchSize,
+    logger,
+    label: 'autoencoder',
+    onEpoch: (epoch, logs) => {
+      const recon = predictBatched(autoencoder, data.validation.images, IMAGE_PIXELS);
+      const { mse } = reconstructionError(data.validation.images, recon);
+      validationMse.push(mse);
+      logger.log(`   epoch ${epoch + 1}/${epochs}: train bce ${Number(logs.loss).toFixed(4)}, validation mse ${mse.toFixed(5)}`);
+      return -mse;
+    },
+  });
+  x.dispose();
+  const testRecon = predictBatched(autoencoder, data.test.images, IMAGE_PIXELS);
+  const test = reconstructionError(data.test.images, testRecon);
+  logger.log(`   test reconstruction: mse ${test.mse.toFixed(5)}, bce ${test.bce.toFixed(4)}`);
+  return {
+    encoder,
+    decoder,
+    metrics: {
+      architecture: `dense 784-${AE_HIDDEN.join('-')}-${encoder.outputs[0].shape[1]}-${[...AE_HIDDEN].reverse().join('-')}-784, relu, sigmoid output, BCE loss`,
+      epochs,
+      best_epoch: fit.bestEpoch + 1,
+      validation_mse: round(validationMse[fit.bestEpoch], 6),
+      test_mse: round(test.mse, 6),
+      test_bce: round(test.bce, 5),
+      loss_curve: fit.history.map((h) => round(Number(h.loss), 5)),
+    },
+  };
+}
