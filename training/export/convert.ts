@@ -65,7 +65,7 @@ export function convertLayersModel(model: tf.LayersModel, options: ConvertOption
 export function featureShape(tensor: tf.SymbolicTensor): number[] {
   const [batch, ...rest] = tensor.shape;
   if (batch !== null) throw new Error(`tensor "${tensor.name}" has a fixed batch size ${batch}; expected a dynamic batch (null)`);
-  if (rest.some((d) => d === null)) throw new Error(`tensor "${tensor.name}" has shape [${tensor.shape.join(', ')}]; only the batch dimension may be dynamic`);
+  if (rest.some((d) => d === null)) throw new Error(`tensor "${tensor.name}" has shape [${tensor.shape.map(String).join(', ')}]; only the batch dimension may be dynamic`);
   return rest as number[];
 }
 
