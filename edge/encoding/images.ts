@@ -1,0 +1,32 @@
+/**
+ * Images to bytes: the PNG grid (format=png) and the per-image base64 PNGs (format=json), both written
+ * by core/png so Node tools produce the very same bytes from the same pixels.
+ */
+import { IMAGE_PIXELS } from '../../core/contract';
+import { gridPng, imagePng } from '../../core/png';
+
+/** Tiles per row of the PNG grid. */
+export const GRID_COLUMNS = 8;
+
+/** One PNG: tiles in request order, GRID_COLUMNS per row, no gaps, each enlarged `scale` times. */
+export function encodeGrid(pixels: Float32Array, count: number, scale: number): Uint8Array {
+  return gridPng(pixels, count, { columns: GRID_COLUMNS, scale });
+}
+
+/** One 28x28 greyscale PNG per image, base64-encoded, in request order. */
+export function encodeTiles(pixels: Float32Array, count: number): string[] {
+  const tiles: string[] = [];
+  for (let i = 0; i < count; i++) {
+    tiles.push(toBase64(imagePng(pixels.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS))));
+  }
+  return tiles;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  // Chunked: String.fromCharCode(...bytes) overflows the argument limit on large arrays.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}

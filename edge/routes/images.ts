@@ -1,0 +1,211 @@
+/**
+ * The image endpoints: /v1/generate, /v1/digits/{digit}, /v1/interpolate. Their schemas validate
+ * requests and document them in /openapi.json.
+ */
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { NOISE_DIM } from '../../core/contract';
+import type { ModelStore } from '../inference/model-store';
+import { generateDigits, generateImages, interpolateImages, type Images } from '../inference/sampling';
+import { errorBodySchema, invalidParameters } from './errors';
+import {
+  digitPathParam,
+  digitQueryParam,
+  formatParam,
+  nParam,
+  scaleParam,
+  seedParam,
+  spaceParam,
+  stepsParam,
+  type Format,
+} from './params';
+import { chooseFormat, randomSeed, replyWithImages } from './respond';
+
+const SEED_DOC =
+  'Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it ' +
+  '(X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call.';
+
+const imageListSchema = z
+  .array(z.string().openapi({ format: 'byte', description: 'a 28x28 8-bit greyscale PNG, base64' }))
+  .openapi({ description: 'one image per sample, in request order' });
+const modelField = z.string().openapi({
+  example: 'generator@3f2a9c1b0d4e',
+  description:
+    'id of the generator model that produced the latent codes (generator or cgan-generator), "@", and the ' +
+    'model version: the first 12 hex digits of sha256 over the bundled ONNX files (see X-Model-Version).',
+});
+
+const samplesJson = z
+  .object({ seed: z.number().int(), n: z.number().int(), images: imageListSchema, model: modelField })
+  .openapi('Samples');
+const digitSamplesJson = z
+  .object({ seed: z.number().int(), digit: z.number().int(), n: z.number().int(), images: imageListSchema, model: modelField })
+  .openapi('DigitSamples');
+const interpolationJson = z
+  .object({
+    from: z.number().int(),
+    to: z.number().int(),
+    steps: z.number().int(),
+    space: z.enum(['noise', 'latent']),
+    digit_from: z.number().int().optional(),
+    digit_to: z.number().int().optional(),
+    images: imageListSchema,
+    model: modelField,
+  })
+  .openapi('Interpolation');
+
+const seedHeader = { schema: { type: 'integer' as const }, description: 'the seed used (given or drawn)' };
+const commonHeaders = {
+  'X-Model-Version': { schema: { type: 'string' as const }, description: 'model version, see `model`' },
+  'Cache-Control': {
+    schema: { type: 'string' as const },
+    description: `"public, max-age=31536000, immutable" when every seed was given, "no-store" otherwise`,
+  },
+  ETag: { schema: { type: 'string' as const }, description: 'seeded requests only: "<model version>-<body hash>"' },
+};
+
+function imageResponses(json: z.ZodType, headers: Record<string, unknown>) {
+  return {
+    200: {
+      description: 'the images',
+      headers: { ...headers, ...commonHeaders },
+      content: {
+        'image/png': { schema: z.string().openapi({ format: 'binary' }) },
+        'application/json': { schema: json },
+      },
+    },
+    304: { description: 'not modified (If-None-Match matched the ETag)' },
+    400: { description: 'invalid parameter', content: { 'application/json': { schema: errorBodySchema } } },
+    503: { description: 'models could not be loaded; retried on the next request', content: { 'application/json': { schema: errorBodySchema } } },
+  } as const;
+}
+
+const sampleQuery = { n: nParam, seed: seedParam('seed', SEED_DOC), format: formatParam, scale: scaleParam };
+
+const generateRoute = createRoute({
+  method: 'get',
+  path: '/v1/generate',
+  tags: ['images'],
+  summary: 'Unconditional samples of the latent GAN',
+  description:
+    `Image i is decoder(generator(row i of noiseForSeed(seed, n, ${NOISE_DIM}))): standard-normal noise from the ` +
+    'project\'s seeded RNG (core/rng.ts) -> generator.f16.onnx -> latent code -> decoder.f16.onnx -> 784 pixels in ' +
+    '[0,1] -> bytes by round(v*255) (core/png.ts toByte).',
+  request: { query: z.object(sampleQuery) },
+  responses: imageResponses(samplesJson, { 'X-Seed': seedHeader }),
+});
+
+const digitsRoute = createRoute({
+  method: 'get',
+  path: '/v1/digits/{digit}',
+  tags: ['images'],
+  summary: 'Samples of one digit from the conditional GAN',
+  description:
+    `Image i is decoder(cgan-generator(row i of noiseForSeed(seed, n, ${NOISE_DIM}), one-hot(digit))); ` +
+    'the same noise rows as /v1/generate with the same seed.',
+  request: {
+    params: z.object({ digit: digitPathParam('digit', 'The digit to draw, 0..9.') }),
+    query: z.object(sampleQuery),
+  },
+  responses: imageResponses(digitSamplesJson, { 'X-Seed': seedHeader }),
+});
+
+const interpolateRoute = createRoute({
+  method: 'get',
+  path: '/v1/interpolate',
+  tags: ['images'],
+  summary: 'A path of images between two samples',
+  description:
+    'The endpoints are the samples of seeds `from` and `to`: endpoint noise is noiseForSeed(seed, 1, 32), i.e. ' +
+    'image 0 of /v1/generate (or /v1/digits) for that seed. Step i of `steps` uses t = i/(steps-1) and ' +
+    'v_i = (1-t)*a + t*b computed in float64 and rounded to float32. space=noise (default) interpolates the noise ' +
+    '(and, for digit walks, the one-hot labels, so the label input is a mix of two digits midway) and runs every ' +
+    'step through the generator; space=latent interpolates the two endpoints\' latent codes instead. ' +
+    'With digit_from and/or digit_to (a missing one defaults to the other) the path walks between conditional ' +
+    'samples, e.g. a 3 morphing into an 8.',
+  request: {
+    query: z.object({
+      from: seedParam('from', 'Seed of the first image. ' + SEED_DOC.replace('X-Seed', 'X-Seed-From')),
+      to: seedParam('to', 'Seed of the last image. ' + SEED_DOC.replace('X-Seed', 'X-Seed-To')),
+      steps: stepsParam,
+      space: spaceParam,
+      digit_from: digitQueryParam('digit_from', 'Digit of the first image (conditional walk), 0..9.'),
+      digit_to: digitQueryParam('digit_to', 'Digit of the last image (conditional walk), 0..9.'),
+      format: formatParam,
+      scale: scaleParam,
+    }),
+  },
+  responses: imageResponses(interpolationJson, { 'X-Seed-From': seedHeader, 'X-Seed-To': seedHeader }),
+});
+
+interface Rendering {
+  format?: Format;
+  scale?: number;
+}
+
+export function imageRoutes(store: ModelStore) {
+  const app = new OpenAPIHono({
+    defaultHook: (result) => (result.success ? undefined : invalidParameters(result.error.issues)),
+  });
+
+  const render = (accept: string | undefined, r: Rendering) => ({
+    format: chooseFormat(r.format, accept),
+    scale: r.scale ?? 1,
+  });
+
+  app.openapi(generateRoute, async (c) => {
+    const q = c.req.valid('query');
+    const seed = q.seed ?? randomSeed();
+    const n = q.n ?? 1;
+    return store.use(async (models) =>
+      replyWithImages(c, {
+        images: await generateImages(models, seed, n),
+        ...render(c.req.header('Accept'), q),
+        fields: { seed, n },
+        seedHeaders: { 'X-Seed': String(seed) },
+        seeded: q.seed !== undefined,
+        version: models.version,
+      }),
+    );
+  });
+
+  app.openapi(digitsRoute, async (c) => {
+    const { digit } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const seed = q.seed ?? randomSeed();
+    const n = q.n ?? 1;
+    return store.use(async (models) =>
+      replyWithImages(c, {
+        images: await generateDigits(models, digit, seed, n),
+        ...render(c.req.header('Accept'), q),
+        fields: { seed, digit, n },
+        seedHeaders: { 'X-Seed': String(seed) },
+        seeded: q.seed !== undefined,
+        version: models.version,
+      }),
+    );
+  });
+
+  app.openapi(interpolateRoute, async (c) => {
+    const q = c.req.valid('query');
+    const from = q.from ?? randomSeed();
+    const to = q.to ?? randomSeed();
+    const steps = q.steps ?? 8;
+    const space = q.space ?? 'noise';
+    const digitFrom = q.digit_from ?? q.digit_to;
+    const digitTo = q.digit_to ?? q.digit_from;
+    const digits = digitFrom !== undefined && digitTo !== undefined ? { from: digitFrom, to: digitTo } : undefined;
+    return store.use(async (models) => {
+      const images: Images = await interpolateImages(models, { from, to, steps, space, digits });
+      return replyWithImages(c, {
+        images,
+        ...render(c.req.header('Accept'), q),
+        fields: { from, to, steps, space, ...(digits ? { digit_from: digits.from, digit_to: digits.to } : {}) },
+        seedHeaders: { 'X-Seed-From': String(from), 'X-Seed-To': String(to) },
+        seeded: q.from !== undefined && q.to !== undefined,
+        version: models.version,
+      });
+    });
+  });
+
+  return app;
+}

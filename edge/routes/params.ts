@@ -1,0 +1,107 @@
+/**
+ * Request parameters: one zod schema per parameter, used both to validate requests and to generate
+ * /openapi.json, so the document cannot drift from what the worker accepts. Query values arrive as
+ * strings; every schema checks the raw string and its error message names the parameter, the bad value
+ * and the allowed range (`n must be an integer 1..64, got "abc"`).
+ */
+import { z } from '@hono/zod-openapi';
+
+export const MAX_IMAGES = 64;
+export const MAX_STEPS = 32;
+export const MAX_SEED = 0xffffffff;
+export const MAX_SCALE = 8;
+export const FORMATS = ['png', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
+export const SPACES = ['noise', 'latent'] as const;
+export type Space = (typeof SPACES)[number];
+
+/** How a rejected value is quoted in messages: strings as JSON, repeated parameters as their list. */
+function shown(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+const DECIMAL = /^[0-9]+$/;
+
+/** A decimal integer in min..max given as a query or path string. */
+function integer(name: string, min: number, max: number) {
+  const rule = `${name} must be an integer ${min}..${max}`;
+  return z
+    .string({ error: (issue) => `${rule}, got ${shown(issue.input)}` })
+    .refine((raw) => DECIMAL.test(raw) && Number(raw) >= min && Number(raw) <= max, {
+      error: (issue) => `${rule}, got ${shown(issue.input)}`,
+    })
+    .transform(Number);
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(name: string, values: T) {
+  const rule = `${name} must be one of ${values.join(', ')}`;
+  return z.enum(values, { error: (issue) => `${rule}, got ${shown(issue.input)}` });
+}
+
+const integerDoc = (min: number, max: number, extra: Record<string, unknown>) => ({
+  type: 'integer' as const,
+  minimum: min,
+  maximum: max,
+  ...extra,
+});
+
+export const seedParam = (name: string, description: string) =>
+  integer(name, 0, MAX_SEED)
+    .optional()
+    .openapi({
+      param: { name, in: 'query' },
+      ...integerDoc(0, MAX_SEED, { example: 42 }),
+      description,
+    });
+
+export const nParam = integer('n', 1, MAX_IMAGES)
+  .optional()
+  .openapi({
+    param: { name: 'n', in: 'query' },
+    ...integerDoc(1, MAX_IMAGES, { default: 1, example: 16 }),
+    description: `How many images, 1..${MAX_IMAGES} (default 1). Image i of a seed is the same whatever n is.`,
+  });
+
+export const stepsParam = integer('steps', 2, MAX_STEPS)
+  .optional()
+  .openapi({
+    param: { name: 'steps', in: 'query' },
+    ...integerDoc(2, MAX_STEPS, { default: 8 }),
+    description: `Images on the path, first and last included, 2..${MAX_STEPS} (default 8).`,
+  });
+
+export const scaleParam = integer('scale', 1, MAX_SCALE)
+  .optional()
+  .openapi({
+    param: { name: 'scale', in: 'query' },
+    ...integerDoc(1, MAX_SCALE, { default: 1 }),
+    description:
+      `Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..${MAX_SCALE} (default 1). ` +
+      'JSON images are always 28x28.',
+  });
+
+export const formatParam = oneOf('format', FORMATS)
+  .optional()
+  .openapi({
+    param: { name: 'format', in: 'query' },
+    description:
+      'png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. ' +
+      'json: {seed, images: [base64 PNG 28x28 greyscale], model}. Without format, `Accept: application/json` selects json.',
+  });
+
+export const spaceParam = oneOf('space', SPACES)
+  .optional()
+  .openapi({
+    param: { name: 'space', in: 'query' },
+    description:
+      'noise (default): interpolate the generator input noise and run every step through the generator. ' +
+      'latent: run the two endpoints through the generator and interpolate their latent codes before decoding.',
+  });
+
+export const digitPathParam = (name: string, description: string) =>
+  integer(name, 0, 9).openapi({ param: { name, in: 'path' }, ...integerDoc(0, 9, { example: 3 }), description });
+
+export const digitQueryParam = (name: string, description: string) =>
+  integer(name, 0, 9)
+    .optional()
+    .openapi({ param: { name, in: 'query' }, ...integerDoc(0, 9, { example: 3 }), description });
