@@ -2,8 +2,9 @@
 import { selectBackend } from '../../training/backend';
 import { checkModel, CHECK_MODEL, CHECK_MODEL_INSTALL_HINT } from '../../training/export/check-model';
 
-export async function useCpuBackend(): Promise<void> {
-  await selectBackend('cpu');
+/** The wasm backend (XNNPACK matmuls) keeps the 2048-row float16 checks fast; cpu is the fallback. */
+export async function useTestBackend(): Promise<void> {
+  await selectBackend('wasm').catch(() => selectBackend('cpu'));
 }
 
 /** check-model must have run and passed; an absent checker fails the test with how to install it. */

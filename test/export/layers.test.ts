@@ -12,9 +12,9 @@ import { Rng } from '../../core/rng';
 import { convertLayersModel, featureShape } from '../../training/export/convert';
 import { SUPPORTED_ACTIVATIONS, SUPPORTED_LAYERS } from '../../training/export/layers';
 import { decodeModel } from '../../training/export/onnx-graph';
-import { measureParity } from '../../training/export/parity';
+import { compareWithSession, parityCase } from '../../training/export/parity';
 import { createSession, RUNTIMES } from '../../training/export/runtimes';
-import { expectCheckModelPasses, useCpuBackend } from './helpers';
+import { expectCheckModelPasses, useTestBackend } from './helpers';
 
 const randomBias = { biasInitializer: 'randomNormal' as const };
 
@@ -26,7 +26,7 @@ function chain(name: string, inputShape: number[], layers: tf.layers.Layer[]): t
 }
 
 /** BatchNormalization with non-trivial moving statistics (fresh ones are mean 0, variance 1). */
-function batchNorm(units: number, config: tf.layers.BatchNormalizationLayerArgs, rng: Rng): tf.layers.Layer {
+function batchNorm(units: number, config: NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>, rng: Rng): tf.layers.Layer {
   const layer = tf.layers.batchNormalization(config);
   layer.build([null, units]);
   const vec = (f: () => number) => tf.tensor1d(Array.from({ length: units }, f));
@@ -45,7 +45,7 @@ function buildCases(): Record<string, tf.LayersModel> {
   const cases: Record<string, tf.LayersModel> = {};
   for (const activation of SUPPORTED_ACTIVATIONS) {
     cases[`dense ${activation}`] = chain(`dense_${activation}`, [12], [
-      tf.layers.dense({ units: 7, activation: activation as tf.layers.DenseLayerArgs['activation'], ...randomBias }),
+      tf.layers.dense({ units: 7, activation: activation as Parameters<typeof tf.layers.dense>[0]['activation'], ...randomBias }),
     ]);
   }
   cases['dense without bias'] = chain('nobias', [12], [tf.layers.dense({ units: 5, useBias: false })]);
@@ -96,7 +96,7 @@ const tmp = { dir: '' };
 let cases: Record<string, tf.LayersModel>;
 
 beforeAll(async () => {
-  await useCpuBackend();
+  await useTestBackend();
   tmp.dir = await mkdtemp(join(tmpdir(), 'export-layers-'));
   cases = buildCases();
 });
@@ -121,11 +121,12 @@ describe('converter round trip on synthetic models', () => {
 
   for (const weights of ['float32', 'float16'] as const) {
     it(`${weights}: every case passes check-model and matches tfjs in both runtimes`, async () => {
+      const files: string[] = [];
       for (const [name, model] of Object.entries(cases)) {
         const bytes = convertLayersModel(model, { weights, metadata: { case: name } });
         const file = join(tmp.dir, `${model.name}.${weights}.onnx`);
         await writeFile(file, bytes);
-        await expectCheckModelPasses(file);
+        files.push(file);
 
         const io = {
           inputs: model.inputs.map((t) => ({ name: t.sourceLayer.name, featureShape: featureShape(t) })),
@@ -133,15 +134,18 @@ describe('converter round trip on synthetic models', () => {
         };
         // float16 weights are off by up to 2^-11 relative; outputs here are O(1)-O(10)
         const tolerance = weights === 'float32' ? 1e-5 : 2e-2;
+        const testCase = parityCase(model, io, 64, 11);
         for (const runtime of RUNTIMES) {
           const session = await createSession(runtime, bytes);
-          const parity = await measureParity(model, session, io, 64, 11);
+          const diffs = await compareWithSession(session, testCase);
           await session.release();
-          for (const [output, diff] of Object.entries(parity.maxAbsDiff)) {
+          for (const [output, diff] of Object.entries(diffs)) {
             expect(diff, `${name} ${output} in ${runtime}`).toBeLessThanOrEqual(tolerance);
           }
         }
       }
+      // one python process per file; run them side by side
+      await Promise.all(files.map(expectCheckModelPasses));
     });
   }
 

@@ -50,28 +50,31 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-export interface ParityResult {
-  rows: number;
-  /** largest |tfjs - onnx| per output name */
-  maxAbsDiff: Record<string, number>;
+export interface ParityCase {
+  /** named batches in the model's input order */
+  feeds: Record<string, Batch>;
+  /** tfjs predictions in the model's output order, keyed by ONNX output name */
+  expected: Record<string, Float32Array>;
 }
 
-/** Runs `rows` random inputs through the tfjs model and the ONNX session (inputs/outputs in matching order). */
-export async function measureParity(
-  model: tf.LayersModel,
-  session: OnnxSession,
-  io: { inputs: NamedShape[]; outputs: string[] },
-  rows: number,
-  seed: number,
-): Promise<ParityResult> {
+/** `rows` random inputs and the tfjs model's predictions for them; reusable across runtimes. */
+export function parityCase(model: tf.LayersModel, io: { inputs: NamedShape[]; outputs: string[] }, rows: number, seed: number): ParityCase {
   const rng = new Rng(seed);
   const batches = io.inputs.map((t) => randomBatch(t, rows, rng));
-  const expected = predictTfjs(model, batches);
-  const actual = await session.run(Object.fromEntries(io.inputs.map((t, i) => [t.name, batches[i]])));
+  const predictions = predictTfjs(model, batches);
+  return {
+    feeds: Object.fromEntries(io.inputs.map((t, i) => [t.name, batches[i]])),
+    expected: Object.fromEntries(io.outputs.map((name, i) => [name, predictions[i]])),
+  };
+}
+
+/** Largest |tfjs - onnx| per output of the case, run through the ONNX session. */
+export async function compareWithSession(session: OnnxSession, testCase: ParityCase): Promise<Record<string, number>> {
+  const actual = await session.run(testCase.feeds);
   const diffs: Record<string, number> = {};
-  io.outputs.forEach((name, i) => {
+  for (const [name, expected] of Object.entries(testCase.expected)) {
     if (!actual[name]) throw new Error(`ONNX session has no output "${name}" (has ${Object.keys(actual).join(', ')})`);
-    diffs[name] = maxAbsDiff(expected[i], actual[name]);
-  });
-  return { rows, maxAbsDiff: diffs };
+    diffs[name] = maxAbsDiff(expected, actual[name]);
+  }
+  return diffs;
 }

@@ -1,0 +1,150 @@
+/**
+ * exportModels + publishModels end to end on models built by the real builders (random weights), and
+ * the ways they must refuse: a missing model, an unsupported layer, a staged file that changed.
+ */
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LATENT_DIM, MODEL_IDS, MODEL_SPECS, NOISE_DIM, type ModelId } from '../../core/contract';
+import { manifestSchema } from '../../core/manifest';
+import { saveModel } from '../../training/model-io';
+import { buildConditionalGenerator, buildDecoder, buildEncoder, buildEvaluator, buildGenerator } from '../../training/models/architectures';
+import { composeManifest, exportModels, publishModels, type ExportResult } from '../../training/export/index';
+import { decodeModel } from '../../training/export/onnx-graph';
+import { sha256File } from '../../training/export/files';
+import { useTestBackend } from './helpers';
+
+const BUILDERS: Record<ModelId, () => tf.LayersModel> = {
+  decoder: () => buildDecoder(),
+  encoder: () => buildEncoder(),
+  generator: buildGenerator,
+  'cgan-generator': buildConditionalGenerator,
+  evaluator: buildEvaluator,
+};
+
+let root = '';
+let tfjsDir = '';
+let stagingDir = '';
+let result: ExportResult;
+const logLines: string[] = [];
+
+const exists = (p: string) => access(p).then(() => true, () => false);
+
+beforeAll(async () => {
+  await useTestBackend();
+  root = await mkdtemp(join(tmpdir(), 'export-models-'));
+  tfjsDir = join(root, 'tfjs');
+  for (const id of MODEL_IDS) {
+    const model = BUILDERS[id]();
+    await saveModel(model, join(tfjsDir, id));
+    model.dispose();
+  }
+  stagingDir = join(root, 'staging');
+  result = await exportModels({ tfjsDir, outDir: stagingDir, runId: 'test-run', log: (l) => logLines.push(l) });
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('exportModels', () => {
+  it('stages float32 files for every model and float16 files for edge models, with matching entries', async () => {
+    const expected = MODEL_IDS.flatMap((id) => (MODEL_SPECS[id].edge ? [id, `${id}.f16`] : [id]));
+    expect(Object.keys(result.models).sort()).toEqual(expected.sort());
+    for (const [key, entry] of Object.entries(result.models)) {
+      const file = join(stagingDir, entry.file);
+      expect(await sha256File(file), key).toBe(entry.sha256);
+      expect((await readFile(file)).length).toBe(entry.bytes);
+      expect(entry.weights).toBe(key.endsWith('.f16') ? 'float16' : 'float32');
+    }
+    expect(await readdir(join(stagingDir, 'tfjs'))).toEqual(expect.arrayContaining([...MODEL_IDS]));
+  });
+
+  it('writes contract tensor names, a dynamic batch and the metadata the issue asks for', async () => {
+    for (const id of MODEL_IDS) {
+      const spec = MODEL_SPECS[id];
+      const model = decodeModel(await readFile(join(stagingDir, spec.file)));
+      const graph = model.graph!;
+      expect(graph.input!.map((t) => t.name)).toEqual(spec.inputs.map((t) => t.name));
+      expect(graph.output!.map((t) => t.name)).toEqual(spec.outputs.map((t) => t.name));
+      for (const t of [...graph.input!, ...graph.output!]) expect(t.type!.tensorType!.shape!.dim![0].dimParam).toBe('N');
+      const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
+      expect(meta).toMatchObject({ model_id: id, role: spec.role, run_id: 'test-run', latent_size: String(LATENT_DIM), noise_size: String(NOISE_DIM) });
+    }
+  });
+
+  it('records parity within 1e-5 in both runtimes, the float16 pixel error, and sizes', () => {
+    const checks = result.checks as {
+      float32_parity: { max_abs_diff: Record<string, Record<string, number>> };
+      float16: { models: Record<string, { pixel_max_abs_diff: number; rows: number }> };
+      sizes: Record<string, { bytes: number; gzip_bytes: number }>;
+    };
+    for (const id of MODEL_IDS) {
+      const byRuntime = checks.float32_parity.max_abs_diff[id];
+      expect(Object.keys(byRuntime).sort()).toEqual(['onnxruntime-node', 'onnxruntime-web']);
+      for (const d of Object.values(byRuntime)) expect(d).toBeLessThanOrEqual(1e-5);
+    }
+    for (const id of MODEL_IDS.filter((m) => MODEL_SPECS[m].edge)) {
+      expect(checks.float16.models[id].pixel_max_abs_diff).toBeLessThanOrEqual(2 / 255);
+      expect(checks.float16.models[id].rows).toBeGreaterThanOrEqual(1024);
+      expect(checks.sizes[`${id}.f16`].bytes).toBeLessThan(0.55 * checks.sizes[id].bytes);
+    }
+    expect(logLines.filter((l) => /^\[\d\/5\]/.test(l))).toHaveLength(MODEL_IDS.length);
+  });
+
+  it('fails naming the missing model when the tfjs dir is incomplete', async () => {
+    const partial = join(root, 'partial');
+    await saveModel(buildDecoder(), join(partial, 'decoder'));
+    await expect(exportModels({ tfjsDir: partial, outDir: join(root, 'partial-out'), runId: 'x' })).rejects.toThrow(/encoder[/\\]model\.json/);
+  });
+
+  it('fails on an unsupported layer with its name and class and writes no file for that model', async () => {
+    const bad = join(root, 'bad');
+    const latent = tf.input({ shape: [LATENT_DIM], name: 'latent' });
+    const h = tf.layers.prelu({ name: 'odd_prelu' }).apply(latent) as tf.SymbolicTensor;
+    const image = tf.layers.dense({ units: 784, activation: 'sigmoid' }).apply(h) as tf.SymbolicTensor;
+    await saveModel(tf.model({ inputs: latent, outputs: image }), join(bad, 'decoder'));
+    const out = join(root, 'bad-out');
+    await expect(exportModels({ tfjsDir: bad, outDir: out, runId: 'x' })).rejects.toThrow(/layer "odd_prelu" \(class PReLU\)/);
+    expect(await exists(join(out, 'decoder.onnx'))).toBe(false);
+  });
+
+  it('fails when a model does not have the contract shapes', async () => {
+    const wrong = join(root, 'wrong');
+    await saveModel(buildDecoder([64]), join(wrong, 'decoder')); // fine
+    const input = tf.input({ shape: [LATENT_DIM + 1], name: 'latent' });
+    const out = tf.layers.dense({ units: 784 }).apply(input) as tf.SymbolicTensor;
+    await saveModel(tf.model({ inputs: input, outputs: out }), join(wrong, 'decoder'));
+    await expect(exportModels({ tfjsDir: wrong, outDir: join(root, 'wrong-out'), runId: 'x' })).rejects.toThrow(
+      /"decoder" has input feature shapes \[17\]; core\/contract.ts expects \[16\]/,
+    );
+  });
+});
+
+describe('publishModels', () => {
+  it('refuses to publish a staged file whose hash is not the manifest\'s, touching nothing', async () => {
+    const manifest = composeManifest(result, { runId: 'test-run', dataset: 'mnist', seed: 1, quick: true, metrics: {} });
+    const tampered = join(root, 'tampered');
+    await rm(tampered, { recursive: true, force: true });
+    const { cp } = await import('node:fs/promises');
+    await cp(stagingDir, tampered, { recursive: true });
+    await writeFile(join(tampered, 'generator.onnx'), 'not the exported bytes');
+    const modelsDir = join(root, 'models-refused');
+    await expect(publishModels({ stagingDir: tampered, modelsDir, manifest })).rejects.toThrow(/generator\.onnx has sha256 [0-9a-f]{64}, the manifest says/);
+    expect(await exists(modelsDir)).toBe(false);
+  });
+
+  it('moves every file into place, manifest last, keeps training metrics, removes the staging dir', async () => {
+    const manifest = composeManifest(result, { runId: 'test-run', dataset: 'mnist', seed: 1, quick: true, metrics: { ae: { test_bce: 0.08 } } });
+    const modelsDir = join(root, 'models');
+    await publishModels({ stagingDir, modelsDir, manifest });
+    const written = manifestSchema.parse(JSON.parse(await readFile(join(modelsDir, 'manifest.json'), 'utf8')));
+    expect(written.metrics.ae).toEqual({ test_bce: 0.08 });
+    expect(written.metrics.export).toEqual(result.checks);
+    for (const entry of Object.values(written.models)) expect(await sha256File(join(modelsDir, entry.file))).toBe(entry.sha256);
+    for (const id of MODEL_IDS) expect(await exists(join(modelsDir, 'tfjs', id, 'weights.bin'))).toBe(true);
+    expect(await exists(stagingDir)).toBe(false);
+    expect(await exists(join(modelsDir, 'manifest.json.tmp'))).toBe(false);
+  });
+});
