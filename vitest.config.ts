@@ -1,3 +1,4 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,11 +8,35 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/worker/**'],
+          exclude: ['test/worker/**', 'test/served/**', 'test/browser/**'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 300_000,
           // tfjs and onnxruntime keep global state; one file at a time keeps the 2-core machine responsive
+          fileParallelism: false,
+        },
+      },
+      {
+        // Inside workerd, against the worker built from wrangler.jsonc (SELF.fetch).
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' } })],
+        test: {
+          name: 'worker',
+          include: ['test/worker/**/*.test.ts'],
+          // the first load of onnxruntime-web's 14 MB wasm into workerd takes ~13 s
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // From Node against `wrangler dev` (started once in global-setup): parity with onnxruntime-node,
+        // the evaluator's score of what the API serves, the OpenAPI document, the demo page in Chromium.
+        test: {
+          name: 'served',
+          include: ['test/served/**/*.test.ts', 'test/browser/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/served/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

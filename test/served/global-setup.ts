@@ -1,0 +1,99 @@
+/**
+ * Starts the worker once for the `served` test project the way a user does (`wrangler dev`, local mode,
+ * on a free loopback port), waits until /health answers, hands the URL to the tests, and stops it after.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** e.g. http://127.0.0.1:41234, no trailing slash */
+    workerUrl: string;
+  }
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const START_TIMEOUT_MS = 150_000;
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+async function waitUntilHealthy(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${log()}`);
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) });
+      if (res.ok) return;
+      if (res.status === 503) throw new Error(`worker started but models failed to load: ${await res.text()}`);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('worker started')) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`wrangler dev did not become healthy within ${START_TIMEOUT_MS / 1000} s:\n${log()}`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    try {
+      process.kill(-child.pid!, 'SIGTERM'); // its own process group: wrangler and the workerd it started
+    } catch {
+      clearTimeout(force);
+      done();
+    }
+  });
+}
+
+export default async function setup(project: TestProject) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    [resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--port', String(port), '--ip', '127.0.0.1'],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: 'true' },
+    },
+  );
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const started = Date.now();
+  try {
+    await waitUntilHealthy(url, child, () => output);
+  } catch (err) {
+    await stop(child);
+    throw err;
+  }
+  console.log(`[served] wrangler dev ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  project.provide('workerUrl', url);
+  return () => stop(child);
+}
