@@ -28,8 +28,8 @@ describe('TensorFlow.js backend selection', () => {
   });
 
   it('the patched wasm MatMul agrees with the cpu backend for every transpose combination', async () => {
-    const a = tf.randomNormal([3, 37, 29], 0, 1, 'float32', 1).arraySync();
-    const b = tf.randomNormal([3, 29, 41], 0, 1, 'float32', 2).arraySync();
+    const a = tf.randomNormal([3, 37, 29], 0, 1, 'float32', 1).arraySync() as number[][][];
+    const b = tf.randomNormal([3, 29, 41], 0, 1, 'float32', 2).arraySync() as number[][][];
     const results: Record<string, number[][]> = {};
     for (const backend of ['cpu', 'wasm'] as const) {
       await selectBackend(backend);
