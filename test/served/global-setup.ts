@@ -69,10 +69,18 @@ function stop(child: ChildProcess): Promise<void> {
 
 export default async function setup(project: TestProject) {
   const port = await freePort();
+  // its own devtools port too, so a `npm start` already running elsewhere on this machine does not collide
+  let inspectorPort = await freePort();
+  while (inspectorPort === port) inspectorPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    [resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--port', String(port), '--ip', '127.0.0.1'],
+    [
+      resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+      'dev',
+      ...['--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspectorPort)],
+      '--show-interactive-dev-session=false',
+    ],
     {
       cwd: ROOT,
       detached: true,
