@@ -6,7 +6,7 @@
  * compiled module: it only instantiates from bytes (`env.wasm.wasmBinary`). So we hand it a small
  * placeholder as the "binary" and wrap `WebAssembly.instantiate` so that a call carrying exactly those
  * bytes instantiates the compiled module instead. This rests on ORT internals (checked against
- * onnxruntime-web 1.30.0, pinned); test/worker/ort.test.ts guards it.
+ * onnxruntime-web 1.30.0, pinned); test/worker/endpoints.test.ts guards it.
  */
 import * as ort from 'onnxruntime-web/wasm';
 // A relative path, not the package export: wrangler's module-rule resolver (4.86) does not follow the

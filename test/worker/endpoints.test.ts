@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { IMAGE_PIXELS, IMAGE_SIDE, MODEL_SPECS, float16File } from '../../core/contract';
 import { BUNDLED_MANIFEST, BUNDLED_MODELS } from '../../edge/bundle';
 import { EDGE_MODEL_IDS } from '../../edge/inference/model-store';
+import { configureOrt, ort } from '../../edge/inference/ort';
 import { decodeGrey, fromBase64, get, json, maxDiff, pngOf, type ImagesBody } from './worker';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -34,6 +35,21 @@ describe('bundle', () => {
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
       expect([...digest].map((b) => b.toString(16).padStart(2, '0')).join(''), file).toBe(entry.sha256);
     }
+  });
+});
+
+describe('onnxruntime-web inside workerd', () => {
+  it('workerd refuses to compile WebAssembly from bytes, which is why ORT gets a precompiled module', async () => {
+    const emptyModule = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    await expect(WebAssembly.compile(emptyModule)).rejects.toThrow(/disallowed/);
+  });
+
+  it('runs a bundled model through the compiled-module hook (rests on ORT internals: keep this test)', async () => {
+    configureOrt();
+    const session = await ort.InferenceSession.create(new Uint8Array(BUNDLED_MODELS.decoder.bytes).slice());
+    const out = await session.run({ latent: new ort.Tensor('float32', new Float32Array(2 * 16), [2, 16]) });
+    expect(out.image.dims).toEqual([2, IMAGE_PIXELS]);
+    await session.release();
   });
 });
 

@@ -81,6 +81,15 @@ describe('unknown routes and wrong methods', () => {
   }
 });
 
+describe('model sessions', () => {
+  it('are created once per isolate and shared by every request', async () => {
+    const store = new ModelStore(BUNDLED_MODELS);
+    const first = await store.load();
+    expect(await store.load()).toBe(first);
+    expect(first.sessions.generator).toBe((await store.load()).sessions.generator);
+  });
+});
+
 describe('models that fail to load', () => {
   it('answer 503 JSON with the reason, and the next request retries the load', async () => {
     const files: ModelFiles = {
