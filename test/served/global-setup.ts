@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { missingModelsMessage } from '../../edge/cli/check-models';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -32,12 +33,14 @@ async function waitUntilHealthy(url: string, child: ChildProcess, log: () => str
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${log()}`);
+    // a failed build leaves wrangler dev waiting for file changes: stop at the first error instead
+    if (/\[ERROR\]/.test(log())) throw new Error(`wrangler dev failed:\n${log()}`);
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) });
       if (res.ok) return;
       if (res.status === 503) throw new Error(`worker started but models failed to load: ${await res.text()}`);
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('worker started')) throw err;
+      if (err instanceof Error && err.message.startsWith('worker started')) throw err; // else: not up yet
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -68,6 +71,8 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 export default async function setup(project: TestProject) {
+  const missing = missingModelsMessage();
+  if (missing) throw new Error(missing);
   const port = await freePort();
   // its own devtools port too, so a `npm start` already running elsewhere on this machine does not collide
   let inspectorPort = await freePort();
