@@ -29,7 +29,7 @@ export const FULL_CONFIG: RunConfig = {
   autoencoder: { epochs: 12, batchSize: 256, learningRate: 1e-3 },
   evaluator: { epochs: 10, batchSize: 128, learningRate: 1e-3 },
   study: { labelled: 50, draws: 5, frozenEpochs: 300, finetuneEpochs: 100, validationRows: 1000, unlabelled: 20000, neighbours: 10 },
-  gan: { steps: 6000, batchSize: 128, learningRate: 5e-4 },
+  gan: { steps: 2000, batchSize: 512, learningRate: 5e-4 },
   evaluation: { samples: 5000, interpolationPairs: 200, interpolationSteps: 10 },
 };
 

@@ -66,6 +66,50 @@ export async function fitWithProgress(
   return { history, bestEpoch, bestScore };
 }
 
+/**
+ * Full-batch training for tiny labelled sets (the 50-label study): a plain optimizer loop over softmax
+ * outputs with categorical cross-entropy. model.fit's per-epoch machinery costs more than the arithmetic
+ * here, and the study trains thousands of such epochs. Keeps the weights of the best-scoring epoch.
+ */
+export async function trainFullBatch(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  { epochs, learningRate, onEpoch }: { epochs: number; learningRate: number; onEpoch: (epoch: number) => number },
+): Promise<FitResult> {
+  const optimizer = tf.train.adam(learningRate);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let bestScore: number | null = null;
+  let bestEpoch = epochs - 1;
+  let bestWeights: tf.Tensor[] | null = null;
+  const history: tf.Logs[] = [];
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const loss = tf.tidy(() => {
+      const cost = optimizer.minimize(
+        () => tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor).mean() as tf.Scalar,
+        true,
+        variables,
+      )!;
+      return cost.dataSync()[0];
+    });
+    history.push({ loss });
+    const score = onEpoch(epoch);
+    if (bestScore === null || score > bestScore) {
+      bestScore = score;
+      bestEpoch = epoch;
+      bestWeights?.forEach((w) => w.dispose());
+      bestWeights = model.getWeights().map((w) => w.clone());
+    }
+    if (epoch % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (bestWeights) {
+    model.setWeights(bestWeights);
+    (bestWeights as tf.Tensor[]).forEach((w) => w.dispose());
+  }
+  optimizer.dispose();
+  return { history, bestEpoch, bestScore };
+}
+
 /** Runs `model.predict` in batches so large inputs don't need one huge activation tensor; returns [N, ...] data. */
 export function predictBatched(model: tf.LayersModel, x: Float32Array, inputWidth: number, batchSize = 2048): Float32Array {
   const rows = x.length / inputWidth;

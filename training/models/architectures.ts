@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
 
 /** Widths of the autoencoder's hidden layers, encoder side (the decoder mirrors them). */
-export const AE_HIDDEN = [512, 128];
+export const AE_HIDDEN = [256, 64];
 
 /** Encoder: image [N, 784] in [0, 1] -> latent code [N, LATENT_DIM] (linear). */
 export function buildEncoder(hidden = AE_HIDDEN): tf.LayersModel {

@@ -12,7 +12,7 @@ import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES } from '../../core/contract';
 import type { Rng } from '../../core/rng';
 import type { RunConfig } from '../config';
 import { subset, type Dataset, type Split } from '../data/mnist';
-import { accuracy, fitWithProgress, oneHot, predictBatched } from '../fit';
+import { accuracy, fitWithProgress, oneHot, predictBatched, trainFullBatch } from '../fit';
 import { round, type Logger } from '../progress';
 import { knnVote, nearestNeighbours, spreadLabels } from './label-spreading';
 
@@ -133,19 +133,21 @@ async function trainOnCodes(
   batchSize: number,
 ): Promise<TrainedHead & { model: tf.Sequential }> {
   const model = arch.build();
-  model.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: 'categoricalCrossentropy' });
   const x = tf.tensor2d(codes, [labels.length, LATENT_DIM]);
   const y = oneHot(labels);
   const curve: number[] = [];
-  const fit = await fitWithProgress(model, x, y, {
-    epochs,
-    batchSize,
-    onEpoch: () => {
-      const acc = accuracy(predictBatched(model, validation.codes, LATENT_DIM), validation.labels);
-      curve.push(acc);
-      return acc;
-    },
-  });
+  const scoreEpoch = () => {
+    const acc = accuracy(predictBatched(model, validation.codes, LATENT_DIM), validation.labels);
+    curve.push(acc);
+    return acc;
+  };
+  const fit =
+    batchSize >= labels.length
+      ? await trainFullBatch(model, x, y, { epochs, learningRate: LEARNING_RATE, onEpoch: scoreEpoch })
+      : await (async () => {
+          model.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: 'categoricalCrossentropy' });
+          return fitWithProgress(model, x, y, { epochs, batchSize, onEpoch: scoreEpoch });
+        })();
   x.dispose();
   y.dispose();
   const testAccuracy = accuracy(predictBatched(model, test.codes, LATENT_DIM), test.labels);
@@ -167,13 +169,12 @@ async function finetuneStacked(
   const input = tf.input({ shape: [IMAGE_PIXELS] });
   const output = head.apply(encoder.apply(input)) as tf.SymbolicTensor;
   const stacked = tf.model({ inputs: input, outputs: output });
-  stacked.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: 'categoricalCrossentropy' });
   const x = tf.tensor2d(labelled.images, [labelled.count, IMAGE_PIXELS]);
   const y = oneHot(labelled.labels);
   const curve: number[] = [];
-  const fit = await fitWithProgress(stacked, x, y, {
+  const fit = await trainFullBatch(stacked, x, y, {
     epochs,
-    batchSize: labelled.count,
+    learningRate: LEARNING_RATE,
     onEpoch: () => {
       const acc = accuracy(predictBatched(stacked, validation.images, IMAGE_PIXELS), validation.labels);
       curve.push(acc);
@@ -338,7 +339,7 @@ async function semiSupervised(inputs: SslInputs): Promise<StudyResult['metrics']
     candidates['spread+knn'].test.push(knnAcc(test));
 
     // the chosen architecture trained on the spread labels (raw codes, like the frozen classifiers)
-    const head = await trainOnCodes(chosen, codesOf(graphRows), spread, val, test, 30, 256);
+    const head = await trainOnCodes(chosen, codesOf(graphRows), spread, val, test, 15, 512);
     head.model.dispose();
     candidates[`spread+${chosen.id}`].val.push(head.validationAccuracy);
     candidates[`spread+${chosen.id}`].test.push(head.testAccuracy);

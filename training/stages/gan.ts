@@ -56,6 +56,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   let dLoss = NaN;
   let gLoss = NaN;
   for (let step = 0; step < steps; step++) {
+    if (step % 20 === 0) await new Promise((resolve) => setImmediate(resolve)); // let the progress bar draw
     const batchRows = Int32Array.from({ length: batchSize }, () => rng.int(rows));
     const [dl, gl] = tf.tidy(() => {
       const idx = tf.tensor1d(batchRows, 'int32');
@@ -65,14 +66,13 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       const fakeOnehot = conditional
         ? tf.oneHot(tf.randomUniform([batchSize], 0, NUM_CLASSES, 'int32'), NUM_CLASSES).toFloat()
         : null;
-      const d = dOptimizer.minimize(
-        () => {
-          const fake = gSample(noise, fakeOnehot);
-          return bce(dScore(real, realOnehot), REAL_LABEL).add(bce(dScore(fake, fakeOnehot), 0)) as tf.Scalar;
-        },
-        true,
-        dVars,
-      )!;
+      // one discriminator pass over real and fake codes together: per-call overhead, not arithmetic,
+      // dominates these small networks
+      const fake = gSample(noise, fakeOnehot);
+      const both = tf.concat([real, fake]);
+      const bothOnehot = conditional ? tf.concat([realOnehot!, fakeOnehot!]) : null;
+      const targets = tf.concat([tf.fill([batchSize, 1], REAL_LABEL), tf.zeros([batchSize, 1])]);
+      const d = dOptimizer.minimize(() => tf.losses.logLoss(targets, dScore(both, bothOnehot)).mul(2) as tf.Scalar, true, dVars)!;
       const g = gOptimizer.minimize(() => bce(dScore(gSample(noise, fakeOnehot), fakeOnehot), 1) as tf.Scalar, true, gVars)!;
       return [d.dataSync()[0], g.dataSync()[0]];
     });
