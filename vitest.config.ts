@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/worker/**', 'test/served/**', 'test/browser/**'],
+          exclude: ['test/worker/**', 'test/robustness/**', 'test/served/**', 'test/browser/**'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 300_000,
@@ -21,7 +21,7 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' } })],
         test: {
           name: 'worker',
-          include: ['test/worker/**/*.test.ts'],
+          include: ['test/worker/**/*.test.ts', 'test/robustness/**/*.test.ts'],
           // the first load of onnxruntime-web's 14 MB wasm into workerd takes ~13 s
           testTimeout: 60_000,
           hookTimeout: 120_000,
