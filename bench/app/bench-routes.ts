@@ -1,0 +1,108 @@
+/**
+ * Measurement routes mounted only by the benchmark's own servers (bench/worker for workerd,
+ * bench/node for onnxruntime-node), never by edge/index.ts, so production cannot reach them.
+ * Both runtimes answer them with the same code over the same ModelStore, which is what makes
+ * their timings comparable.
+ *
+ * Inside a request the clock is read only twice, around `iterations` repetitions, because workerd's
+ * clock is coarse (it may only move across I/O); the caller picks `iterations` so a sample lasts
+ * tens of milliseconds and divides.
+ */
+import { Hono } from 'hono';
+import { encodeGrid, encodeTiles } from '../../edge/encoding/images';
+import type { LoadedModels, ModelStore } from '../../edge/inference/model-store';
+import { generateDigits, generateImages, interpolateImages, type Images } from '../../edge/inference/sampling';
+
+export const BENCH_ENDPOINTS = ['generate', 'digits', 'interpolate'] as const;
+export type BenchEndpoint = (typeof BENCH_ENDPOINTS)[number];
+
+/** What a runtime reports about its memory; fields a runtime cannot see are null. */
+export interface MemoryReport {
+  /** bytes of onnxruntime's WebAssembly heap (workerd) or native allocations are invisible (null) */
+  ortHeapBytes: number | null;
+  /** bytes of JS heap in use, where the runtime exposes it */
+  jsHeapBytes: number | null;
+  /** resident set of the process, where the runtime exposes it (Node) */
+  rssBytes: number | null;
+}
+
+export interface BenchHooks {
+  memory(): MemoryReport;
+  /** ms the module-level model load took in this isolate/process, if it was measured */
+  startupMs(): number | null;
+}
+
+export interface WorkTiming {
+  endpoint: BenchEndpoint;
+  n: number;
+  iterations: number;
+  /** total ms over all iterations, read on this runtime's clock */
+  elapsedMs: number;
+  /** sum of the first pixel of every result, so the work cannot be skipped and runs can be compared */
+  checksum: number;
+}
+
+/** The model work of one request of `endpoint` with n images (interpolate: n steps), same code as the routes. */
+export function modelWork(models: LoadedModels, endpoint: BenchEndpoint, n: number, seed: number): Promise<Images> {
+  switch (endpoint) {
+    case 'generate':
+      return generateImages(models, seed, n);
+    case 'digits':
+      return generateDigits(models, seed % 10, seed, n);
+    case 'interpolate':
+      return interpolateImages(models, { from: seed, to: seed + 1, steps: n, space: 'noise' });
+  }
+}
+
+function intParam(raw: string | undefined, name: string, min: number, max: number, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export function benchRoutes(store: ModelStore, hooks: BenchHooks) {
+  const app = new Hono();
+
+  app.onError((err) => Response.json({ error: { code: 'bench', message: err.message } }, { status: 400 }));
+
+  // GET /work?endpoint=generate&n=16&iterations=100: model work only (noise -> sessions -> float pixels).
+  app.get('/work', async (c) => {
+    const endpoint = c.req.query('endpoint') as BenchEndpoint;
+    if (!BENCH_ENDPOINTS.includes(endpoint)) throw new RangeError(`endpoint must be one of ${BENCH_ENDPOINTS.join(', ')}`);
+    const n = intParam(c.req.query('n'), 'n', endpoint === 'interpolate' ? 2 : 1, 64, 1);
+    const iterations = intParam(c.req.query('iterations'), 'iterations', 1, 100_000, 1);
+    const timing = await store.use(async (models) => {
+      let checksum = 0;
+      const start = performance.now();
+      for (let i = 0; i < iterations; i++) checksum += (await modelWork(models, endpoint, n, i)).pixels[0];
+      return { elapsedMs: performance.now() - start, checksum };
+    });
+    return c.json({ endpoint, n, iterations, ...timing } satisfies WorkTiming);
+  });
+
+  // GET /encode?n=16&format=png&scale=1&iterations=100: encoding only, of real generated pixels.
+  app.get('/encode', async (c) => {
+    const n = intParam(c.req.query('n'), 'n', 1, 64, 1);
+    const scale = intParam(c.req.query('scale'), 'scale', 1, 8, 1);
+    const iterations = intParam(c.req.query('iterations'), 'iterations', 1, 100_000, 1);
+    const format = c.req.query('format') === 'json' ? 'json' : 'png';
+    const images = await store.use((models) => generateImages(models, 1, n));
+    let bytes = 0;
+    const start = performance.now();
+    for (let i = 0; i < iterations; i++) {
+      bytes =
+        format === 'png'
+          ? encodeGrid(images.pixels, n, scale).length
+          : encodeTiles(images.pixels, n).reduce((sum, tile) => sum + tile.length, 0);
+    }
+    return c.json({ n, scale, format, iterations, elapsedMs: performance.now() - start, bytes });
+  });
+
+  app.get('/memory', (c) => c.json(hooks.memory()));
+  app.get('/startup', (c) => c.json({ startupMs: hooks.startupMs() }));
+
+  return app;
+}

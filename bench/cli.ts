@@ -1,0 +1,145 @@
+/**
+ * `npm run bench`: measures the worker (workerd under wrangler dev) against the same app on
+ * onnxruntime-node, side by side in one run, and writes the tables to bench/RESULTS.md.
+ * Stages: bundle size, model work and encoding inside each runtime, the largest requests, HTTP load per
+ * endpoint, bad input, a load run with memory sampling, cold starts. See --help.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Command } from 'commander';
+import { Progress } from './lib/progress';
+import { currentLoad, describeMachine } from './lib/machine';
+import { startNodeBaseline, startWranglerDev, type Server } from './lib/processes';
+import { REPO, prepareWorkspace } from './lib/workspace';
+import { NODE, WORKER, renderReport, targets, type Results } from './report';
+import { runBadInput } from './stages/bad-input';
+import { measureBundle } from './stages/bundle-size';
+import { runColdStart } from './stages/cold-start';
+import { runHttp } from './stages/http';
+import { encodeCases, modelCases, runInference } from './stages/inference';
+import { runSoak } from './stages/soak';
+import { runWorstCase } from './stages/worst-case';
+
+const STAGES = ['bundle', 'inference', 'worst', 'http', 'bad-input', 'load', 'cold'] as const;
+type Stage = (typeof STAGES)[number];
+
+const program = new Command()
+  .name('npm run bench --')
+  .description(
+    'Benchmark the edge worker against onnxruntime-node and a plain Node server on this machine, in one run,\n' +
+      'and write the results (with machine, versions and date) to a markdown file. Takes ~10 min; --quick ~3 min.\n' +
+      'Starts its own servers on 127.0.0.1 ports 8790-8793 (inspector ports 9790-9793); run it on a quiet machine.',
+  )
+  .option('--models <dir>', 'models directory the workers bundle (a scratch copy of the sources is used unless it is models/)', 'models')
+  .option('--out <file>', 'markdown file to write', 'bench/RESULTS.md')
+  .option('--quick', 'short settings for development (fewer samples, 10 s load, 500 bad requests); marks the file as QUICK')
+  .option('--only <stages>', `comma-separated subset of ${STAGES.join(',')}`)
+  .option('--load-seconds <s>', 'length of the load run (default 60, quick 10)')
+  .option('--bad-requests <n>', 'bad-input requests per server (default 5000, quick 500)')
+  .addHelpText('after', '\nExample: npm run bench                 (the committed results)\n         npm run bench -- --quick --models /tmp/provisional-models --out /tmp/bench.md');
+
+program.parse();
+const opts = program.opts<{ models: string; out: string; quick?: boolean; only?: string; loadSeconds?: string; badRequests?: string }>();
+const quick = Boolean(opts.quick);
+const only = new Set<Stage>((opts.only ? opts.only.split(',') : STAGES) as Stage[]);
+for (const s of only) if (!STAGES.includes(s)) program.error(`--only: unknown stage "${s}"; expected some of ${STAGES.join(', ')}`);
+
+const settings = {
+  inference: quick ? { samples: 3, targetMs: 30, warmupMs: 300 } : { samples: 7, targetMs: 60, warmupMs: 1500 },
+  http: quick ? { seconds: 1, metaSeconds: 1 } : { seconds: 3, metaSeconds: 2 },
+  worstRepeats: quick ? 2 : 5,
+  badRequests: Number(opts.badRequests ?? (quick ? 500 : 5000)),
+  loadSeconds: Number(opts.loadSeconds ?? (quick ? 10 : 60)),
+  coldRounds: quick ? 1 : 3,
+};
+const PORTS = { worker: 8790, node: 8791, cold: 8792, probe: 8793 };
+
+const weights: Record<string, number> = { setup: 20, bundle: 15, inference: quick ? 20 : 70, worst: 20, http: quick ? 90 : 260, 'bad-input': quick ? 10 : 60, load: settings.loadSeconds + 5, cold: settings.coldRounds * 30 };
+const progress = new Progress(Object.fromEntries(Object.entries(weights).filter(([k]) => k === 'setup' || only.has(k as Stage))));
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const workspace = prepareWorkspace(opts.models);
+  const machine = describeMachine(REPO);
+  const manifest = JSON.parse(readFileSync(join(workspace.modelsDir, 'manifest.json'), 'utf8')) as { run_id?: string };
+  const results: Results = {
+    machine,
+    loadAtEnd: '',
+    command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+    modelsRunId: manifest.run_id ?? 'unknown',
+    quick,
+    minutes: 0,
+  };
+  progress.log(`models: ${workspace.modelsDir} (run ${results.modelsRunId})${workspace.scratch ? ', scratch copy of the sources' : ''}; load average ${machine.loadAverage}`);
+  const servers: Server[] = [];
+  try {
+    if (only.has('bundle')) {
+      progress.begin('bundle: wrangler deploy --dry-run');
+      results.bundle = measureBundle(workspace.root);
+      progress.end();
+    }
+    const needServers = ['inference', 'worst', 'http', 'bad-input', 'load'].some((s) => only.has(s as Stage));
+    if (needServers) {
+      progress.begin('setup: starting wrangler dev (bench worker) and the Node baseline');
+      const worker = await startWranglerDev(WORKER, workspace.root, 'bench/worker/wrangler.jsonc', PORTS.worker);
+      servers.push(worker);
+      const node = await startNodeBaseline(workspace.root, workspace.modelsDir, PORTS.node);
+      servers.push(node);
+      progress.end();
+      const runtimes = [
+        { name: WORKER, origin: worker.origin },
+        { name: NODE, origin: node.origin },
+      ];
+      if (only.has('inference')) {
+        progress.begin('1. model work and encoding inside each runtime');
+        results.inference = await runInference(modelCases(), runtimes, settings.inference, progress);
+        results.encoding = await runInference(encodeCases(), runtimes, settings.inference, progress);
+        progress.end();
+      }
+      if (only.has('worst')) {
+        progress.begin('5. largest allowed requests');
+        results.worst = await runWorstCase(runtimes, settings.worstRepeats);
+        progress.end();
+      }
+      if (only.has('http')) {
+        progress.begin('2. HTTP load per endpoint (autocannon)');
+        results.http = await runHttp(runtimes, settings.http, progress);
+        progress.end();
+      }
+      if (only.has('bad-input')) {
+        progress.begin(`robustness: ${settings.badRequests} bad requests per server`);
+        results.badInput = [];
+        for (const r of runtimes) results.badInput.push(await runBadInput(r.name, r.origin, settings.badRequests, 2024, progress));
+        progress.end();
+      }
+      if (only.has('load')) {
+        progress.begin(`robustness: ${settings.loadSeconds} s load with memory sampling`);
+        results.soak = await runSoak(WORKER, worker.origin, worker.runtimePid(), settings.loadSeconds, progress);
+        progress.end();
+      }
+      for (const s of servers.splice(0)) await s.stop();
+    }
+    if (only.has('cold')) {
+      progress.begin(`3. cold start, ${settings.coldRounds} round(s)`);
+      results.cold = await runColdStart(workspace.root, workspace.modelsDir, settings.coldRounds, { worker: PORTS.cold, probe: PORTS.probe, node: PORTS.node }, progress);
+      progress.end();
+    }
+  } finally {
+    for (const s of servers) await s.stop();
+    workspace.dispose();
+  }
+  results.loadAtEnd = currentLoad();
+  results.minutes = (performance.now() - started) / 60_000;
+  const markdown = renderReport(results);
+  const out = resolve(opts.out);
+  writeFileSync(out, markdown);
+  process.stderr.write('\n');
+  process.stdout.write(markdown);
+  const missed = targets(results).filter((t) => t.met === false);
+  process.stderr.write(`\nwrote ${relative(process.cwd(), out)}; ${missed.length ? `targets missed: ${missed.map((t) => t.what).join('; ')}` : 'all targets met'}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`\nbench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

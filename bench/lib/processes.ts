@@ -1,0 +1,177 @@
+/**
+ * Servers the benchmark starts and stops: `wrangler dev` (workerd) and the plain Node baseline.
+ * Every child is started in its own process group and stopped by that group's id, so nothing else on
+ * the machine is touched.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Server {
+  name: string;
+  origin: string;
+  child: ChildProcess;
+  /** ms from spawn to the first 200 from `readyPath` */
+  readyMs: number;
+  /** latency of that first successful request (the first the server answered with 200) */
+  firstRequestMs: number;
+  /** everything the process printed, for error reports */
+  output(): string;
+  /** pid of the process that runs the code (workerd under wrangler, node itself for the baseline) */
+  runtimePid(): number | null;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  name: string;
+  command: string;
+  args: string[];
+  cwd: string;
+  port: number;
+  readyPath: string;
+  timeoutMs: number;
+  env?: Record<string, string>;
+  /** the executable name of the process that runs the code, looked up among the child's descendants */
+  runtimeName?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // field 4 (after the parenthesised name) is the parent pid
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+function commName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** First descendant of `pid` (breadth first) whose executable is `name`. */
+export function findDescendant(pid: number, name: string): number | null {
+  const queue = [pid];
+  while (queue.length) {
+    const next = queue.shift()!;
+    if (commName(next) === name) return next;
+    queue.push(...childrenOf(next));
+  }
+  return null;
+}
+
+/** Resident set size of a process in bytes, from /proc. */
+export function rssBytes(pid: number): number | null {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function startServer(opts: StartOptions): Promise<Server> {
+  const origin = `http://127.0.0.1:${opts.port}`;
+  const started = performance.now();
+  const child = spawn(opts.command, opts.args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    detached: true, // own process group, stopped as a group
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  let exited = false;
+  child.on('exit', () => (exited = true));
+
+  const stop = async () => {
+    if (exited || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+    if (!exited) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+
+  const deadline = started + opts.timeoutMs;
+  let firstRequestMs = 0;
+  for (;;) {
+    if (exited) throw new Error(`${opts.name} exited before it was ready:\n${log.slice(-3000)}`);
+    if (performance.now() > deadline) {
+      await stop();
+      throw new Error(`${opts.name} not ready after ${opts.timeoutMs} ms:\n${log.slice(-3000)}`);
+    }
+    try {
+      const sent = performance.now();
+      const res = await fetch(origin + opts.readyPath, { signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      firstRequestMs = performance.now() - sent;
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(20);
+  }
+  const readyMs = performance.now() - started;
+  return {
+    name: opts.name,
+    origin,
+    child,
+    readyMs,
+    firstRequestMs,
+    output: () => log,
+    runtimePid: () => (opts.runtimeName && child.pid ? findDescendant(child.pid, opts.runtimeName) : (child.pid ?? null)),
+    stop,
+  };
+}
+
+export const WRANGLER = (root: string) => join(root, 'node_modules', '.bin', 'wrangler');
+
+/** `wrangler dev` of a config, local only, on 127.0.0.1:port. */
+export function startWranglerDev(name: string, root: string, config: string, port: number, readyPath = '/health', timeoutMs = 180_000) {
+  return startServer({
+    name,
+    command: WRANGLER(root),
+    args: ['dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(port + 1000), '--log-level', 'warn', '--show-interactive-dev-session=false'],
+    cwd: root,
+    port,
+    readyPath,
+    timeoutMs,
+    env: { WRANGLER_SEND_METRICS: 'false', CI: '1' },
+    runtimeName: 'workerd',
+  });
+}
+
+/** The plain-Node baseline (bench/node/server.ts) on 127.0.0.1:port. */
+export function startNodeBaseline(root: string, modelsDir: string, port: number, readyPath = '/health') {
+  return startServer({
+    name: 'node baseline',
+    command: process.execPath,
+    args: ['--import', 'tsx', '--import', './bench/node/register.mjs', 'bench/node/server.ts', '--port', String(port), '--models', modelsDir],
+    cwd: root,
+    port,
+    readyPath,
+    timeoutMs: 60_000,
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * The load run: `seconds` at concurrency 16 over a mix of endpoints against one server, sampling its
+ * memory every few seconds (ORT's wasm heap from /__bench/memory, and the runtime process's RSS from
+ * /proc). Memory must not grow after warm-up: leaked tensors would grow the ORT heap without bound.
+ */
+import autocannon from 'autocannon';
+import type { Progress } from '../lib/progress';
+import { rssBytes } from '../lib/processes';
+import type { MemoryReport } from '../app/bench-routes';
+
+export const SOAK_MIX: autocannon.Request[] = [
+  { path: '/v1/generate?seed=11&n=1' },
+  { path: '/v1/generate?n=16' },
+  { path: '/v1/digits/4?seed=3&n=8&format=json' },
+  { path: '/v1/interpolate?from=5&to=9&steps=8' },
+  { path: '/v1/interpolate?from=5&to=9&steps=16&space=latent&digit_from=2&digit_to=7&scale=2' },
+  { path: '/health' },
+  { path: '/v1/generate?seed=12&n=64' },
+  { path: '/v1/models' },
+];
+
+export interface MemorySample {
+  atSeconds: number;
+  rssBytes: number | null;
+  ortHeapBytes: number | null;
+  jsHeapBytes: number | null;
+}
+
+export interface SoakResult {
+  server: string;
+  seconds: number;
+  connections: number;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  samples: MemorySample[];
+  /** growth from the end of warm-up (first quarter) to the end */
+  rssGrowthBytes: number | null;
+  ortHeapGrowthBytes: number | null;
+  /** RSS growth from the middle of the run to the end: by then the runtime's heaps have settled */
+  lateRssGrowthBytes: number | null;
+}
+
+export async function runSoak(server: string, origin: string, pid: number | null, seconds: number, progress: Progress): Promise<SoakResult> {
+  const samples: MemorySample[] = [];
+  const started = performance.now();
+  const sample = async () => {
+    const mem = (await (await fetch(origin + '/__bench/memory')).json()) as MemoryReport;
+    samples.push({
+      atSeconds: Math.round((performance.now() - started) / 1000),
+      rssBytes: pid ? rssBytes(pid) : mem.rssBytes,
+      ortHeapBytes: mem.ortHeapBytes,
+      jsHeapBytes: mem.jsHeapBytes,
+    });
+  };
+  await sample();
+  const every = Math.max(1, Math.round(seconds / 12));
+  const timer = setInterval(() => {
+    void sample();
+    progress.log(`  ${server}: ${Math.round((performance.now() - started) / 1000)}/${seconds} s under load`);
+  }, every * 1000);
+  const connections = 16;
+  const result = await autocannon({ url: origin, connections, duration: seconds, requests: SOAK_MIX, timeout: 30 });
+  clearInterval(timer);
+  await sample();
+  const warm = samples.find((s) => s.atSeconds >= seconds / 4) ?? samples[0];
+  const last = samples[samples.length - 1];
+  const middle = samples.find((s) => s.atSeconds >= seconds / 2) ?? samples[0];
+  const growth = (key: 'rssBytes' | 'ortHeapBytes', from = warm) => (from[key] !== null && last[key] !== null ? last[key]! - from[key]! : null);
+  return {
+    server,
+    seconds,
+    connections,
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    samples,
+    rssGrowthBytes: growth('rssBytes'),
+    ortHeapGrowthBytes: growth('ortHeapBytes'),
+    lateRssGrowthBytes: growth('rssBytes', middle),
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The benchmark's worker: the production app (edge/app.ts over edge/bundle.ts, loaded at module scope
+ * exactly like edge/index.ts) plus the measurement routes under /__bench. It has its own wrangler config
+ * (bench/worker/wrangler.jsonc) and is only ever run by `npm run bench`; the deployed worker is edge/index.ts.
+ */
+import { createApp } from '../../edge/app';
+import { BUNDLED_MANIFEST, BUNDLED_MODELS } from '../../edge/bundle';
+import { ModelStore } from '../../edge/inference/model-store';
+import { benchRoutes } from '../app/bench-routes';
+import { wasmHeapBytes, watchWasmMemory } from './wasm-memory';
+
+watchWasmMemory();
+const store = new ModelStore(BUNDLED_MODELS);
+// Locally workerd's clock advances during startup work (only the deployed runtime freezes it between I/O).
+const started = performance.now();
+const loaded = await store.load().then(
+  () => true,
+  () => false,
+);
+const startupMs = loaded ? performance.now() - started : null;
+
+const app = createApp({ store, files: BUNDLED_MODELS, manifest: BUNDLED_MANIFEST });
+app.route(
+  '/__bench',
+  benchRoutes(store, {
+    memory: () => ({ ortHeapBytes: wasmHeapBytes(), jsHeapBytes: null, rssBytes: null }),
+    startupMs: () => startupMs,
+  }),
+);
+
+export default app;
