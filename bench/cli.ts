@@ -27,7 +27,7 @@ const program = new Command()
   .name('npm run bench --')
   .description(
     'Benchmark the edge worker against onnxruntime-node and a plain Node server on this machine, in one run,\n' +
-      'and write the results (with machine, versions and date) to a markdown file. Takes ~10 min; --quick ~3 min.\n' +
+      'and write the results (with machine, versions and date) to a markdown file. Takes ~12 min; --quick ~3 min.\n' +
       'Starts its own servers on 127.0.0.1 ports 8790-8793 (inspector ports 9790-9793); run it on a quiet machine.',
   )
   .option('--models <dir>', 'models directory the workers bundle (a scratch copy of the sources is used unless it is models/)', 'models')
@@ -54,7 +54,7 @@ const settings = {
 };
 const PORTS = { worker: 8790, node: 8791, cold: 8792, probe: 8793 };
 
-const weights: Record<string, number> = { setup: 20, bundle: 15, inference: quick ? 20 : 70, worst: 20, http: quick ? 90 : 260, 'bad-input': quick ? 10 : 60, load: settings.loadSeconds + 5, cold: settings.coldRounds * 30 };
+const weights: Record<string, number> = { setup: 20, bundle: 15, inference: quick ? 20 : 70, worst: 20, http: quick ? 90 : 260, 'bad-input': quick ? 10 : 60, load: 2 * settings.loadSeconds + 10, cold: settings.coldRounds * 30 };
 const progress = new Progress(Object.fromEntries(Object.entries(weights).filter(([k]) => k === 'setup' || only.has(k as Stage))));
 
 async function main(): Promise<void> {
@@ -114,7 +114,8 @@ async function main(): Promise<void> {
       }
       if (only.has('load')) {
         progress.begin(`robustness: ${settings.loadSeconds} s load with memory sampling`);
-        results.soak = await runSoak(WORKER, worker.origin, worker.runtimePid(), settings.loadSeconds, progress);
+        results.soak = [];
+        for (const s of [worker, node]) results.soak.push(await runSoak(s === worker ? WORKER : NODE, s.origin, s.runtimePid(), settings.loadSeconds, progress));
         progress.end();
       }
       for (const s of servers.splice(0)) await s.stop();

@@ -26,7 +26,7 @@ export interface Results {
   bundle?: BundleResult;
   worst?: WorstRow[];
   badInput?: BadInputResult[];
-  soak?: SoakResult;
+  soak?: SoakResult[];
 }
 
 export interface Target {
@@ -74,17 +74,13 @@ export function targets(r: Results): Target[] {
       met: b.fiveHundreds === 0 && b.failures.length === 0 && b.canaryMismatches === 0,
     });
   }
-  if (r.soak) {
-    const s = r.soak;
+  for (const s of r.soak ?? []) {
     out.push({ what: `load ${s.seconds} s at c=${s.connections} on ${s.server}`, target: '0 errors', measured: `${s.errors + s.non2xx} errors in ${s.requests} requests`, met: s.errors + s.non2xx === 0 });
+    if (s.ortHeapGrowthBytes !== null) {
+      out.push({ what: `${s.server}: ORT heap growth after warm-up`, target: '0 (no leaked tensors)', measured: `${mib(s.ortHeapGrowthBytes)} MiB`, met: s.ortHeapGrowthBytes <= 0 });
+    }
     out.push({
-      what: 'ORT heap growth after warm-up',
-      target: '0 (no leaked tensors)',
-      measured: s.ortHeapGrowthBytes === null ? 'n/a' : `${mib(s.ortHeapGrowthBytes)} MiB`,
-      met: s.ortHeapGrowthBytes === null ? null : s.ortHeapGrowthBytes <= 0,
-    });
-    out.push({
-      what: 'workerd RSS growth over the second half of the load run',
+      what: `${s.server}: process RSS growth over the second half of the load run`,
       target: '<= 16 MiB (a 1 KiB/request leak would exceed it)',
       measured: s.lateRssGrowthBytes === null ? 'n/a' : `${mib(s.lateRssGrowthBytes)} MiB`,
       met: s.lateRssGrowthBytes === null ? null : s.lateRssGrowthBytes <= 16 * 2 ** 20,
@@ -172,7 +168,7 @@ ${table(
     ['spawn to first 200 (includes wrangler bundling and workerd boot for the worker)', `${ms(c.worker.spawnToFirst200Ms)} ms`, `${ms(c.node.spawnToFirst200Ms)} ms`],
     ['startup work: ORT init + 3 sessions', `${ms(c.probe.loadMs)} ms (timed inside a request of a fresh isolate)`, `${ms(c.node.loadMs)} ms`],
     ['first image, compute inside the isolate', `${ms(c.probe.firstImageComputeMs)} ms (2nd: ${ms(c.probe.secondImageComputeMs)} ms)`, 'n/a'],
-    ['first image request (the first request the fresh process answers), over HTTP', `${ms(c.worker.firstImageMs)} ms`, `${ms(c.node.firstImageMs)} ms`],
+    ['first image request of the fresh isolate (after the first 200 from /health), over HTTP', `${ms(c.worker.firstImageMs)} ms`, `${ms(c.node.firstImageMs)} ms`],
     ['warm image request (median of 20), over HTTP', `${ms(c.worker.warmImageMs)} ms`, `${ms(c.node.warmImageMs)} ms`],
   ],
 )}
@@ -228,21 +224,23 @@ ${table(
 )}${r.badInput.some((b) => b.failures.length) ? `\n\nFirst rule breaks:\n\n${r.badInput.flatMap((b) => b.failures.slice(0, 8).map((f) => `- ${b.server}: \`${f.replace(/`/g, "'")}\``)).join('\n')}` : ''}`);
   }
 
-  if (r.soak) {
-    const s = r.soak;
-    parts.push(`## Robustness: load (${s.seconds} s, ${s.connections} connections, mixed endpoints)
+  for (const s of r.soak ?? []) {
+    parts.push(`## Robustness: load on ${s.server} (${s.seconds} s, ${s.connections} connections, mixed endpoints)
 
 ${s.requests} requests, ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors/timeouts, ${s.non2xx} non-2xx.
 
 ${table(
-  ['t (s)', 'workerd RSS MiB', 'ORT wasm heap MiB'],
-  s.samples.map((x) => [String(x.atSeconds), mib(x.rssBytes), mib(x.ortHeapBytes)]),
+  ['t (s)', 'process RSS MiB', 'ORT wasm heap MiB', 'JS heap used MiB'],
+  s.samples.map((x) => [String(x.atSeconds), mib(x.rssBytes), mib(x.ortHeapBytes), mib(x.jsHeapBytes)]),
 )}
 
 Growth from the end of warm-up (first quarter) to the end: RSS ${s.rssGrowthBytes === null ? 'n/a' : `${mib(s.rssGrowthBytes)} MiB`}, ORT heap
-${s.ortHeapGrowthBytes === null ? 'n/a' : `${mib(s.ortHeapGrowthBytes)} MiB`}. The ORT heap is WebAssembly memory: it can only grow, so a
-leaked tensor per request would show as steady growth; workerd gives a worker no view of its JS heap, so the
-process RSS (measured from /proc) stands in for it.`);
+${s.ortHeapGrowthBytes === null ? 'n/a' : `${mib(s.ortHeapGrowthBytes)} MiB`}.`);
+  }
+  if (r.soak?.length) {
+    parts.push(`onnxruntime-web's heap is WebAssembly memory, which only grows, so a tensor leaked per request would show as
+steady growth there. workerd gives a worker no view of its JS heap, so for the worker the process RSS (from
+/proc) stands in for it; the Node baseline runs the same app code and reports its JS heap directly.`);
   }
   return parts.join('\n\n') + '\n';
 }

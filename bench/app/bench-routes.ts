@@ -18,7 +18,7 @@ export type BenchEndpoint = (typeof BENCH_ENDPOINTS)[number];
 
 /** What a runtime reports about its memory; fields a runtime cannot see are null. */
 export interface MemoryReport {
-  /** bytes of onnxruntime's WebAssembly heap (workerd) or native allocations are invisible (null) */
+  /** bytes of onnxruntime-web's WebAssembly heap (workerd); null for onnxruntime-node, whose native heap is not visible */
   ortHeapBytes: number | null;
   /** bytes of JS heap in use, where the runtime exposes it */
   jsHeapBytes: number | null;

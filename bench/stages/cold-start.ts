@@ -39,12 +39,12 @@ export async function runColdStart(root: string, modelsDir: string, rounds: numb
   const n = { spawn: [] as number[], load: [] as number[], first: [] as number[], warm: [] as number[] };
   for (let round = 1; round <= rounds; round++) {
     progress.log(`  round ${round}/${rounds}: production worker`);
-    // readiness is the first image itself, so the request that gets the first 200 is the isolate's first
-    // (earlier polls are refused before workerd listens)
-    const worker = await startWranglerDev('worker (cold)', root, 'wrangler.jsonc', ports.worker, IMAGE);
+    // Readiness is /health (no image code runs), so the image request after it is the isolate's first.
+    // Polling with the image itself would not do: wrangler holds early requests until workerd is up.
+    const worker = await startWranglerDev('worker (cold)', root, 'wrangler.jsonc', ports.worker, '/health');
     try {
       w.spawn.push(worker.readyMs);
-      w.first.push(worker.firstRequestMs);
+      w.first.push(await latency(worker.origin, IMAGE));
       w.warm.push(await warmLatency(worker.origin));
     } finally {
       await worker.stop();
@@ -60,11 +60,11 @@ export async function runColdStart(root: string, modelsDir: string, rounds: numb
       await probe.stop();
     }
     progress.log(`  round ${round}/${rounds}: node baseline`);
-    const node = await startNodeBaseline(root, modelsDir, ports.node, IMAGE);
+    const node = await startNodeBaseline(root, modelsDir, ports.node, '/health');
     try {
       n.spawn.push(node.readyMs);
       n.load.push(((await (await fetch(node.origin + '/__bench/startup')).json()) as { startupMs: number }).startupMs);
-      n.first.push(node.firstRequestMs);
+      n.first.push(await latency(node.origin, IMAGE));
       n.warm.push(await warmLatency(node.origin));
     } finally {
       await node.stop();
