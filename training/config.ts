@@ -26,7 +26,7 @@ export interface RunConfig {
 export const FULL_CONFIG: RunConfig = {
   quick: false,
   seed: 1,
-  autoencoder: { epochs: 12, batchSize: 256, learningRate: 1e-3 },
+  autoencoder: { epochs: 8, batchSize: 256, learningRate: 1e-3 },
   evaluator: { epochs: 10, batchSize: 128, learningRate: 1e-3 },
   study: { labelled: 50, draws: 5, frozenEpochs: 300, finetuneEpochs: 100, validationRows: 1000, unlabelled: 20000, neighbours: 10 },
   gan: { steps: 2000, batchSize: 512, learningRate: 5e-4 },
