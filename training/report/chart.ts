@@ -22,9 +22,9 @@ export interface ChartSpec {
 }
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
-const W = 720;
+const W = 760;
 const H = 420;
-const M = { left: 60, right: 190, top: 40, bottom: 50 };
+const M = { left: 60, right: 230, top: 40, bottom: 50 };
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -48,8 +48,10 @@ export function lineChartSvg(spec: ChartSpec): string {
     const y = yMin + ((yMax - yMin) * i) / 5;
     parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`);
     parts.push(`<text x="${M.left - 6}" y="${py(y) + 4}" text-anchor="end">${y.toFixed(2)}</text>`);
-    const x = xMin + ((xMax - xMin) * i) / 5;
-    parts.push(`<text x="${px(x)}" y="${H - M.bottom + 16}" text-anchor="middle">${Number.isInteger(x) ? x : x.toFixed(1)}</text>`);
+    // integer x ticks when the axis counts epochs or steps
+    const integral = xs.every(Number.isInteger);
+    const x = integral ? Math.round(xMin + ((xMax - xMin) * i) / 5) : xMin + ((xMax - xMin) * i) / 5;
+    parts.push(`<text x="${px(x)}" y="${H - M.bottom + 16}" text-anchor="middle">${integral ? x : x.toFixed(1)}</text>`);
   }
   parts.push(`<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 12}" text-anchor="middle">${esc(spec.xLabel)}</text>`);
