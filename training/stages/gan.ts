@@ -3,17 +3,52 @@
  * ++ one-hot digit [N, 10]) to a latent code [N, LATENT_DIM]; the discriminator scores codes (optionally
  * ++ the same one-hot). Real codes are the encoder's codes of the training images, with their true labels
  * for the conditional GAN. Non-saturating GAN loss, one-sided label smoothing, Adam(beta1 = 0.5).
+ * The conditional generator also pays a classification term (as in AC-GAN, Odena et al. 2017): a small
+ * classifier trained on the real codes and their labels, then frozen, must recognise the requested digit
+ * in the generated code. Without it the weakest digits (5, 8) came out as the requested digit only ~60% of
+ * the time by the evaluator.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
 import type { Rng } from '../../core/rng';
 import type { RunConfig } from '../config';
 import { buildConditionalGenerator, buildDiscriminator, buildGenerator } from '../models/architectures';
+import { accuracy, fitWithProgress, oneHot, predictBatched } from '../fit';
 import { round, type Logger } from '../progress';
 
 export interface GanResult {
   generator: tf.LayersModel;
-  metrics: { steps: number; batch_size: number; final_d_loss: number; final_g_loss: number; loss_curve: { step: number; d: number; g: number }[] };
+  metrics: {
+    steps: number;
+    batch_size: number;
+    final_d_loss: number;
+    final_g_loss: number;
+    /** weight of the frozen code classifier's cross-entropy in the generator loss (conditional GAN only) */
+    classification_weight?: number;
+    code_classifier_train_accuracy?: number;
+    loss_curve: { step: number; d: number; g: number }[];
+  };
+}
+
+/** Weight of the auxiliary classification term in the conditional generator's loss. */
+export const CLASSIFICATION_WEIGHT = 1;
+
+/** Code classifier for the conditional generator's auxiliary loss: latent code [N, LATENT_DIM] -> digit probabilities [N, 10]. */
+async function trainCodeClassifier(codes: Float32Array, labels: Uint8Array, logger: Logger): Promise<{ model: tf.LayersModel; accuracy: number }> {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [LATENT_DIM], units: 128, activation: 'relu' }),
+      tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const x = tf.tensor2d(codes, [labels.length, LATENT_DIM]);
+  const y = oneHot(labels);
+  await fitWithProgress(model, x, y, { epochs: 3, batchSize: 256, logger, label: 'code classifier (cGAN loss)' });
+  const accuracyValue = accuracy(predictBatched(model, codes, LATENT_DIM), labels);
+  x.dispose();
+  y.dispose();
+  return { model, accuracy: accuracyValue };
 }
 
 const REAL_LABEL = 0.9; // one-sided label smoothing
@@ -42,6 +77,8 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   const gOptimizer = tf.train.adam(learningRate, 0.5);
   const dVars = variablesOf(discriminator);
   const gVars = variablesOf(generator);
+  const codeClassifier = conditional ? await trainCodeClassifier(codes, labels, logger) : null;
+  if (codeClassifier) logger.log(`   code classifier for the cGAN's classification term: training accuracy ${codeClassifier.accuracy.toFixed(4)}`);
   const realCodes = tf.tensor2d(codes, [rows, LATENT_DIM]);
   const realLabels = tf.tensor1d(Int32Array.from(labels), 'int32');
   /** binary cross-entropy of D's probabilities [N, 1] against a constant target */
@@ -73,7 +110,17 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       const bothOnehot = conditional ? tf.concat([realOnehot!, fakeOnehot!]) : null;
       const targets = tf.concat([tf.fill([batchSize, 1], REAL_LABEL), tf.zeros([batchSize, 1])]);
       const d = dOptimizer.minimize(() => tf.losses.logLoss(targets, dScore(both, bothOnehot)).mul(2) as tf.Scalar, true, dVars)!;
-      const g = gOptimizer.minimize(() => bce(dScore(gSample(noise, fakeOnehot), fakeOnehot), 1) as tf.Scalar, true, gVars)!;
+      const g = gOptimizer.minimize(
+        () => {
+          const generated = gSample(noise, fakeOnehot);
+          const adversarial = bce(dScore(generated, fakeOnehot), 1);
+          if (!codeClassifier) return adversarial as tf.Scalar;
+          const predicted = codeClassifier.model.apply(generated) as tf.Tensor;
+          return adversarial.add(tf.metrics.categoricalCrossentropy(fakeOnehot!, predicted).mean().mul(CLASSIFICATION_WEIGHT)) as tf.Scalar;
+        },
+        true,
+        gVars,
+      )!;
       return [d.dataSync()[0], g.dataSync()[0]];
     });
     dLoss = dl;
@@ -85,9 +132,20 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   realCodes.dispose();
   realLabels.dispose();
   discriminator.dispose();
+  codeClassifier?.model.dispose();
   dOptimizer.dispose();
   gOptimizer.dispose();
-  return { generator, metrics: { steps, batch_size: batchSize, final_d_loss: round(dLoss, 4), final_g_loss: round(gLoss, 4), loss_curve: curve } };
+  return {
+    generator,
+    metrics: {
+      steps,
+      batch_size: batchSize,
+      final_d_loss: round(dLoss, 4),
+      final_g_loss: round(gLoss, 4),
+      ...(codeClassifier ? { classification_weight: CLASSIFICATION_WEIGHT, code_classifier_train_accuracy: round(codeClassifier.accuracy) } : {}),
+      loss_curve: curve,
+    },
+  };
 }
 
 /** Generator samples for given noise ([n, NOISE_DIM]) and, if conditional, digits: latent codes [n, LATENT_DIM]. */
