@@ -24,6 +24,14 @@ function positiveInt(flag: string) {
   };
 }
 
+function nonNegative(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} must be a number >= 0, got "${value}"`);
+    return n;
+  };
+}
+
 const program = new Command()
   .name('npm run train --')
   .description(
@@ -40,6 +48,7 @@ const program = new Command()
   .option('--draws <n>', 'random draws of the labelled images', positiveInt('--draws'))
   .option('--ae-epochs <n>', 'autoencoder epochs', positiveInt('--ae-epochs'))
   .option('--gan-steps <n>', 'GAN training steps (each GAN)', positiveInt('--gan-steps'))
+  .option('--cgan-classification-weight <w>', 'weight of an AC-GAN-style classification term in the conditional generator loss (0 = off; 1 trades realism for clearer digits, see models/REPORT.md)', nonNegative('--cgan-classification-weight'))
   .option('--quiet', 'no progress output', false)
   .showHelpAfterError();
 
@@ -55,6 +64,7 @@ const flags = program.opts<{
   draws?: number;
   aeEpochs?: number;
   ganSteps?: number;
+  cganClassificationWeight?: number;
   quiet: boolean;
 }>();
 
@@ -64,7 +74,11 @@ const config: RunConfig = {
   seed: flags.seed,
   autoencoder: { ...base.autoencoder, epochs: flags.aeEpochs ?? base.autoencoder.epochs },
   study: { ...base.study, draws: flags.draws ?? base.study.draws },
-  gan: { ...base.gan, steps: flags.ganSteps ?? base.gan.steps },
+  gan: {
+    ...base.gan,
+    steps: flags.ganSteps ?? base.gan.steps,
+    classificationWeight: flags.cganClassificationWeight ?? base.gan.classificationWeight,
+  },
 };
 const modelsDir = !flags.publish ? null : flags.modelsDir ? resolve(flags.modelsDir) : flags.quick ? null : resolve('models');
 const logger = consoleLogger({ quiet: flags.quiet });

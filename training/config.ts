@@ -19,7 +19,8 @@ export interface RunConfig {
     unlabelled: number;
     neighbours: number;
   };
-  gan: { steps: number; batchSize: number; learningRate: number };
+  /** classificationWeight: weight of the conditional generator's AC-GAN-style classification term (0 = off) */
+  gan: { steps: number; batchSize: number; learningRate: number; classificationWeight: number };
   evaluation: { samples: number; interpolationPairs: number; interpolationSteps: number };
 }
 
@@ -29,7 +30,7 @@ export const FULL_CONFIG: RunConfig = {
   autoencoder: { epochs: 8, batchSize: 256, learningRate: 1e-3 },
   evaluator: { epochs: 10, batchSize: 128, learningRate: 1e-3 },
   study: { labelled: 50, draws: 5, frozenEpochs: 300, finetuneEpochs: 100, validationRows: 1000, unlabelled: 20000, neighbours: 10 },
-  gan: { steps: 2000, batchSize: 512, learningRate: 5e-4 },
+  gan: { steps: 2000, batchSize: 512, learningRate: 5e-4, classificationWeight: 0 },
   evaluation: { samples: 5000, interpolationPairs: 200, interpolationSteps: 10 },
 };
 
@@ -41,6 +42,6 @@ export const QUICK_CONFIG: RunConfig = {
   autoencoder: { epochs: 2, batchSize: 128, learningRate: 2e-3 },
   evaluator: { epochs: 2, batchSize: 128, learningRate: 1e-3 },
   study: { labelled: 50, draws: 2, frozenEpochs: 30, finetuneEpochs: 10, validationRows: 300, unlabelled: 1500, neighbours: 10 },
-  gan: { steps: 150, batchSize: 64, learningRate: 5e-4 },
+  gan: { steps: 150, batchSize: 64, learningRate: 5e-4, classificationWeight: 0 },
   evaluation: { samples: 500, interpolationPairs: 20, interpolationSteps: 6 },
 };

@@ -22,6 +22,35 @@ export interface FitResult {
   bestScore: number | null;
 }
 
+/** Keeps a copy of the weights of the best-scoring epoch and puts them back at the end. */
+class BestEpoch {
+  score: number | null = null;
+  epoch: number;
+  private weights: tf.Tensor[] | null = null;
+
+  constructor(
+    private readonly model: tf.LayersModel,
+    lastEpoch: number,
+  ) {
+    this.epoch = lastEpoch;
+  }
+
+  offer(epoch: number, score: number): void {
+    if (this.score !== null && score <= this.score) return;
+    this.score = score;
+    this.epoch = epoch;
+    this.weights?.forEach((w) => w.dispose());
+    this.weights = this.model.getWeights().map((w) => w.clone());
+  }
+
+  restore(): void {
+    if (!this.weights) return;
+    this.model.setWeights(this.weights);
+    this.weights.forEach((w) => w.dispose());
+    this.weights = null;
+  }
+}
+
 export async function fitWithProgress(
   model: tf.LayersModel,
   x: tf.Tensor | tf.Tensor[],
@@ -32,9 +61,7 @@ export async function fitWithProgress(
   const batchesPerEpoch = Math.ceil(rows / batchSize);
   const bar = logger?.bar(label, epochs * batchesPerEpoch);
   const history: tf.Logs[] = [];
-  let bestScore: number | null = null;
-  let bestEpoch = epochs - 1;
-  let bestWeights: tf.Tensor[] | null = null;
+  const best = new BestEpoch(model, epochs - 1);
   let lastLoss = NaN;
   await model.fit(x, y, {
     epochs,
@@ -49,21 +76,13 @@ export async function fitWithProgress(
       onEpochEnd: async (epoch, logs) => {
         history.push({ ...logs });
         const score = onEpoch ? await onEpoch(epoch, logs ?? {}) : undefined;
-        if (typeof score === 'number' && (bestScore === null || score > bestScore)) {
-          bestScore = score;
-          bestEpoch = epoch;
-          bestWeights?.forEach((w) => w.dispose());
-          bestWeights = model.getWeights().map((w) => w.clone());
-        }
+        if (typeof score === 'number') best.offer(epoch, score);
       },
     },
   });
   bar?.stop();
-  if (bestWeights) {
-    model.setWeights(bestWeights);
-    (bestWeights as tf.Tensor[]).forEach((w) => w.dispose());
-  }
-  return { history, bestEpoch, bestScore };
+  best.restore();
+  return { history, bestEpoch: best.epoch, bestScore: best.score };
 }
 
 /**
@@ -79,9 +98,7 @@ export async function trainFullBatch(
 ): Promise<FitResult> {
   const optimizer = tf.train.adam(learningRate);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  let bestScore: number | null = null;
-  let bestEpoch = epochs - 1;
-  let bestWeights: tf.Tensor[] | null = null;
+  const best = new BestEpoch(model, epochs - 1);
   const history: tf.Logs[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
     const loss = tf.tidy(() => {
@@ -93,21 +110,12 @@ export async function trainFullBatch(
       return cost.dataSync()[0];
     });
     history.push({ loss });
-    const score = onEpoch(epoch);
-    if (bestScore === null || score > bestScore) {
-      bestScore = score;
-      bestEpoch = epoch;
-      bestWeights?.forEach((w) => w.dispose());
-      bestWeights = model.getWeights().map((w) => w.clone());
-    }
+    best.offer(epoch, onEpoch(epoch));
     if (epoch % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  if (bestWeights) {
-    model.setWeights(bestWeights);
-    (bestWeights as tf.Tensor[]).forEach((w) => w.dispose());
-  }
+  best.restore();
   optimizer.dispose();
-  return { history, bestEpoch, bestScore };
+  return { history, bestEpoch: best.epoch, bestScore: best.score };
 }
 
 /** Runs `model.predict` in batches so large inputs don't need one huge activation tensor; returns [N, ...] data. */

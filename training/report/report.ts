@@ -96,7 +96,7 @@ export function renderReport(r: ReportInputs): string {
     '',
     '## Generative models',
     '',
-    `Latent GAN: ${r.gan.steps} steps of batch ${r.gan.batch_size} (final D loss ${r.gan.final_d_loss}, G loss ${r.gan.final_g_loss}). Conditional latent GAN: ${r.cganTraining.steps} steps (final D loss ${r.cganTraining.final_d_loss}, G loss ${r.cganTraining.final_g_loss}, which includes a classification term: a small classifier trained on the real training codes and labels (training accuracy ${r.cganTraining.code_classifier_train_accuracy}), then frozen, scores the generated code against the requested digit, weight ${r.cganTraining.classification_weight}, as in AC-GAN). Both use the non-saturating loss, one-sided label smoothing (0.9) and Adam (beta1 0.5).`,
+    `Latent GAN: ${r.gan.steps} steps of batch ${r.gan.batch_size} (final D loss ${r.gan.final_d_loss}, G loss ${r.gan.final_g_loss}). Conditional latent GAN: ${r.cganTraining.steps} steps (final D loss ${r.cganTraining.final_d_loss}, G loss ${r.cganTraining.final_g_loss}${r.cganTraining.classification_weight ? `, which includes a classification term: a small classifier trained on the real training codes and labels (training accuracy ${r.cganTraining.code_classifier_train_accuracy}), then frozen, scores the generated code against the requested digit, weight ${r.cganTraining.classification_weight}, as in AC-GAN` : ''}). Both use the non-saturating loss, one-sided label smoothing (0.9) and Adam (beta1 0.5).`,
     '',
     `### Scores from the evaluator`,
     '',
