@@ -4,6 +4,7 @@
  * what lets Node reproduce the worker's images (test/served/parity.test.ts).
  */
 import { LATENT_DIM, NOISE_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
+import { interpolateRows } from '../../core/interpolate';
 import { noiseForSeed } from '../../core/rng';
 import type { LoadedModels } from './model-store';
 import { ort } from './ort';
@@ -59,20 +60,6 @@ export function oneHot(digit: number, count: number): Float32Array {
   const labels = new Float32Array(count * NUM_CLASSES);
   for (let i = 0; i < count; i++) labels[i * NUM_CLASSES + digit] = 1;
   return labels;
-}
-
-/**
- * `steps` rows on the straight line from row vector `a` to `b`, both included:
- * row i = (1 - t) * a + t * b with t = i / (steps - 1), computed in float64 and rounded to float32 once.
- */
-export function interpolateRows(a: Float32Array, b: Float32Array, steps: number): Float32Array {
-  const width = a.length;
-  const out = new Float32Array(steps * width);
-  for (let i = 0; i < steps; i++) {
-    const t = i / (steps - 1);
-    for (let j = 0; j < width; j++) out[i * width + j] = (1 - t) * a[j] + t * b[j];
-  }
-  return out;
 }
 
 /** n unconditional samples: image i comes from row i of `noiseForSeed(seed, n, 32)`. */

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
+import { interpolateRows } from '../../core/interpolate';
 import { noiseForSeed, type Rng } from '../../core/rng';
 import type { RunConfig } from '../config';
 import type { Dataset } from '../data/mnist';
@@ -18,16 +19,6 @@ import { sampleCodes } from './gan';
 
 export function decodeLatents(decoder: tf.LayersModel, codes: Float32Array): Float32Array {
   return predictBatched(decoder, codes, LATENT_DIM);
-}
-
-/** Linear path from a to b (both [width]) in `steps` points, ends included: [steps, width]. */
-export function lerpPath(a: Float32Array, b: Float32Array, steps: number): Float32Array {
-  const out = new Float32Array(steps * a.length);
-  for (let s = 0; s < steps; s++) {
-    const t = s / (steps - 1);
-    for (let j = 0; j < a.length; j++) out[s * a.length + j] = (1 - t) * a[j] + t * b[j];
-  }
-  return out;
 }
 
 export interface GenerationModels {
@@ -145,10 +136,10 @@ export function runGenerationStudy(data: Dataset, models: GenerationModels, conf
   const realPaths = new Float32Array(pairs * steps * LATENT_DIM);
   for (let p = 0; p < pairs; p++) {
     const [za, zb] = [noiseForSeed(rng.nextUint32(), 1, NOISE_DIM), noiseForSeed(rng.nextUint32(), 1, NOISE_DIM)];
-    noisePaths.set(lerpPath(za, zb, steps), p * steps * NOISE_DIM);
+    noisePaths.set(interpolateRows(za, zb, steps), p * steps * NOISE_DIM);
     const [ia, ib] = [rng.int(data.test.count), rng.int(data.test.count)];
     realPaths.set(
-      lerpPath(testCodes.subarray(ia * LATENT_DIM, (ia + 1) * LATENT_DIM), testCodes.subarray(ib * LATENT_DIM, (ib + 1) * LATENT_DIM), steps),
+      interpolateRows(testCodes.subarray(ia * LATENT_DIM, (ia + 1) * LATENT_DIM), testCodes.subarray(ib * LATENT_DIM, (ib + 1) * LATENT_DIM), steps),
       p * steps * LATENT_DIM,
     );
   }
