@@ -84,12 +84,13 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   });
   await saveModel(evaluator.model, join(tfjsDir, 'evaluator'));
 
+  // the training images' codes [train.count, LATENT_DIM], encoded once for the study, the GANs and the baselines
+  const trainCodes = predictBatched(ae.encoder, data.train.images, IMAGE_PIXELS);
   const study = await clock.run('classifier study (50 labels)', async () => {
     const rng = seedStage(config.seed, 'classifier-study');
-    return runClassifierStudy({ data, encoder: ae.encoder, buildEncoder: () => buildEncoder(), config, logger, rng });
+    return runClassifierStudy({ data, encoder: ae.encoder, trainCodes, buildEncoder: () => buildEncoder(), config, logger, rng });
   });
 
-  const trainCodes = predictBatched(ae.encoder, data.train.images, IMAGE_PIXELS);
   const gan = await clock.run('latent GAN', async () => {
     const rng = seedStage(config.seed, 'gan');
     return trainLatentGan({ codes: trainCodes, labels: data.train.labels, conditional: false, config, logger, rng });
@@ -105,7 +106,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     const rng = seedStage(config.seed, 'generation-study');
     return runGenerationStudy(
       data,
-      { encoder: ae.encoder, decoder: ae.decoder, generator: gan.generator, cganGenerator: cgan.generator, evaluator },
+      { encoder: ae.encoder, decoder: ae.decoder, generator: gan.generator, cganGenerator: cgan.generator, evaluator, trainCodes },
       config,
       rng,
       logger,

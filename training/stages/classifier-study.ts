@@ -191,18 +191,19 @@ async function finetuneStacked(
 export interface StudyInputs {
   data: Dataset;
   encoder: tf.LayersModel;
+  /** the encoder's codes of data.train.images, [train.count, LATENT_DIM] */
+  trainCodes: Float32Array;
   buildEncoder: () => tf.LayersModel;
   config: RunConfig;
   logger: Logger;
   rng: Rng;
 }
 
-export async function runClassifierStudy({ data, encoder, buildEncoder, config, logger, rng }: StudyInputs): Promise<StudyResult> {
+export async function runClassifierStudy({ data, encoder, trainCodes, buildEncoder, config, logger, rng }: StudyInputs): Promise<StudyResult> {
   const { labelled: nLabelled, draws, frozenEpochs, finetuneEpochs, validationRows, unlabelled, neighbours } = config.study;
   const perClass = Math.max(1, Math.round(nLabelled / NUM_CLASSES));
   const validation = subset(data.validation, [...Array(Math.min(validationRows, data.validation.count)).keys()]);
   const encode = (images: Float32Array) => predictBatched(encoder, images, IMAGE_PIXELS);
-  const trainCodes = encode(data.train.images);
   const val = { codes: encode(validation.images), labels: validation.labels };
   const test = { codes: encode(data.test.images), labels: data.test.labels };
   const drawRows = Array.from({ length: draws }, () => drawLabelled(data.train, perClass, rng));

@@ -27,6 +27,8 @@ export interface GenerationModels {
   generator: tf.LayersModel;
   cganGenerator: tf.LayersModel;
   evaluator: Evaluator;
+  /** the encoder's codes of data.train.images, [train.count, LATENT_DIM] */
+  trainCodes: Float32Array;
 }
 
 export interface GenerationStudy {
@@ -76,7 +78,7 @@ function pathConfidence(evaluator: Evaluator, paths: Float32Array, pairs: number
 
 export function runGenerationStudy(data: Dataset, models: GenerationModels, config: RunConfig, rng: Rng, logger: Logger): GenerationStudy {
   const { samples, interpolationPairs: pairs, interpolationSteps: steps } = config.evaluation;
-  const { encoder, decoder, generator, cganGenerator, evaluator } = models;
+  const { encoder, decoder, generator, cganGenerator, evaluator, trainCodes } = models;
   const dim = evaluator.featureDim;
   const testImages = data.test.images;
   const testGaussian = fitGaussian(imageFeatures(evaluator, testImages), dim);
@@ -122,7 +124,6 @@ export function runGenerationStudy(data: Dataset, models: GenerationModels, conf
   const heldOut = data.validation.images.subarray(0, Math.min(samples, data.validation.count) * IMAGE_PIXELS);
   const testCodes = predictBatched(encoder, testImages, IMAGE_PIXELS);
   const reconstructions = decodeLatents(decoder, predictBatched(encoder, heldOut, IMAGE_PIXELS));
-  const trainCodes = predictBatched(encoder, data.train.images, IMAGE_PIXELS);
   const gaussianImages = decodeLatents(decoder, sampleGaussianFit(trainCodes, samples, rng));
   const baselines = {
     real_vs_real: round(fdAgainstTest(heldOut), 3),
