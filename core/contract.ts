@@ -13,7 +13,7 @@ export const LATENT_DIM = 16;
 export const NOISE_DIM = 32;
 
 /** Models shipped to the edge. Tensor shapes use -1 for the dynamic batch dimension. */
-export const MODEL_IDS = ['decoder', 'encoder', 'generator', 'cgan-generator', 'evaluator'] as const;
+export const MODEL_IDS = ['decoder', 'encoder', 'generator', 'cgan-generator', 'classifier', 'evaluator'] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
 export interface TensorSpec {
@@ -37,7 +37,7 @@ export const TENSOR = {
   latent: 'latent', // [N, LATENT_DIM] float32
   noise: 'noise', // [N, NOISE_DIM] float32, standard normal
   digit: 'digit_onehot', // [N, NUM_CLASSES] float32 one-hot of the requested digit
-  probabilities: 'probabilities', // [N, NUM_CLASSES] float32 softmax of the evaluator
+  probabilities: 'probabilities', // [N, NUM_CLASSES] float32 softmax (evaluator, classifier)
 } as const;
 
 /** File of the float16-weight variant of a model (weights stored as float16, cast back to float32 in the graph). */
@@ -56,7 +56,7 @@ export const MODEL_SPECS: Record<ModelId, ModelSpec> = {
   },
   encoder: {
     id: 'encoder',
-    edge: false,
+    edge: true,
     file: 'encoder.onnx',
     role: 'autoencoder encoder: image -> latent code',
     inputs: [{ name: TENSOR.image, shape: [-1, IMAGE_PIXELS] }],
@@ -80,6 +80,14 @@ export const MODEL_SPECS: Record<ModelId, ModelSpec> = {
       { name: TENSOR.digit, shape: [-1, NUM_CLASSES] },
     ],
     outputs: [{ name: TENSOR.latent, shape: [-1, LATENT_DIM] }],
+  },
+  classifier: {
+    id: 'classifier',
+    edge: true,
+    file: 'classifier.onnx',
+    role: "the study's 50-label semi-supervised digit classifier: latent code -> class probabilities",
+    inputs: [{ name: TENSOR.latent, shape: [-1, LATENT_DIM] }],
+    outputs: [{ name: TENSOR.probabilities, shape: [-1, NUM_CLASSES] }],
   },
   evaluator: {
     id: 'evaluator',
