@@ -48,7 +48,7 @@ const program = new Command()
   .option('--draws <n>', 'random draws of the labelled images', positiveInt('--draws'))
   .option('--ae-epochs <n>', 'autoencoder epochs', positiveInt('--ae-epochs'))
   .option('--gan-steps <n>', 'GAN training steps (each GAN)', positiveInt('--gan-steps'))
-  .option('--cgan-classification-weight <w>', 'weight of an AC-GAN-style classification term in the conditional generator loss (0 = off; 1 trades realism for clearer digits, see models/REPORT.md)', nonNegative('--cgan-classification-weight'))
+  .option('--cgan-classification-weight <w>', 'weight of the AC-GAN-style classification term in the conditional generator loss (0 = off; see models/REPORT.md)', nonNegative('--cgan-classification-weight'))
   .option('--quiet', 'no progress output', false)
   .showHelpAfterError();
 
@@ -74,10 +74,11 @@ const config: RunConfig = {
   seed: flags.seed,
   autoencoder: { ...base.autoencoder, epochs: flags.aeEpochs ?? base.autoencoder.epochs },
   study: { ...base.study, draws: flags.draws ?? base.study.draws },
-  gan: {
-    ...base.gan,
-    steps: flags.ganSteps ?? base.gan.steps,
-    classificationWeight: flags.cganClassificationWeight ?? base.gan.classificationWeight,
+  gan: { ...base.gan, steps: flags.ganSteps ?? base.gan.steps },
+  cgan: {
+    ...base.cgan,
+    steps: flags.ganSteps ?? base.cgan.steps,
+    classificationWeight: flags.cganClassificationWeight ?? base.cgan.classificationWeight,
   },
 };
 const modelsDir = !flags.publish ? null : flags.modelsDir ? resolve(flags.modelsDir) : flags.quick ? null : resolve('models');

@@ -19,10 +19,43 @@ export interface RunConfig {
     unlabelled: number;
     neighbours: number;
   };
-  /** classificationWeight: weight of the conditional generator's AC-GAN-style classification term (0 = off) */
-  gan: { steps: number; batchSize: number; learningRate: number; classificationWeight: number };
+  /** the unconditional latent GAN and the conditional one */
+  gan: GanConfig;
+  cgan: GanConfig;
   evaluation: { samples: number; interpolationPairs: number; interpolationSteps: number };
 }
+
+/** One latent GAN's schedule and shape (see training/stages/gan.ts). */
+export interface GanConfig {
+  steps: number;
+  batchSize: number;
+  /** Adam's learning rate at step 0, decayed linearly to 0 */
+  learningRate: number;
+  generatorHidden: number;
+  discriminatorHidden: number;
+  /** hidden layers in each network */
+  layers: number;
+  /** decay of the exponential moving average of the generator's weights (the exported generator) */
+  emaDecay: number;
+  /** noise scale baked into the exported generator (1 = the trained distribution) */
+  temperature: number;
+  /** weight of the conditional generator's AC-GAN-style classification term (0 = off) */
+  classificationWeight: number;
+}
+
+const FULL_GAN: GanConfig = {
+  steps: 2000,
+  batchSize: 512,
+  learningRate: 5e-4,
+  generatorHidden: 256,
+  discriminatorHidden: 256,
+  layers: 2,
+  emaDecay: 0.999,
+  temperature: 1,
+  classificationWeight: 0,
+};
+
+const QUICK_GAN: GanConfig = { ...FULL_GAN, steps: 150, batchSize: 64, generatorHidden: 64, discriminatorHidden: 64, emaDecay: 0.95 };
 
 export const FULL_CONFIG: RunConfig = {
   quick: false,
@@ -30,7 +63,8 @@ export const FULL_CONFIG: RunConfig = {
   autoencoder: { epochs: 8, batchSize: 256, learningRate: 1e-3 },
   evaluator: { epochs: 10, batchSize: 128, learningRate: 1e-3 },
   study: { labelled: 50, draws: 5, frozenEpochs: 300, finetuneEpochs: 100, validationRows: 1000, unlabelled: 20000, neighbours: 10 },
-  gan: { steps: 2000, batchSize: 512, learningRate: 5e-4, classificationWeight: 0 },
+  gan: FULL_GAN,
+  cgan: FULL_GAN,
   evaluation: { samples: 5000, interpolationPairs: 200, interpolationSteps: 10 },
 };
 
@@ -42,6 +76,7 @@ export const QUICK_CONFIG: RunConfig = {
   autoencoder: { epochs: 2, batchSize: 128, learningRate: 2e-3 },
   evaluator: { epochs: 2, batchSize: 128, learningRate: 1e-3 },
   study: { labelled: 50, draws: 2, frozenEpochs: 30, finetuneEpochs: 10, validationRows: 300, unlabelled: 1500, neighbours: 10 },
-  gan: { steps: 150, batchSize: 64, learningRate: 5e-4, classificationWeight: 0 },
+  gan: QUICK_GAN,
+  cgan: QUICK_GAN,
   evaluation: { samples: 500, interpolationPairs: 20, interpolationSteps: 6 },
 };

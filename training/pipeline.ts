@@ -93,12 +93,12 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
 
   const gan = await clock.run('latent GAN', async () => {
     const rng = seedStage(config.seed, 'gan');
-    return trainLatentGan({ codes: trainCodes, labels: data.train.labels, conditional: false, config, logger, rng });
+    return trainLatentGan({ codes: trainCodes, labels: data.train.labels, conditional: false, config: config.gan, logger, rng });
   });
   await saveModel(gan.generator, join(tfjsDir, 'generator'));
   const cgan = await clock.run('conditional latent GAN', async () => {
     const rng = seedStage(config.seed, 'cgan');
-    return trainLatentGan({ codes: trainCodes, labels: data.train.labels, conditional: true, config, logger, rng });
+    return trainLatentGan({ codes: trainCodes, labels: data.train.labels, conditional: true, config: config.cgan, logger, rng });
   });
   await saveModel(cgan.generator, join(tfjsDir, 'cgan-generator' satisfies ModelId));
 
@@ -108,6 +108,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
       data,
       { encoder: ae.encoder, decoder: ae.decoder, generator: gan.generator, cganGenerator: cgan.generator, evaluator, trainCodes },
       config,
+      { ganTemperature: config.gan.temperature, cganTemperature: config.cgan.temperature, seed: config.seed },
       rng,
       logger,
     );
@@ -127,7 +128,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     classifier: study.metrics,
     gan: { training: gan.metrics, ...generation.metrics.gan },
     cgan: { training: cgan.metrics, ...generation.metrics.cgan },
-    frechet_baselines: generation.metrics.frechet_baselines,
+    baselines: generation.metrics.baselines,
     interpolation: generation.metrics.interpolation,
     timings: { stages: clock.timings, total_seconds: clock.totalSeconds() },
     config,

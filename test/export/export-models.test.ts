@@ -14,13 +14,14 @@ import { buildConditionalGenerator, buildDecoder, buildEncoder, buildEvaluator, 
 import { composeManifest, exportModels, publishModels, type ExportResult } from '../../training/export/index';
 import { decodeModel } from '../../training/export/onnx-graph';
 import { sha256File } from '../../training/export/files';
+import { FULL_CONFIG } from '../../training/config';
 import { useTestBackend } from './helpers';
 
 const BUILDERS: Record<ModelId, () => tf.LayersModel> = {
   decoder: () => buildDecoder(),
   encoder: () => buildEncoder(),
-  generator: buildGenerator,
-  'cgan-generator': buildConditionalGenerator,
+  generator: () => buildGenerator(FULL_CONFIG.gan),
+  'cgan-generator': () => buildConditionalGenerator(FULL_CONFIG.cgan),
   evaluator: buildEvaluator,
 };
 

@@ -65,7 +65,13 @@ describe('npm run train -- --quick', () => {
     expect(Object.keys(m.classifier.architectures).length).toBeGreaterThanOrEqual(4);
     expect(m.classifier.architectures.reference.description).toMatch(/Dense 128 sigmoid -> Dense 512 sigmoid -> Dense 10 softmax/);
     expect(m.autoencoder.test_mse).toBeGreaterThan(0);
-    expect(m.frechet_baselines.real_vs_real).toBeLessThan(m.gan.frechet_distance);
+    expect(m.baselines.real.frechet).toBeLessThan(m.gan.frechet);
+    for (const key of ['class_gaussian', 'class_gmm', 'reconstruction']) {
+      expect(m.baselines[key].accuracy, key).toBeGreaterThanOrEqual(0);
+      expect(m.baselines[key].frechet, key).toBeGreaterThan(0);
+    }
+    expect(m.baselines.class_mixture.frechet).toBeGreaterThan(0);
+    expect(m.cgan.frechet).toBeGreaterThan(0);
     expect(m.cgan.per_digit_accuracy).toHaveLength(10);
     expect(m.timings.stages.map((t: { stage: string }) => t.stage)).toContain('autoencoder');
     expect(m.export.float32_parity.tolerance).toBeLessThanOrEqual(1e-5);

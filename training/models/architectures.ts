@@ -48,47 +48,58 @@ export function buildAutoencoder(encoder: tf.LayersModel, decoder: tf.LayersMode
   return tf.model({ inputs: input, outputs: recon, name: 'autoencoder' });
 }
 
-export const GAN_HIDDEN = 128;
+/** Width and depth of a latent GAN's networks (the generator's is exported; the discriminator's is not). */
+export interface GanShape {
+  generatorHidden: number;
+  discriminatorHidden: number;
+  layers: number;
+}
 
 /** Latent GAN generator: noise [N, NOISE_DIM] ~ N(0, 1) -> latent code [N, LATENT_DIM]. */
-export function buildGenerator(): tf.LayersModel {
+export function buildGenerator(shape: GanShape): tf.LayersModel {
   const noise = tf.input({ shape: [NOISE_DIM], name: 'noise' });
-  return tf.model({ inputs: noise, outputs: generatorTrunk(noise, 'gen'), name: 'generator' });
+  return tf.model({ inputs: noise, outputs: generatorTrunk(noise, 'gen', shape), name: 'generator' });
 }
 
 /** Conditional generator: noise [N, NOISE_DIM] ++ one-hot digit [N, 10] -> latent code [N, LATENT_DIM]. */
-export function buildConditionalGenerator(): tf.LayersModel {
+export function buildConditionalGenerator(shape: GanShape): tf.LayersModel {
   const noise = tf.input({ shape: [NOISE_DIM], name: 'noise' });
   const digit = tf.input({ shape: [NUM_CLASSES], name: 'digit_onehot' });
   const joined = tf.layers.concatenate({ name: 'cgen_concat' }).apply([noise, digit]) as tf.SymbolicTensor;
-  return tf.model({ inputs: [noise, digit], outputs: generatorTrunk(joined, 'cgen'), name: 'cgan_generator' });
+  return tf.model({ inputs: [noise, digit], outputs: generatorTrunk(joined, 'cgen', shape), name: 'cgan_generator' });
 }
 
-function generatorTrunk(x: tf.SymbolicTensor, prefix: string): tf.SymbolicTensor {
-  for (let i = 1; i <= 2; i++) {
-    x = tf.layers.dense({ units: GAN_HIDDEN, name: `${prefix}_dense${i}` }).apply(x) as tf.SymbolicTensor;
+/** Name of a generator's first dense layer, whose first NOISE_DIM kernel rows read the noise. */
+export const firstGeneratorLayer = (conditional: boolean) => `${conditional ? 'cgen' : 'gen'}_dense1`;
+
+function generatorTrunk(x: tf.SymbolicTensor, prefix: string, { generatorHidden, layers }: GanShape): tf.SymbolicTensor {
+  for (let i = 1; i <= layers; i++) {
+    x = tf.layers.dense({ units: generatorHidden, name: `${prefix}_dense${i}` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.leakyReLU({ alpha: 0.2, name: `${prefix}_lrelu${i}` }).apply(x) as tf.SymbolicTensor;
   }
   return tf.layers.dense({ units: LATENT_DIM, name: `${prefix}_latent` }).apply(x) as tf.SymbolicTensor;
 }
 
-/** Discriminator over latent codes: code [N, LATENT_DIM] (++ one-hot [N, 10] if conditional) -> P(real) [N, 1]. */
-export function buildDiscriminator(conditional: boolean): tf.LayersModel {
+/**
+ * Discriminator over latent codes: code [N, LATENT_DIM] (and one-hot digit [N, 10] if conditional) ->
+ * realness logit [N, 1]. The conditional one is a projection discriminator (Miyato & Koyama 2018):
+ * logit = w . h(code) + embed(digit) . h(code), so the digit acts on the features instead of being one
+ * more input among sixteen code values.
+ */
+export function buildDiscriminator(conditional: boolean, { discriminatorHidden, layers }: GanShape): tf.LayersModel {
   const code = tf.input({ shape: [LATENT_DIM], name: 'code' });
-  const inputs = [code];
-  let x: tf.SymbolicTensor = code;
-  if (conditional) {
-    const digit = tf.input({ shape: [NUM_CLASSES], name: 'digit' });
-    inputs.push(digit);
-    x = tf.layers.concatenate().apply([code, digit]) as tf.SymbolicTensor;
+  let h: tf.SymbolicTensor = code;
+  for (let i = 1; i <= layers; i++) {
+    h = tf.layers.dense({ units: discriminatorHidden }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.leakyReLU({ alpha: 0.2 }).apply(h) as tf.SymbolicTensor;
   }
-  for (let i = 1; i <= 2; i++) {
-    x = tf.layers.dense({ units: GAN_HIDDEN }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.leakyReLU({ alpha: 0.2 }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dropout({ rate: 0.2 }).apply(x) as tf.SymbolicTensor;
-  }
-  const p = tf.layers.dense({ units: 1, activation: 'sigmoid' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs, outputs: p, name: conditional ? 'cgan_discriminator' : 'gan_discriminator' });
+  let logit = tf.layers.dense({ units: 1 }).apply(h) as tf.SymbolicTensor;
+  if (!conditional) return tf.model({ inputs: code, outputs: logit, name: 'gan_discriminator' });
+  const digit = tf.input({ shape: [NUM_CLASSES], name: 'digit' });
+  const embedded = tf.layers.dense({ units: discriminatorHidden, useBias: false }).apply(digit) as tf.SymbolicTensor;
+  const projection = tf.layers.dot({ axes: 1 }).apply([h, embedded]) as tf.SymbolicTensor;
+  logit = tf.layers.add().apply([logit, projection]) as tf.SymbolicTensor;
+  return tf.model({ inputs: [code, digit], outputs: logit, name: 'cgan_discriminator' });
 }
 
 /** Evaluator (scores generated images only): image [N, 784] -> class probabilities [N, 10] (softmax). */

@@ -96,30 +96,39 @@ export function renderReport(r: ReportInputs): string {
     '',
     '## Generative models',
     '',
-    `Latent GAN: ${r.gan.steps} steps of batch ${r.gan.batch_size} (final D loss ${r.gan.final_d_loss}, G loss ${r.gan.final_g_loss}). Conditional latent GAN: ${r.cganTraining.steps} steps (final D loss ${r.cganTraining.final_d_loss}, G loss ${r.cganTraining.final_g_loss}${r.cganTraining.classification_weight ? `, which includes a classification term: a small classifier trained on the real training codes and labels (training accuracy ${r.cganTraining.code_classifier_train_accuracy}), then frozen, scores the generated code against the requested digit, weight ${r.cganTraining.classification_weight}, as in AC-GAN` : ''}). Both use the non-saturating loss, one-sided label smoothing (0.9) and Adam (beta1 0.5).`,
+    ganParagraph('Latent GAN', r.gan),
     '',
-    `### Scores from the evaluator`,
+    ganParagraph('Conditional latent GAN', r.cganTraining),
     '',
-    `The evaluator (${r.evaluator.architecture}) is trained on all labelled training images and reaches **${r.evaluator.test_accuracy}** test accuracy (validation ${r.evaluator.validation_accuracy}). It is used only to score generated images.`,
+    'Both: non-saturating loss on logits with one-sided label smoothing (0.9), Adam (beta1 0.5) with the learning rate decayed linearly to zero, and a projection discriminator for the conditional one (the digit acts on the discriminator\'s features). The exported generator is the exponential moving average of the generator\'s weights, and its first layer scales the standard-normal noise by the temperature T, so the served noise contract is unchanged.',
     '',
-    '| measure | value |',
-    '| --- | --- |',
-    `| conditional GAN: evaluator accuracy on requested digits (${g.cgan.samples} samples) | **${g.cgan.evaluator_accuracy}** |`,
-    `| conditional GAN: per-digit accuracy 0..9 | ${g.cgan.per_digit_accuracy.join(', ')} |`,
-    `| unconditional GAN: class coverage (share of digits with at least half their fair share) | ${g.gan.coverage} |`,
-    `| unconditional GAN: class histogram 0..9 (%) | ${g.gan.class_histogram.map(pct).join(', ')} |`,
-    `| unconditional GAN: normalised entropy of the class histogram (1 = uniform) | ${g.gan.normalized_entropy} |`,
-    `| mean evaluator confidence: GAN / cGAN samples | ${g.gan.mean_confidence} / ${g.cgan.mean_confidence} |`,
+    `### Scores from the evaluator, next to the baselines`,
     '',
-    `Frechet distance in the evaluator's penultimate-layer feature space against the ${r.counts.test} test images (lower is better):`,
+    `The evaluator (${r.evaluator.architecture}) is trained on all labelled training images and reaches **${r.evaluator.test_accuracy}** test accuracy (validation ${r.evaluator.validation_accuracy}). It is used only to score images: never to train, select or tune a generator. Every row below decodes ${g.cgan.samples} codes with the same decoder and is scored the same way; Frechet distance (FD) is measured in the evaluator's penultimate-layer feature space against the ${r.counts.test} test images (lower is better). Baselines need no neural network: Gaussians fitted to the encoder's training codes, one per digit, or per digit a ${g.baselines.class_gmm.components}-component mixture (k-means, then a Gaussian per cluster); temperature T scales their covariances by T² exactly as the generators' noise is scaled by T.`,
     '',
-    '| images | Frechet distance |',
-    '| --- | --- |',
-    `| held-out real training images (validation split; the floor) | ${g.frechet_baselines.real_vs_real} |`,
-    `| autoencoder reconstructions of those held-out images | ${g.frechet_baselines.ae_reconstructions} |`,
-    `| **latent GAN samples** | **${g.gan.frechet_distance}** |`,
-    `| **conditional GAN samples** | **${g.cgan.frechet_distance}** |`,
-    `| codes drawn from a Gaussian fitted to the training codes (baseline) | ${g.frechet_baselines.gaussian_latent} |`,
+    'Conditional: a requested digit.',
+    '',
+    '| images | T | accuracy on the requested digit | weakest digit | FD |',
+    '| --- | --- | --- | --- | --- |',
+    conditionalRow('held-out real training images (validation split; ceiling)', g.baselines.real),
+    conditionalRow('autoencoder reconstructions of them (the decoder\'s ceiling)', g.baselines.reconstruction),
+    conditionalRow('**conditional latent GAN (served)**', g.cgan, true),
+    ...g.baselines.by_temperature
+      .filter((b) => b.model === 'class_gmm' || b.model === 'class_gaussian')
+      .map((b) => conditionalRow(`${b.model === 'class_gmm' ? `${g.baselines.class_gmm.components}-component mixture per digit` : 'one Gaussian per digit'}`, b)),
+    '',
+    `Per digit, conditional GAN: ${g.cgan.per_digit_accuracy.join(', ')}; the mixture at the same temperature: ${g.baselines.class_gmm.per_digit_accuracy?.join(', ')}.`,
+    '',
+    'Unconditional: any digit.',
+    '',
+    '| images | T | FD | mean confidence | class shares 0..9 (%) |',
+    '| --- | --- | --- | --- | --- |',
+    unconditionalRow('**latent GAN (served)**', g.gan, true),
+    ...g.baselines.by_temperature
+      .filter((b) => b.model === 'class_mixture' || b.model === 'global_gaussian')
+      .map((b) => unconditionalRow(b.model === 'class_mixture' ? `class-frequency mix of the per-digit ${g.baselines.class_mixture.components}-component mixtures` : 'one Gaussian for all codes', b)),
+    '',
+    `Latent GAN: class coverage ${g.gan.coverage} (share of digits with at least half their fair share), normalised entropy of the class histogram ${g.gan.normalized_entropy} (1 = uniform).`,
     '',
     `![latent GAN samples](${fig(FIGURES.samples)})`,
     '',
@@ -164,6 +173,26 @@ export function renderReport(r: ReportInputs): string {
     '',
   ];
   return lines.join('\n');
+}
+
+type Scores = GenerationStudy['metrics']['gan'] | GenerationStudy['metrics']['baselines']['real'];
+
+function ganParagraph(name: string, g: GanResult['metrics']): string {
+  const classification = g.classification_weight
+    ? `; plus an AC-GAN classification term of weight ${g.classification_weight} (a small classifier trained on the real training codes and labels, training accuracy ${g.code_classifier_train_accuracy}, then frozen, scores the generated code against the requested digit)`
+    : '';
+  return `${name}: ${g.steps} steps of batch ${g.batch_size}, learning rate ${g.learning_rate}, ${g.layers} hidden layers of ${g.generator_hidden} (generator) and ${g.discriminator_hidden} (discriminator) units, weight average decay ${g.ema_decay}, temperature ${g.temperature}${classification}; final D loss ${g.final_d_loss}, G loss ${g.final_g_loss}.`;
+}
+
+function conditionalRow(label: string, b: Scores & { temperature?: number }, bold = false): string {
+  const weakest = b.per_digit_accuracy ? Math.min(...b.per_digit_accuracy) : NaN;
+  const v = (x: unknown) => (bold ? `**${x}**` : `${x}`);
+  return `| ${label} | ${b.temperature ?? '—'} | ${v(b.accuracy)} | ${weakest} (digit ${b.per_digit_accuracy?.indexOf(weakest)}) | ${v(b.frechet)} |`;
+}
+
+function unconditionalRow(label: string, b: Scores & { temperature?: number }, bold = false): string {
+  const v = (x: unknown) => (bold ? `**${x}**` : `${x}`);
+  return `| ${label} | ${b.temperature ?? '—'} | ${v(b.frechet)} | ${v(b.mean_confidence)} | ${b.class_histogram.map(pct).join(', ')} |`;
 }
 
 function processorLine(): string {

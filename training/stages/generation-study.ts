@@ -13,6 +13,7 @@ import type { RunConfig } from '../config';
 import type { Dataset } from '../data/mnist';
 import { predictBatched } from '../fit';
 import { frechetDistance, fitGaussian } from '../metrics/frechet';
+import { drawDigits, fitClassGaussians, fitClassGmm, fitGlobalGaussian, sampleMixture, type LatentMixture } from './latent-baselines';
 import { round, type Logger } from '../progress';
 import { imageFeatures, scoreImages, type Evaluator } from './evaluator';
 import { sampleCodes } from './gan';
@@ -31,11 +32,40 @@ export interface GenerationModels {
   trainCodes: Float32Array;
 }
 
+/** Evaluator scores of one set of generated (or real) images, all against the same test-set features. */
+export interface SampleScores {
+  samples: number;
+  frechet: number;
+  mean_confidence: number;
+  /** share of each predicted digit 0..9 */
+  class_histogram: number[];
+  /** for images of requested (or known) digits: share recognised as that digit, overall and per digit */
+  accuracy?: number;
+  per_digit_accuracy?: number[];
+}
+
+/** A latent baseline's scores at one sampling temperature. */
+export type BaselineScores = SampleScores & { temperature: number };
+
 export interface GenerationStudy {
   metrics: {
-    gan: { samples: number; class_histogram: number[]; coverage: number; normalized_entropy: number; mean_confidence: number; frechet_distance: number };
-    cgan: { samples: number; evaluator_accuracy: number; per_digit_accuracy: number[]; mean_confidence: number; frechet_distance: number };
-    frechet_baselines: { real_vs_real: number; ae_reconstructions: number; gaussian_latent: number };
+    gan: SampleScores & { temperature: number; coverage: number; normalized_entropy: number };
+    cgan: SampleScores & { temperature: number; evaluator_accuracy: number; per_digit_accuracy: number[] };
+    /**
+     * What a generator must beat, on the same number of samples and the same metrics: held-out real images
+     * and their reconstructions (the ceilings), Gaussians and 10-component mixtures per digit (conditional),
+     * their class-frequency mixtures (unconditional) and one global Gaussian. `class_gaussian` and `class_gmm`
+     * are at the cGAN's temperature, `class_mixture` at the GAN's; `by_temperature` lists every one fitted.
+     */
+    baselines: {
+      real: SampleScores;
+      reconstruction: SampleScores;
+      global_gaussian: BaselineScores;
+      class_gaussian: BaselineScores;
+      class_gmm: BaselineScores & { components: number };
+      class_mixture: BaselineScores & { components: number };
+      by_temperature: (BaselineScores & { model: string })[];
+    };
     interpolation: {
       pairs: number;
       steps: number;
@@ -76,61 +106,125 @@ function pathConfidence(evaluator: Evaluator, paths: Float32Array, pairs: number
   return { byStep, mean: mean(confidence), minMean: mean(minima), predicted };
 }
 
-export function runGenerationStudy(data: Dataset, models: GenerationModels, config: RunConfig, rng: Rng, logger: Logger): GenerationStudy {
+export interface GenerationOptions {
+  /** sampling temperatures the generators were exported with (noise scaled by T inside the first layer) */
+  ganTemperature: number;
+  cganTemperature: number;
+  /** seed of k-means++ for the per-digit mixtures */
+  seed: number;
+}
+
+/** Temperatures at which every latent baseline is fitted and scored, next to the generators' own. */
+export const BASELINE_TEMPERATURES = [1, 0.8];
+export const GMM_COMPONENTS = 10;
+
+export function runGenerationStudy(
+  data: Dataset,
+  models: GenerationModels,
+  config: RunConfig,
+  options: GenerationOptions,
+  rng: Rng,
+  logger: Logger,
+): GenerationStudy {
   const { samples, interpolationPairs: pairs, interpolationSteps: steps } = config.evaluation;
   const { encoder, decoder, generator, cganGenerator, evaluator, trainCodes } = models;
   const dim = evaluator.featureDim;
   const testImages = data.test.images;
   const testGaussian = fitGaussian(imageFeatures(evaluator, testImages), dim);
-  const fdAgainstTest = (images: Float32Array) => frechetDistance(fitGaussian(imageFeatures(evaluator, images), dim), testGaussian);
-  const bar = logger.bar('generation study', 6);
+  const temperatures = [...new Set([...BASELINE_TEMPERATURES, options.ganTemperature, options.cganTemperature])].sort((x, y) => y - x);
+  const bar = logger.bar('generation study', 6 + temperatures.length);
+
+  /** Evaluator scores of images [n, 784]; `digits` are the requested (or true) digit of each image. */
+  const scoreSet = (images: Float32Array, digits?: Uint8Array): SampleScores => {
+    const scores = scoreImages(evaluator, images);
+    const n = scores.predicted.length;
+    const out: SampleScores = {
+      samples: n,
+      frechet: round(frechetDistance(fitGaussian(imageFeatures(evaluator, images), dim), testGaussian), 3),
+      mean_confidence: round(mean(scores.confidence)),
+      class_histogram: histogram(scores.predicted).map((p) => round(p)),
+    };
+    if (digits) {
+      const hits = new Array(NUM_CLASSES).fill(0);
+      const counts = new Array(NUM_CLASSES).fill(0);
+      digits.forEach((d, i) => {
+        counts[d]++;
+        if (scores.predicted[i] === d) hits[d]++;
+      });
+      out.accuracy = round(hits.reduce((x, y) => x + y, 0) / n);
+      out.per_digit_accuracy = hits.map((h, d) => round(h / counts[d]));
+    }
+    return out;
+  };
 
   // unconditional latent GAN
   const ganImages = decodeLatents(decoder, sampleCodes(generator, noiseForSeed(rng.nextUint32(), samples, NOISE_DIM)));
-  const ganScores = scoreImages(evaluator, ganImages);
-  const hist = histogram(ganScores.predicted);
-  const entropy = -hist.reduce((s, p) => s + (p > 0 ? p * Math.log(p) : 0), 0) / Math.log(NUM_CLASSES);
+  const ganScores = scoreSet(ganImages);
+  const hist = ganScores.class_histogram;
+  const entropy = -hist.reduce((sum, p) => sum + (p > 0 ? p * Math.log(p) : 0), 0) / Math.log(NUM_CLASSES);
   const gan = {
-    samples,
-    class_histogram: hist.map((p) => round(p)),
+    ...ganScores,
+    temperature: options.ganTemperature,
     coverage: hist.filter((p) => p >= 0.5 / NUM_CLASSES).length / NUM_CLASSES, // share of digits with >= half their fair share
     normalized_entropy: round(entropy),
-    mean_confidence: round(mean(ganScores.confidence)),
-    frechet_distance: round(fdAgainstTest(ganImages), 3),
   };
   bar.tick(1, 'gan');
 
-  // conditional latent GAN: samples/10 per digit
+  // conditional latent GAN: samples/10 per digit; the conditional baselines get the same digits
   const perDigit = Math.ceil(samples / NUM_CLASSES);
   const digits = Uint8Array.from({ length: perDigit * NUM_CLASSES }, (_, i) => Math.floor(i / perDigit));
   const cganImages = decodeLatents(decoder, sampleCodes(cganGenerator, noiseForSeed(rng.nextUint32(), digits.length, NOISE_DIM), digits));
-  const cganScores = scoreImages(evaluator, cganImages);
-  const perDigitAccuracy = Array.from({ length: NUM_CLASSES }, (_, d) => {
-    let correct = 0;
-    for (let i = d * perDigit; i < (d + 1) * perDigit; i++) if (cganScores.predicted[i] === d) correct++;
-    return round(correct / perDigit);
-  });
+  const cganScores = scoreSet(cganImages, digits);
   const cgan = {
-    samples: digits.length,
-    evaluator_accuracy: round(cganScores.predicted.reduce((n, p, i) => n + (p === digits[i] ? 1 : 0), 0) / digits.length),
-    per_digit_accuracy: perDigitAccuracy,
-    mean_confidence: round(mean(cganScores.confidence)),
-    frechet_distance: round(fdAgainstTest(cganImages), 3),
+    ...cganScores,
+    temperature: options.cganTemperature,
+    evaluator_accuracy: cganScores.accuracy!,
+    per_digit_accuracy: cganScores.per_digit_accuracy!,
   };
   bar.tick(1, 'cgan');
 
-  // baselines for the Frechet distance: held-out real images (the floor), AE reconstructions of them,
-  // and decoded codes from a Gaussian fitted to the training codes; none of them are test images
-  const heldOut = data.validation.images.subarray(0, Math.min(samples, data.validation.count) * IMAGE_PIXELS);
+  // ceilings: held-out real training images (validation split) and their reconstructions; none are test images
+  const heldOutCount = Math.min(samples, data.validation.count);
+  const heldOut = data.validation.images.subarray(0, heldOutCount * IMAGE_PIXELS);
+  const heldOutDigits = data.validation.labels.subarray(0, heldOutCount);
   const testCodes = predictBatched(encoder, testImages, IMAGE_PIXELS);
   const reconstructions = decodeLatents(decoder, predictBatched(encoder, heldOut, IMAGE_PIXELS));
-  const gaussianImages = decodeLatents(decoder, sampleGaussianFit(trainCodes, samples, rng));
-  const baselines = {
-    real_vs_real: round(fdAgainstTest(heldOut), 3),
-    ae_reconstructions: round(fdAgainstTest(reconstructions), 3),
-    gaussian_latent: round(fdAgainstTest(gaussianImages), 3),
+  const real = scoreSet(heldOut, heldOutDigits);
+  const reconstruction = scoreSet(reconstructions, heldOutDigits);
+  bar.tick(1, 'ceilings');
+
+  // latent baselines, fitted to the training codes, each scored at every temperature
+  const labels = data.train.labels;
+  const mixtures = {
+    global_gaussian: fitGlobalGaussian(trainCodes, labels),
+    class_gaussian: fitClassGaussians(trainCodes, labels),
+    class_gmm: fitClassGmm(trainCodes, labels, GMM_COMPONENTS, options.seed),
   };
-  bar.tick(1, 'baselines');
+  const byTemperature: GenerationStudy['metrics']['baselines']['by_temperature'] = [];
+  for (const temperature of temperatures) {
+    const conditional = (m: LatentMixture) => ({ ...scoreSet(decodeLatents(decoder, sampleMixture(m, digits, temperature, rng)), digits), temperature });
+    const unconditional = (m: LatentMixture) => ({ ...scoreSet(decodeLatents(decoder, sampleMixture(m, drawDigits(m, samples, rng), temperature, rng))), temperature });
+    byTemperature.push(
+      { model: 'global_gaussian', ...unconditional(mixtures.global_gaussian) },
+      { model: 'class_gaussian', ...conditional(mixtures.class_gaussian) },
+      { model: 'class_gmm', ...conditional(mixtures.class_gmm) },
+      { model: 'class_mixture', ...unconditional(mixtures.class_gmm) },
+    );
+    bar.tick(1, `baselines at T=${temperature}`);
+  }
+  const at = (model: string, temperature: number) => {
+    const { model: _, ...row } = byTemperature.find((r) => r.model === model && r.temperature === temperature)!;
+    return row;
+  };
+  const baselines = {
+    real,
+    reconstruction,
+    global_gaussian: at('global_gaussian', 1),
+    class_gaussian: at('class_gaussian', options.cganTemperature),
+    class_gmm: { ...at('class_gmm', options.cganTemperature), components: GMM_COMPONENTS },
+    class_mixture: { ...at('class_mixture', options.ganTemperature), components: GMM_COMPONENTS },
+    by_temperature: byTemperature,
+  };
 
   // interpolation: generator noise paths vs encoded real test image paths
   const noisePaths = new Float32Array(pairs * steps * NOISE_DIM);
@@ -201,13 +295,16 @@ export function runGenerationStudy(data: Dataset, models: GenerationModels, conf
   bar.tick(1, 'figures');
   bar.stop();
 
-  logger.log(`   GAN: coverage ${gan.coverage}, FD ${gan.frechet_distance}; cGAN evaluator accuracy ${cgan.evaluator_accuracy}, FD ${cgan.frechet_distance}`);
-  logger.log(`   FD baselines: real vs real ${baselines.real_vs_real}, AE reconstructions ${baselines.ae_reconstructions}, Gaussian latent ${baselines.gaussian_latent}`);
+  logger.log(`   GAN (T=${gan.temperature}): FD ${gan.frechet}, confidence ${gan.mean_confidence}; class-frequency 10-component mixture FD ${baselines.class_mixture.frechet}`);
+  logger.log(
+    `   cGAN (T=${cgan.temperature}): accuracy ${cgan.evaluator_accuracy}, FD ${cgan.frechet}; per-digit 10-component mixture accuracy ${baselines.class_gmm.accuracy}, FD ${baselines.class_gmm.frechet}`,
+  );
+  logger.log(`   ceilings: real FD ${real.frechet}, reconstructions FD ${reconstruction.frechet} (accuracy ${reconstruction.accuracy})`);
   return {
     metrics: {
       gan,
       cgan,
-      frechet_baselines: baselines,
+      baselines,
       interpolation: {
         pairs,
         steps,
@@ -226,29 +323,4 @@ export function runGenerationStudy(data: Dataset, models: GenerationModels, conf
       reconstructionColumns: reconColumns,
     },
   };
-}
-
-/** Codes drawn from a Gaussian fitted to the training codes (the baseline a GAN should beat): [n, LATENT_DIM]. */
-function sampleGaussianFit(codes: Float32Array, n: number, rng: Rng): Float32Array {
-  const { mean: mu, cov } = fitGaussian(codes, LATENT_DIM);
-  // Cholesky of the covariance (16 x 16, small enough to do directly)
-  const L = Array.from({ length: LATENT_DIM }, () => new Float64Array(LATENT_DIM));
-  for (let i = 0; i < LATENT_DIM; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = cov.get(i, j);
-      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
-      L[i][j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j][j];
-    }
-  }
-  const out = new Float32Array(n * LATENT_DIM);
-  const z = new Float64Array(LATENT_DIM);
-  for (let r = 0; r < n; r++) {
-    for (let j = 0; j < LATENT_DIM; j++) z[j] = rng.normal();
-    for (let i = 0; i < LATENT_DIM; i++) {
-      let v = mu[i];
-      for (let j = 0; j <= i; j++) v += L[i][j] * z[j];
-      out[r * LATENT_DIM + i] = v;
-    }
-  }
-  return out;
 }
