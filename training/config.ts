@@ -33,6 +33,8 @@ export interface GanConfig {
   learningRate: number;
   generatorHidden: number;
   discriminatorHidden: number;
+  /** dropout after each of the discriminator's hidden layers */
+  discriminatorDropout: number;
   /** hidden layers in each network */
   layers: number;
   /** decay of the exponential moving average of the generator's weights (the exported generator) */
@@ -41,6 +43,8 @@ export interface GanConfig {
   temperature: number;
   /** weight of the conditional generator's AC-GAN-style classification term (0 = off) */
   classificationWeight: number;
+  /** weight of an MMD term between generated and real codes (of the same digits) in the generator loss (0 = off) */
+  mmdWeight: number;
 }
 
 const FULL_GAN: GanConfig = {
@@ -49,10 +53,12 @@ const FULL_GAN: GanConfig = {
   learningRate: 5e-4,
   generatorHidden: 256,
   discriminatorHidden: 256,
+  discriminatorDropout: 0.2,
   layers: 2,
   emaDecay: 0.999,
   temperature: 1,
   classificationWeight: 0,
+  mmdWeight: 0,
 };
 
 const QUICK_GAN: GanConfig = { ...FULL_GAN, steps: 150, batchSize: 64, generatorHidden: 64, discriminatorHidden: 64, emaDecay: 0.95 };

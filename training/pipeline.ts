@@ -22,8 +22,8 @@ import { renderReport } from './report/report';
 import { seedStage } from './seeding';
 import { trainAutoencoder } from './stages/autoencoder';
 import { runClassifierStudy } from './stages/classifier-study';
-import { trainEvaluator } from './stages/evaluator';
-import { trainLatentGan } from './stages/gan';
+import { trainEvaluatorInChild } from './stages/evaluator-process';
+import { trainLatentGanInChild, writeGanInputs } from './stages/gan-process';
 import { runGenerationStudy } from './stages/generation-study';
 
 export interface PipelineOptions {
@@ -45,6 +45,8 @@ export interface PipelineResult {
 }
 
 export const REPORT_FILE = 'REPORT.md';
+export const EVALUATOR_STAGE = 'evaluator (trained alongside the autoencoder; the wait after it)';
+export const GAN_STAGE = 'latent GAN and conditional latent GAN (in parallel)';
 export const FIGURES_DIR = 'figures';
 
 function newRunId(config: RunConfig): string {
@@ -65,24 +67,26 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const backend = await selectBackend(opts.backend);
   logger.log(`TensorFlow.js backend: ${backend.name} (${backend.reason})`);
 
+  const dataOptions = { dir: opts.dataDir, limitTrain: config.limitTrain, limitTest: config.limitTest };
   const data = await clock.run('data', async () => {
-    const d = await loadDataset({ dir: opts.dataDir, limitTrain: config.limitTrain, limitTest: config.limitTest });
+    const d = await loadDataset(dataOptions);
     logger.log(`   ${d.name}: ${d.train.count} train, ${d.validation.count} validation (held out), ${d.test.count} test`);
     return d;
   });
 
+  // the evaluator does not depend on the autoencoder: it trains in a child process meanwhile (one core each)
+  const evaluatorTraining = trainEvaluatorInChild(
+    { seed: config.seed, config, backend: opts.backend, data: dataOptions, outDir: join(tfjsDir, 'evaluator') },
+    logger,
+  );
+  evaluatorTraining.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
   const ae = await clock.run('autoencoder', async () => {
     seedStage(config.seed, 'autoencoder');
     return trainAutoencoder(data, config, logger);
   });
   await saveModel(ae.encoder, join(tfjsDir, 'encoder'));
   await saveModel(ae.decoder, join(tfjsDir, 'decoder'));
-
-  const evaluator = await clock.run('evaluator', async () => {
-    seedStage(config.seed, 'evaluator');
-    return trainEvaluator(data, config, logger);
-  });
-  await saveModel(evaluator.model, join(tfjsDir, 'evaluator'));
+  const evaluator = await clock.run(EVALUATOR_STAGE, () => evaluatorTraining);
 
   // the training images' codes [train.count, LATENT_DIM], encoded once for the study, the GANs and the baselines
   const trainCodes = predictBatched(ae.encoder, data.train.images, IMAGE_PIXELS);
@@ -91,16 +95,18 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     return runClassifierStudy({ data, encoder: ae.encoder, trainCodes, buildEncoder: () => buildEncoder(), config, logger, rng });
   });
 
-  const gan = await clock.run('latent GAN', async () => {
-    const rng = seedStage(config.seed, 'gan');
-    return trainLatentGan({ codes: trainCodes, labels: data.train.labels, conditional: false, config: config.gan, logger, rng });
+  // the two GANs train at the same time, each in its own process (one core each)
+  const [gan, cgan] = await clock.run(GAN_STAGE, async () => {
+    const inputs = await writeGanInputs(runDir, trainCodes, data.train.labels);
+    const job = (stage: string, conditional: boolean, id: ModelId) =>
+      trainLatentGanInChild(
+        { stage, seed: config.seed, conditional, config: conditional ? config.cgan : config.gan, backend: opts.backend, ...inputs, outDir: join(tfjsDir, id) },
+        logger,
+      );
+    const trained = await Promise.all([job('gan', false, 'generator'), job('cgan', true, 'cgan-generator')]);
+    await Promise.all([rm(inputs.codesFile), rm(inputs.labelsFile)]);
+    return trained;
   });
-  await saveModel(gan.generator, join(tfjsDir, 'generator'));
-  const cgan = await clock.run('conditional latent GAN', async () => {
-    const rng = seedStage(config.seed, 'cgan');
-    return trainLatentGan({ codes: trainCodes, labels: data.train.labels, conditional: true, config: config.cgan, logger, rng });
-  });
-  await saveModel(cgan.generator, join(tfjsDir, 'cgan-generator' satisfies ModelId));
 
   const generation = await clock.run('generation and interpolation study', async () => {
     const rng = seedStage(config.seed, 'generation-study');

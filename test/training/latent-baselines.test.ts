@@ -9,7 +9,7 @@ import { Rng } from '../../core/rng';
 import { selectBackend } from '../../training/backend';
 import { FULL_CONFIG } from '../../training/config';
 import { buildConditionalGenerator, buildGenerator } from '../../training/models/architectures';
-import { bakeTemperature } from '../../training/stages/gan';
+import { bakeTemperature, mmd } from '../../training/stages/gan';
 import { cholesky, drawDigits, fitClassGaussians, fitClassGmm, fitGlobalGaussian, sampleMixture } from '../../training/stages/latent-baselines';
 
 /** Mean and variance of column j of rows [n, LATENT_DIM]. */
@@ -123,4 +123,26 @@ describe('generator temperature', () => {
       expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - unscaled[i])))).toBeGreaterThan(1e-3);
     });
   }
+});
+
+describe('MMD term of the generator loss', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('matches the hand-worked value for two one-point samples, and is 0 for identical samples', () => {
+    // k(a, b) = sum over squared bandwidths s of exp(-|a - b|^2 / (2 s)), s in {2, 8, 32}; |x - y|^2 = 1
+    const cross = [2, 8, 32].reduce((sum, s) => sum + Math.exp(-1 / (2 * s)), 0);
+    const value = mmd(tf.tensor2d([[0, 0]]), tf.tensor2d([[1, 0]])).dataSync()[0];
+    expect(value).toBeCloseTo(3 + 3 - 2 * cross, 5);
+    const same = tf.tensor2d([[0.5, 1], [2, -1]]);
+    expect(mmd(same, same).dataSync()[0]).toBeCloseTo(0, 6);
+  });
+
+  it('is larger for a shifted sample than for a second draw of the same distribution', () => {
+    const rng = new Rng(12);
+    const sample = (shift: number) => tf.tensor2d(Array.from({ length: 256 }, () => [rng.normal() + shift, rng.normal()]));
+    const a = sample(0);
+    expect(mmd(a, sample(1)).dataSync()[0]).toBeGreaterThan(10 * mmd(a, sample(0)).dataSync()[0]);
+  });
 });

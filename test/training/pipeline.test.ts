@@ -12,6 +12,7 @@ import { decode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_IDS, MODEL_SPECS } from '../../core/contract';
 import { manifestSchema, type Manifest } from '../../core/manifest';
+import { EVALUATOR_STAGE, GAN_STAGE } from '../../training/pipeline';
 
 const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
@@ -36,7 +37,7 @@ describe('npm run train -- --quick', () => {
 
   it('prints the backend, every stage with its duration, and the run summary', () => {
     expect(stderr).toMatch(/TensorFlow\.js backend: (wasm|tensorflow|cpu)/);
-    for (const stage of ['data', 'autoencoder', 'evaluator', 'classifier study (50 labels)', 'latent GAN', 'conditional latent GAN', 'generation and interpolation study', 'ONNX export and checks']) {
+    for (const stage of ['data', 'autoencoder', EVALUATOR_STAGE, 'classifier study (50 labels)', GAN_STAGE, 'generation and interpolation study', 'ONNX export and checks']) {
       expect(stderr).toMatch(new RegExp(`${stage.replace(/[()]/g, '\\$&')} took \\d`));
     }
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);

@@ -52,6 +52,8 @@ export function buildAutoencoder(encoder: tf.LayersModel, decoder: tf.LayersMode
 export interface GanShape {
   generatorHidden: number;
   discriminatorHidden: number;
+  /** dropout after each of the discriminator's hidden layers (0 = none) */
+  discriminatorDropout: number;
   layers: number;
 }
 
@@ -86,12 +88,13 @@ function generatorTrunk(x: tf.SymbolicTensor, prefix: string, { generatorHidden,
  * logit = w . h(code) + embed(digit) . h(code), so the digit acts on the features instead of being one
  * more input among sixteen code values.
  */
-export function buildDiscriminator(conditional: boolean, { discriminatorHidden, layers }: GanShape): tf.LayersModel {
+export function buildDiscriminator(conditional: boolean, { discriminatorHidden, discriminatorDropout, layers }: GanShape): tf.LayersModel {
   const code = tf.input({ shape: [LATENT_DIM], name: 'code' });
   let h: tf.SymbolicTensor = code;
   for (let i = 1; i <= layers; i++) {
     h = tf.layers.dense({ units: discriminatorHidden }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.leakyReLU({ alpha: 0.2 }).apply(h) as tf.SymbolicTensor;
+    if (discriminatorDropout > 0) h = tf.layers.dropout({ rate: discriminatorDropout }).apply(h) as tf.SymbolicTensor;
   }
   let logit = tf.layers.dense({ units: 1 }).apply(h) as tf.SymbolicTensor;
   if (!conditional) return tf.model({ inputs: code, outputs: logit, name: 'gan_discriminator' });

@@ -42,19 +42,19 @@ export async function trainEvaluator(data: Dataset, config: RunConfig, logger: L
   y.dispose();
   const testAccuracy = accuracy(predictBatched(model, data.test.images, IMAGE_PIXELS), data.test.labels);
   logger.log(`   evaluator test accuracy ${testAccuracy.toFixed(4)}`);
+  return evaluatorOf(model, {
+    architecture: 'dense 784-512-256-10, relu, dropout 0.25, softmax',
+    epochs,
+    best_epoch: fit.bestEpoch + 1,
+    validation_accuracy: round(fit.bestScore ?? NaN),
+    test_accuracy: round(testAccuracy),
+  });
+}
+
+/** The evaluator around a trained (or loaded) model: its features are the FEATURE_LAYER activations. */
+export function evaluatorOf(model: tf.LayersModel, metrics: Evaluator['metrics']): Evaluator {
   const features = tf.model({ inputs: model.inputs, outputs: model.getLayer(FEATURE_LAYER).output as tf.SymbolicTensor });
-  return {
-    model,
-    features,
-    featureDim: features.outputs[0].shape[1] as number,
-    metrics: {
-      architecture: 'dense 784-512-256-10, relu, dropout 0.25, softmax',
-      epochs,
-      best_epoch: fit.bestEpoch + 1,
-      validation_accuracy: round(fit.bestScore ?? NaN),
-      test_accuracy: round(testAccuracy),
-    },
-  };
+  return { model, features, featureDim: features.outputs[0].shape[1] as number, metrics };
 }
 
 export interface ClassScores {

@@ -33,6 +33,7 @@ export interface GanResult {
     discriminator_hidden: number;
     layers: number;
     ema_decay: number;
+    mmd_weight: number;
     temperature: number;
     final_d_loss: number;
     final_g_loss: number;
@@ -62,6 +63,26 @@ async function trainCodeClassifier(codes: Float32Array, labels: Uint8Array, logg
 }
 
 const REAL_LABEL = 0.9; // one-sided label smoothing
+/** squared bandwidths of the MMD's Gaussian kernels, for codes of about unit scale in 16 dimensions */
+const MMD_BANDWIDTHS = [2, 8, 32];
+/** one-hot digits are scaled by this before joining the codes in the MMD, so different digits barely interact */
+const MMD_DIGIT_SCALE = 4;
+
+/**
+ * Squared maximum mean discrepancy between two samples [n, d] with a sum of Gaussian kernels (Gretton et
+ * al. 2012; the biased estimator, which is fine for a loss).
+ */
+export function mmd(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const n = x.shape[0];
+    const all = tf.concat([x, y]);
+    const norms = all.square().sum(1, true);
+    const d2 = norms.add(norms.transpose()).sub(all.matMul(all, false, true).mul(2)).relu();
+    const k = MMD_BANDWIDTHS.map((b) => d2.div(-2 * b).exp()).reduce((a, b) => a.add(b));
+    const block = (r: number, c: number) => k.slice([r, c], [n, n]).mean();
+    return block(0, 0).add(block(n, n)).sub(block(0, n).mul(2)) as tf.Scalar;
+  });
+}
 
 function variablesOf(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -96,7 +117,7 @@ export interface GanInputs {
 }
 
 export async function trainLatentGan({ codes, labels, conditional, config, logger, rng }: GanInputs): Promise<GanResult> {
-  const { steps, batchSize, learningRate, classificationWeight, emaDecay, temperature } = config;
+  const { steps, batchSize, learningRate, classificationWeight, mmdWeight, emaDecay, temperature } = config;
   const rows = labels.length;
   const generator = conditional ? buildConditionalGenerator(config) : buildGenerator(config);
   const discriminator = buildDiscriminator(conditional, config);
@@ -139,20 +160,30 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
         true,
         dVars,
       )!;
-      const digits = randomDigits();
+      // the generator's digits are those of a second real batch, which the MMD term compares it with
+      const matched = tf.tensor1d(Int32Array.from({ length: batchSize }, () => rng.int(rows)), 'int32');
+      const matchedCodes = tf.gather(realCodes, matched) as tf.Tensor2D;
+      const digits = conditional ? tf.oneHot(tf.gather(realLabels, matched), NUM_CLASSES).toFloat() : null;
       const noise = tf.randomNormal([batchSize, NOISE_DIM]);
+      const withDigits = (codes: tf.Tensor) => (conditional ? tf.concat([codes, digits!.mul(MMD_DIGIT_SCALE)], 1) : codes) as tf.Tensor2D;
       const g = gOptimizer.minimize(
         () => {
           const generated = gSample(noise, digits);
-          const adversarial = tf.losses.sigmoidCrossEntropy(tf.ones([batchSize, 1]), dLogit(generated, digits));
-          if (!codeClassifier) return adversarial as tf.Scalar;
-          const predicted = codeClassifier.model.apply(generated) as tf.Tensor;
-          return adversarial.add(tf.metrics.categoricalCrossentropy(digits!, predicted).mean().mul(classificationWeight)) as tf.Scalar;
+          let loss = tf.losses.sigmoidCrossEntropy(tf.ones([batchSize, 1]), dLogit(generated, digits)) as tf.Scalar;
+          if (mmdWeight > 0) loss = loss.add(mmd(withDigits(generated), withDigits(matchedCodes)).mul(mmdWeight));
+          if (codeClassifier) {
+            const predicted = codeClassifier.model.apply(generated) as tf.Tensor;
+            loss = loss.add(tf.metrics.categoricalCrossentropy(digits!, predicted).mean().mul(classificationWeight));
+          }
+          return loss;
         },
         true,
         gVars,
       )!;
-      average.forEach((a, i) => a.assign(a.mul(emaDecay).add(gVars[i].mul(1 - emaDecay))));
+      // the average's decay warms up (as TensorFlow's ExponentialMovingAverage with num_updates), so the
+      // random initial weights do not linger in it for the first thousands of steps
+      const decay = Math.min(emaDecay, (1 + step) / (10 + step));
+      average.forEach((a, i) => a.assign(a.mul(decay).add(gVars[i].mul(1 - decay))));
       return [d.dataSync()[0], g.dataSync()[0]];
     });
     dLoss = dl;
@@ -180,6 +211,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       discriminator_hidden: config.discriminatorHidden,
       layers: config.layers,
       ema_decay: emaDecay,
+      mmd_weight: mmdWeight,
       temperature,
       final_d_loss: round(dLoss, 4),
       final_g_loss: round(gLoss, 4),
