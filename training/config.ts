@@ -29,7 +29,7 @@ export interface RunConfig {
 export interface GanConfig {
   steps: number;
   batchSize: number;
-  /** Adam's learning rate at step 0, decayed linearly to 0 */
+  /** Adam's learning rate */
   learningRate: number;
   generatorHidden: number;
   discriminatorHidden: number;
@@ -37,6 +37,8 @@ export interface GanConfig {
   discriminatorDropout: number;
   /** hidden layers in each network */
   layers: number;
+  /** unconditional GAN: modes of the generator's fixed mixture prior (0 = none; see buildGenerator) */
+  priorModes: number;
   /** decay of the exponential moving average of the generator's weights (the exported generator) */
   emaDecay: number;
   /** noise scale baked into the exported generator (1 = the trained distribution) */
@@ -55,6 +57,7 @@ const FULL_GAN: GanConfig = {
   discriminatorHidden: 256,
   discriminatorDropout: 0.2,
   layers: 2,
+  priorModes: 0,
   emaDecay: 0.999,
   temperature: 1,
   classificationWeight: 0,

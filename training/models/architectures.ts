@@ -55,12 +55,48 @@ export interface GanShape {
   /** dropout after each of the discriminator's hidden layers (0 = none) */
   discriminatorDropout: number;
   layers: number;
+  /** unconditional generator only: modes of its mixture prior (0 = a plain MLP on the noise), see modeSelector */
+  priorModes: number;
 }
 
-/** Latent GAN generator: noise [N, NOISE_DIM] ~ N(0, 1) -> latent code [N, LATENT_DIM]. */
+/** Deciles of the standard normal: Phi^-1(i / 10), i = 1..9 (standard table values). */
+const NORMAL_DECILES = [-1.2816, -0.8416, -0.5244, -0.2533, 0, 0.2533, 0.5244, 0.8416, 1.2816];
+/** Steepness of the mode selector's steps: a step is 1% of a standard deviation wide, so few draws blend two modes. */
+const MODE_STEEPNESS = 200;
+
+/**
+ * A fixed (untrained) mode selector: noise [N, NOISE_DIM] -> [N, 10] soft one-hot of the decile of noise[0].
+ * Step i is sigmoid(k (z0 - q_i)); mode j = step_j - step_(j+1) (step_0 = 1, step_10 = 0). The generator
+ * then draws from a mixture prior with ten equally likely modes (as in DeLiGAN, Gurumurthy et al. 2017,
+ * with fixed instead of learned components), so it can place digits in separate modes instead of
+ * stretching one connected noise space over ten clusters, which leaves blends between them.
+ */
+function modeSelector(noise: tf.SymbolicTensor): tf.SymbolicTensor {
+  const modes = NORMAL_DECILES.length + 1;
+  const stepKernel = tf.tidy(() => tf.zeros([NOISE_DIM, modes - 1]).add(tf.oneHot(tf.zeros([1], 'int32'), NOISE_DIM).reshape([NOISE_DIM, 1]).mul(MODE_STEEPNESS)));
+  const stepBias = tf.tensor1d(NORMAL_DECILES.map((q) => -MODE_STEEPNESS * q));
+  const steps = tf.layers
+    .dense({ units: modes - 1, activation: 'sigmoid', trainable: false, weights: [stepKernel, stepBias], name: 'gen_mode_steps' })
+    .apply(noise) as tf.SymbolicTensor;
+  const differences = tf.buffer([modes - 1, modes]);
+  for (let i = 0; i < modes - 1; i++) {
+    differences.set(-1, i, i); // step i+1 ends mode i
+    differences.set(1, i, i + 1); // and starts mode i+1
+  }
+  const modeBias = tf.tensor1d(Array.from({ length: modes }, (_, j) => (j === 0 ? 1 : 0)));
+  return tf.layers
+    .dense({ units: modes, trainable: false, weights: [differences.toTensor(), modeBias], name: 'gen_mode' })
+    .apply(steps) as tf.SymbolicTensor;
+}
+
+/**
+ * Latent GAN generator: noise [N, NOISE_DIM] ~ N(0, 1) -> latent code [N, LATENT_DIM]. With `priorModes`,
+ * the trunk reads the noise ++ the fixed mode selector's [N, 10] output.
+ */
 export function buildGenerator(shape: GanShape): tf.LayersModel {
   const noise = tf.input({ shape: [NOISE_DIM], name: 'noise' });
-  return tf.model({ inputs: noise, outputs: generatorTrunk(noise, 'gen', shape), name: 'generator' });
+  const input = shape.priorModes > 0 ? (tf.layers.concatenate({ name: 'gen_concat' }).apply([noise, modeSelector(noise)]) as tf.SymbolicTensor) : noise;
+  return tf.model({ inputs: noise, outputs: generatorTrunk(input, 'gen', shape), name: 'generator' });
 }
 
 /** Conditional generator: noise [N, NOISE_DIM] ++ one-hot digit [N, 10] -> latent code [N, LATENT_DIM]. */

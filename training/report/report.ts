@@ -100,7 +100,7 @@ export function renderReport(r: ReportInputs): string {
     '',
     ganParagraph('Conditional latent GAN', r.cganTraining),
     '',
-    'Both: non-saturating loss on logits with one-sided label smoothing (0.9), Adam (beta1 0.5) with the learning rate decayed linearly to zero, and a projection discriminator for the conditional one (the digit acts on the discriminator\'s features). The exported generator is the exponential moving average of the generator\'s weights, and its first layer scales the standard-normal noise by the temperature T, so the served noise contract is unchanged.',
+    'Both: non-saturating loss on logits with one-sided label smoothing (0.9), Adam (beta1 0.5), and a projection discriminator for the conditional one (the digit acts on the discriminator\'s features). The exported generator is the exponential moving average of the generator\'s weights, and its first layer scales the standard-normal noise by the temperature T, so the served noise contract is unchanged.',
     '',
     `### Scores from the evaluator, next to the baselines`,
     '',

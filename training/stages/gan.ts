@@ -4,8 +4,7 @@
  * conditional one by projection of the digit, see buildDiscriminator). Real codes are the encoder's codes
  * of the training images, with their true labels for the conditional GAN.
  *
- * Loss: non-saturating GAN loss on logits with one-sided label smoothing, Adam(beta1 = 0.5), learning rate
- * decayed linearly to zero. The exported generator is an exponential moving average of the generator's
+ * Loss: non-saturating GAN loss on logits with one-sided label smoothing, Adam(beta1 = 0.5). The exported generator is an exponential moving average of the generator's
  * weights (Yazici et al. 2019), which removes most of the step-to-step wobble of adversarial training.
  * Optionally (classificationWeight > 0) the conditional generator also pays an AC-GAN-style term (Odena et
  * al. 2017): a small classifier trained on the real codes and their labels, then frozen, must recognise
@@ -141,10 +140,6 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   let gLoss = NaN;
   for (let step = 0; step < steps; step++) {
     if (step % 20 === 0) await new Promise((resolve) => setImmediate(resolve)); // let the progress bar draw
-    const rate = learningRate * (1 - step / steps);
-    // tfjs's Adam reads its learning rate from this field on every step
-    (dOptimizer as unknown as { learningRate: number }).learningRate = rate;
-    (gOptimizer as unknown as { learningRate: number }).learningRate = rate;
     const batchRows = Int32Array.from({ length: batchSize }, () => rng.int(rows));
     const [dl, gl] = tf.tidy(() => {
       const idx = tf.tensor1d(batchRows, 'int32');
