@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,12 +19,13 @@ function idx(shape: number[], data: Uint8Array | number[]): Uint8Array {
 }
 
 /** A tiny MNIST-format set: `count` 28x28 images whose pixels encode their index, labels i % 10. */
+/** `labelsOverride` replaces the training labels only, so a test plants exactly one fault. */
 async function writeSet(dir: string, { train = 12, test = 6, gz = false, labelsOverride }: { train?: number; test?: number; gz?: boolean; labelsOverride?: number[] } = {}) {
   const images = (n: number) => idx([n, 28, 28], Uint8Array.from({ length: n * 784 }, (_, i) => Math.floor(i / 784) % 256));
-  const labels = (n: number) => idx([n], labelsOverride ?? Array.from({ length: n }, (_, i) => i % 10));
+  const labels = (n: number, override?: number[]) => idx([n], override ?? Array.from({ length: n }, (_, i) => i % 10));
   const put = (name: string, bytes: Uint8Array) => writeFile(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(bytes) : bytes);
   await put('train-images-idx3-ubyte', images(train));
-  await put('train-labels-idx1-ubyte', labels(train));
+  await put('train-labels-idx1-ubyte', labels(train, labelsOverride));
   await put('t10k-images-idx3-ubyte', images(test));
   await put('t10k-labels-idx1-ubyte', labels(test));
 }
@@ -90,6 +91,17 @@ describe('dataset loader', () => {
     await writeSet(e);
     await writeFile(join(e, 't10k-images-idx3-ubyte'), idx([6, 32, 32], new Uint8Array(6 * 1024)));
     await expect(loadDataset({ dir: e })).rejects.toThrow(/t10k-images-idx3-ubyte: shape \[6, 32, 32\] is not images of 28x28/);
+  });
+
+  it('reports the training files\' error, every time, when the training and the test files are both bad', async () => {
+    const d = await mkdtemp(join(dir, 'both-'));
+    await writeSet(d, { labelsOverride: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 0] });
+    // a missing test file fails at once, before the training files are even parsed: a race would pick it
+    await rm(join(d, 't10k-images-idx3-ubyte'));
+    for (let i = 0; i < 10; i++) await expect(loadDataset({ dir: d })).rejects.toThrow(/train-labels-idx1-ubyte: label 12 at index 10/);
+    await writeSet(d);
+    await writeFile(join(d, 't10k-labels-idx1-ubyte'), idx([5], [0, 1, 2, 3, 4]));
+    await expect(loadDataset({ dir: d })).rejects.toThrow(/t10k-labels-idx1-ubyte: has 5 labels but .*t10k-images-idx3-ubyte has 6 images/);
   });
 
   it('says which file is missing', async () => {

@@ -90,10 +90,14 @@ export interface LoadOptions {
 
 export async function loadDataset({ dir, limitTrain, limitTest }: LoadOptions = {}): Promise<Dataset> {
   const root = dir ?? defaultMnistDir();
-  const [full, test] = await Promise.all([
+  // both read in parallel; when both fail, the training files' error wins every time (not whichever loses the race)
+  const [fullRead, testRead] = await Promise.allSettled([
     readSplit(root, FILES.trainImages, FILES.trainLabels),
     readSplit(root, FILES.testImages, FILES.testLabels),
   ]);
+  if (fullRead.status === 'rejected') throw fullRead.reason;
+  if (testRead.status === 'rejected') throw testRead.reason;
+  const [full, test] = [fullRead.value, testRead.value];
   const validationSize = Math.min(VALIDATION_SIZE, Math.floor(full.count / 6));
   const order = new Rng(VALIDATION_SPLIT_SEED).shuffle([...Array(full.count).keys()]);
   const validationRows = order.slice(0, validationSize);
