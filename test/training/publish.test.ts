@@ -1,71 +1,35 @@
 /**
  * Publishing into models/ (training/publish.ts + core/models-dir.ts) on real model files: the quality gate
- * refuses a set under a floor and leaves models/ byte-identical, --force is recorded, and a publish killed
- * after any of its file operations (an exception there, or a real SIGKILL of a child process) leaves, once
- * check-models has run, exactly the old set or exactly the new one: every file matching the manifest's
- * sha256, every ONNX file from the manifest's run, each loadable by onnxruntime.
+ * refuses a set under a floor and leaves models/ byte-identical, --force is recorded, and a publish that
+ * crashes (an exception) after any of its file operations leaves, once check-models has run, exactly the
+ * old set or exactly the new one: every file matching the manifest's sha256, every ONNX file from the
+ * manifest's run, each loadable by onnxruntime. publish-kill.test.ts does the same with real SIGKILLs.
  */
-import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../core/manifest';
 import { modelsDirProblems, previousDirFor, stagingDirFor } from '../../core/models-dir';
-import { checkModels } from '../../edge/cli/check-models';
 import { publishModels, QualityGateError } from '../../training/publish';
-import { COMMITTED_MODELS, makeStagedSet, onnxRunId, passingMetrics, readManifestAt, snapshot } from './model-sets';
+import { COMMITTED_MODELS, passingMetrics, readManifestAt, snapshot } from './model-sets';
+import { publishFixture, type PublishFixture } from './publish-fixture';
 
-const run = promisify(execFile);
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
+let f: PublishFixture;
 let root = '';
 let fromDir = '';
 let manifest: Manifest;
 let oldSnapshot: Record<string, string>;
 let newSnapshot: Record<string, string>;
 let steps: string[] = [];
-
-/** A fresh copy of the committed models/ at <root>/<name>/models. */
-async function oldModels(name: string): Promise<string> {
-  const dir = join(root, name, 'models');
-  await cp(COMMITTED_MODELS, dir, { recursive: true });
-  return dir;
-}
-
-/** The consistency the worker and tools rely on, plus which set it is. */
-async function expectOneWholeSet(modelsDir: string, label: string): Promise<'old' | 'new'> {
-  expect(await checkModels({ dir: modelsDir }), label).toEqual([]);
-  expect(await modelsDirProblems(modelsDir), label).toEqual([]);
-  const m = await readManifestAt(modelsDir);
-  for (const entry of Object.values(m.models)) {
-    const bytes = await readFile(join(modelsDir, entry.file));
-    expect(onnxRunId(bytes), `${label}: ${entry.file}`).toBe(m.run_id);
-    if (entry.file.endsWith('.f16.onnx')) await (await ort.InferenceSession.create(bytes)).release();
-  }
-  const snap = await snapshot(modelsDir);
-  const which = m.run_id === manifest.run_id ? 'new' : 'old';
-  expect(snap, label).toEqual(which === 'new' ? newSnapshot : oldSnapshot);
-  const leftovers = (await readdir(join(modelsDir, '..'))).filter((n) => n.startsWith('.'));
-  expect(leftovers, label).toEqual([]);
-  return which;
-}
+const oldModels = (name: string) => f.oldModels(name);
+const expectOneWholeSet = (dir: string, label: string) => f.expectOneWholeSet(dir, label);
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'publish-'));
-  fromDir = join(root, 'run', 'publish');
-  manifest = await makeStagedSet(fromDir, 'new-run-for-publish-test');
-  await writeFile(join(root, 'run', 'manifest.json'), JSON.stringify(manifest));
-  oldSnapshot = await snapshot(COMMITTED_MODELS);
-  // the reference outcome: one uninterrupted publish, every step recorded
-  const dir = await oldModels('reference');
-  await publishModels({ fromDir, modelsDir: dir, manifest, onStep: (s) => void steps.push(s) });
-  newSnapshot = await snapshot(dir);
+  f = await publishFixture();
+  ({ root, fromDir, manifest, oldSnapshot, newSnapshot, steps } = f);
 }, 120_000);
 afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  await f.cleanup();
 });
 
 describe('quality gate at publish', () => {
@@ -163,25 +127,6 @@ describe('crash-safe publishing', () => {
     expect(steps[firstNew]).toBe('rename staging -> models');
     expect(outcomes.slice(firstNew).every((o) => o.endsWith(': new'))).toBe(true);
   }, 120_000);
-
-  it('a publish SIGKILLed after any file operation leaves a set that check-models accepts', async () => {
-    const manifestFile = join(root, 'run', 'manifest.json');
-    const outcomes: Array<'old' | 'new'> = [];
-    for (let k = 1; k <= steps.length; k++) {
-      const dir = await oldModels(`kill-${k}`);
-      // node itself (not the tsx wrapper, which would turn the signal into an exit code) is the killed process
-      const child = await run(process.execPath, ['--import', 'tsx', 'test/training/fixtures/publish-then-die.ts', fromDir, manifestFile, dir, String(k)]).catch((e) => e);
-      expect(child.signal, `child at step ${k}`).toBe('SIGKILL');
-      expect(child.stdout.trim().split('\n').at(-1)).toBe(`step ${k}: ${steps[k - 1]}`);
-      // before repair, a kill between the renames leaves no models/ at all: check-models restores it
-      const cli = await run(TSX, ['edge/cli/check-models.ts', '--dir', dir]);
-      if (steps[k - 1] === 'rename models -> previous') expect(cli.stdout).toMatch(/restored .* \(a publish was interrupted between its two renames\)/);
-      outcomes.push(await expectOneWholeSet(dir, `killed after ${steps[k - 1]}`));
-      await rm(join(root, `kill-${k}`), { recursive: true, force: true });
-    }
-    expect(outcomes).toContain('old');
-    expect(outcomes).toContain('new');
-  }, 300_000);
 
   it('the next publish repairs a killed one first and succeeds', async () => {
     const dir = await oldModels('repair');
