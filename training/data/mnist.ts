@@ -43,11 +43,13 @@ export function defaultMnistDir(): string {
 }
 
 function findFile(dir: string, base: string): string {
-  for (const name of [base, `${base}.gz`, base.replace(/-idx(\d)-/, '.idx$1.'), `${base.replace(/-idx(\d)-/, '.idx$1.')}.gz`]) {
+  // the original names (train-images-idx3-ubyte) and the dotted ones some mirrors use (train-images.idx3-ubyte)
+  const dotted = base.replace(/-idx(\d)-/, '.idx$1-');
+  for (const name of [base, `${base}.gz`, dotted, `${dotted}.gz`]) {
     const file = join(dir, name);
     if (existsSync(file)) return file;
   }
-  throw new IdxError(join(dir, base), `not found (looked for ${base} and ${base}.gz)`);
+  throw new IdxError(join(dir, base), `not found (looked for ${base}, ${dotted} and both with .gz)`);
 }
 
 async function readSplit(dir: string, imagesBase: string, labelsBase: string): Promise<Split> {
