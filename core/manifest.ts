@@ -36,6 +36,16 @@ export const manifestSchema = z.object({
   quick: z.boolean(),
   models: z.record(z.string(), modelEntry),
   metrics: z.record(z.string(), z.unknown()),
+  /** the quality gate's verdict when the set was published (core/quality-floors.ts, training/publish.ts) */
+  quality_gate: z
+    .object({
+      passed: z.boolean(),
+      /** published although a floor was missed (--force) */
+      forced: z.boolean(),
+      floors: z.number().int(),
+      misses: z.array(z.string()),
+    })
+    .optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

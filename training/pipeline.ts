@@ -4,7 +4,7 @@
  * Everything is written under runs/<runId>/ first; models/ changes only after every stage and every
  * export check passed, so a crashed run leaves the previous models intact.
  */
-import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, type ModelId } from '../core/contract';
@@ -12,7 +12,8 @@ import type { Manifest } from '../core/manifest';
 import { selectBackend, type BackendChoice } from './backend';
 import type { RunConfig } from './config';
 import { loadDataset } from './data/mnist';
-import { composeManifest, exportModels, publishModels } from './export/index';
+import { composeManifest, exportModels } from './export/index';
+import { publishModels } from './publish';
 import { predictBatched } from './fit';
 import { saveModel } from './model-io';
 import { buildEncoder } from './models/architectures';
@@ -32,6 +33,10 @@ export interface PipelineOptions {
   runsDir: string;
   /** where to publish the artifacts; null = leave models/ alone */
   modelsDir: string | null;
+  /** publish even if the quality gate (core/quality-floors.ts) is missed; recorded in the manifest */
+  force?: boolean;
+  /** export although check-model is absent; recorded in the manifest */
+  skipCheckModel?: boolean;
   backend: BackendChoice;
   command: string;
   logger: Logger;
@@ -123,7 +128,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const stagingDir = join(runDir, 'publish');
   await rm(stagingDir, { recursive: true, force: true });
   const exported = await clock.run('ONNX export and checks', () =>
-    exportModels({ tfjsDir, outDir: stagingDir, runId, log: (line) => logger.log(`   ${line}`) }),
+    exportModels({ tfjsDir, outDir: stagingDir, runId, skipCheckModel: opts.skipCheckModel, log: (line) => logger.log(`   ${line}`) }),
   );
 
   const metrics = {
@@ -174,29 +179,13 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     logger.log(`\nnot publishing (models/ left as it was); run artifacts in ${runDir}`);
     return { runId, runDir, manifest, published: false };
   }
-  // report and figures first, then ONNX files and tfjs weights, manifest.json last
-  await moveTree(figuresDir, join(opts.modelsDir, FIGURES_DIR));
-  await moveInto(join(stagingDir, REPORT_FILE), join(opts.modelsDir, REPORT_FILE));
-  await publishModels({ stagingDir, modelsDir: opts.modelsDir, manifest });
-  logger.log(`\npublished to ${relative(process.cwd(), opts.modelsDir) || '.'}: ONNX files, manifest.json, ${REPORT_FILE}, ${FIGURES_DIR}/`);
+  const published = await publishModels({ fromDir: stagingDir, modelsDir: opts.modelsDir, manifest, force: opts.force, runDir, log: (line) => logger.log(line) });
+  logger.log(`\npublished to ${relative(process.cwd(), opts.modelsDir) || '.'} in one step: ONNX files, manifest.json, ${REPORT_FILE}, ${FIGURES_DIR}/ (quality gate ${published.quality_gate?.passed ? 'passed' : 'missed, forced'})`);
   logger.log(`total ${clock.totalSeconds()} s`);
-  return { runId, runDir, manifest, published: true };
+  return { runId, runDir, manifest: published, published: true };
 }
 
 async function copyDir(from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const name of await readdir(from)) await copyFile(join(from, name), join(to, name));
-}
-
-/** Write beside, then rename into place. */
-async function moveInto(from: string, to: string): Promise<void> {
-  await copyFile(from, `${to}.tmp`);
-  await rename(`${to}.tmp`, to);
-  await rm(from);
-}
-
-async function moveTree(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  for (const name of await readdir(from)) await moveInto(join(from, name), join(to, name));
-  await rm(from, { recursive: true, force: true });
 }

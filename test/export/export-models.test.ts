@@ -1,10 +1,13 @@
 /**
  * exportModels + publishModels end to end on models built by the real builders (random weights), and
- * the ways they must refuse: a missing model, an unsupported layer, a staged file that changed.
+ * the ways they must refuse: a missing model, an unsupported layer, a staged file that changed, the quality
+ * gate, an absent check-model.
  */
+import { execFile } from 'node:child_process';
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATENT_DIM, MODEL_IDS, MODEL_SPECS, NOISE_DIM, type ModelId } from '../../core/contract';
@@ -132,20 +135,59 @@ describe('publishModels', () => {
     await cp(stagingDir, tampered, { recursive: true });
     await writeFile(join(tampered, 'generator.onnx'), 'not the exported bytes');
     const modelsDir = join(root, 'models-refused');
-    await expect(publishModels({ stagingDir: tampered, modelsDir, manifest })).rejects.toThrow(/generator\.onnx has sha256 [0-9a-f]{64}, the manifest says/);
+    await expect(publishModels({ fromDir: tampered, modelsDir, manifest, force: true })).rejects.toThrow(/generator\.onnx has sha256 [0-9a-f]{64}, the manifest says/);
     expect(await exists(modelsDir)).toBe(false);
   });
 
-  it('moves every file into place, manifest last, keeps training metrics, removes the staging dir', async () => {
+  it('refuses a quick run\'s set at the quality gate unless forced', async () => {
+    const manifest = composeManifest(result, { runId: 'test-run', dataset: 'mnist', seed: 1, quick: true, metrics: { ae: { test_bce: 0.08 } } });
+    const modelsDir = join(root, 'models-gated');
+    await expect(publishModels({ fromDir: stagingDir, modelsDir, manifest })).rejects.toThrow(/quality gate: 11 of the floors in core\/quality-floors\.ts missed/);
+    expect(await exists(modelsDir)).toBe(false);
+  });
+
+  it('forced: puts every file in place in one step, keeps training metrics, records the gate, leaves the staging dir', async () => {
     const manifest = composeManifest(result, { runId: 'test-run', dataset: 'mnist', seed: 1, quick: true, metrics: { ae: { test_bce: 0.08 } } });
     const modelsDir = join(root, 'models');
-    await publishModels({ stagingDir, modelsDir, manifest });
+    await publishModels({ fromDir: stagingDir, modelsDir, manifest, force: true });
     const written = manifestSchema.parse(JSON.parse(await readFile(join(modelsDir, 'manifest.json'), 'utf8')));
     expect(written.metrics.ae).toEqual({ test_bce: 0.08 });
     expect(written.metrics.export).toEqual(result.checks);
+    expect(written.quality_gate).toMatchObject({ passed: false, forced: true });
     for (const entry of Object.values(written.models)) expect(await sha256File(join(modelsDir, entry.file))).toBe(entry.sha256);
     for (const id of MODEL_IDS) expect(await exists(join(modelsDir, 'tfjs', id, 'weights.bin'))).toBe(true);
-    expect(await exists(stagingDir)).toBe(false);
-    expect(await exists(join(modelsDir, 'manifest.json.tmp'))).toBe(false);
+    expect(await exists(join(stagingDir, 'generator.onnx'))).toBe(true);
+    expect((await readdir(root)).filter((n) => n.startsWith('.'))).toEqual([]);
   });
+});
+
+describe('check-model', () => {
+  it('records "passed" for every file when the checker is installed', () => {
+    const checks = result.checks as { check_model: Record<string, string> };
+    expect(Object.keys(checks.check_model).sort()).toEqual(Object.keys(result.models).sort());
+    for (const status of Object.values(checks.check_model)) expect(status).toBe('passed');
+  });
+
+  it('absent: stops the export before any work unless --skip-check-model, which the manifest records', async () => {
+    const out = join(root, 'no-checker');
+    const env = { ...process.env, LATENT_DIGITS_CHECK_MODEL: join(root, 'no-such-check-model') };
+    const exportCli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'training/export/cli.ts', '--from', tfjsDir, '--out', out, '--run-id', 'no-checker', ...args], { env, timeout: 240_000 }).then(
+        (r) => ({ code: 0, out: r.stdout + r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+      );
+    const refused = await exportCli('--force');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(`export failed: ${join(root, 'no-such-check-model')} is not installed, so the ONNX files cannot be validated`);
+    expect(refused.out).toContain('--skip-check-model');
+    expect(refused.out).not.toMatch(/\[1\/5\]/);
+    expect(await exists(out)).toBe(false);
+
+    const skipped = await exportCli('--force', '--skip-check-model');
+    expect(skipped.code, skipped.out).toBe(0);
+    const written = manifestSchema.parse(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')));
+    const statuses = Object.values((written.metrics.export as { check_model: Record<string, string> }).check_model);
+    expect(statuses).toHaveLength(Object.keys(written.models).length);
+    for (const s of statuses) expect(s).toMatch(/^skipped \(--skip-check-model\): .*no-such-check-model/);
+  }, 300_000);
 });

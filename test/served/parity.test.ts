@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { NOISE_DIM } from '../../core/contract';
 import { noiseForSeed } from '../../core/rng';
-import { gridPng } from '../../core/png';
+import { encodeGreyPng, gridPng } from '../../core/png';
 import { decode } from 'fast-png';
 import { NativeModels, decodeTiles, lerpRows, oneHot, toBytes } from './models';
 
@@ -79,16 +79,20 @@ describe('worker pixels = onnxruntime-node pixels for the same noise', () => {
     expectParity('interpolate 5->6 latent', await servedTiles('/v1/interpolate?from=5&to=6&steps=4&space=latent'), toBytes(await native.decode(latents, 4)));
   });
 
-  it('the PNG grid holds the same pixels, byte-identical when no pixel differs', async () => {
+  it('the PNG grid holds the native pixels within 1 level, encoded exactly as core/png encodes those pixels', async () => {
     const res = await fetch(`${base}/v1/digits/4?seed=77&n=12&scale=2`);
     const served = new Uint8Array(await res.arrayBuffer());
     const pixels = await native.samples(77, 12, 4);
     const expected = gridPng(pixels, 12, { columns: 8, scale: 2 });
-    const servedGrid = decode(served).data as Uint8Array;
+    const servedImage = decode(served);
+    const servedGrid = servedImage.data as Uint8Array;
     const c = compare(servedGrid, decode(expected).data as Uint8Array);
-    report.push(`digits/4 grid n=12 scale=2: ${c.differing} pixels differ, max ${c.maxDiff}; bytes identical: ${c.differing === 0 && Buffer.compare(Buffer.from(served), Buffer.from(expected)) === 0}`);
+    report.push(`digits/4 grid n=12 scale=2: ${c.differing} pixels differ, max ${c.maxDiff}`);
     expect(c.maxDiff).toBeLessThanOrEqual(1);
-    if (c.differing === 0) expect(Buffer.from(served).equals(Buffer.from(expected))).toBe(true);
+    // the bytes: re-encoding the served pixels with the project's writer reproduces the response exactly,
+    // so the only difference from the native grid is in those pixels, never in the encoding
+    expect([servedImage.width, servedImage.height, servedImage.channels, servedImage.depth]).toEqual([2 * 8 * 28, 2 * 2 * 28, 1, 8]);
+    expect(Buffer.from(encodeGreyPng(servedGrid, servedImage.width, servedImage.height)).equals(Buffer.from(served))).toBe(true);
     console.log(`[parity] ${report.join('\n[parity] ')}`);
   });
 });

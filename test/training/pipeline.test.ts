@@ -1,10 +1,12 @@
 /**
- * One `npm run train -- --quick` end to end, on real MNIST with the real backend, publishing into a
- * temporary models directory: every stage, the export checks and the published artifacts.
+ * One `npm run train -- --quick` end to end, on real MNIST with the real backend, into a temporary models
+ * directory holding a copy of the committed models: the quality gate refuses the quick run's models and
+ * leaves that directory byte-identical; `npm run publish-models -- <run> --force` then publishes the run,
+ * recorded in the manifest. Every stage, the export checks and the published artifacts are checked.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_IDS, MODEL_SPECS } from '../../core/contract';
 import { manifestSchema, type Manifest } from '../../core/manifest';
 import { EVALUATOR_STAGE, GAN_STAGE } from '../../training/pipeline';
+import { snapshot } from './model-sets';
 
 const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
@@ -22,28 +25,54 @@ describe('npm run train -- --quick', () => {
   let runsDir: string;
   let stdout: string;
   let stderr: string;
+  let code: number;
+  let before: Record<string, string>;
+  let after: Record<string, string>;
+  let forced: { stdout: string };
   let manifest: Manifest;
 
   beforeAll(async () => {
     const root = await mkdtemp(join(tmpdir(), 'quick-run-'));
     modelsDir = join(root, 'models');
     runsDir = join(root, 'runs');
-    ({ stdout, stderr } = await run(TSX, ['training/cli.ts', '--quick', '--runs-dir', runsDir, '--models-dir', modelsDir], {
+    await cp(join(process.cwd(), 'models'), modelsDir, { recursive: true });
+    before = await snapshot(modelsDir);
+    ({ stdout, stderr, code } = await run(TSX, ['training/cli.ts', '--quick', '--runs-dir', runsDir, '--models-dir', modelsDir], {
       maxBuffer: 64 * 1024 * 1024,
       timeout: 280_000,
-    }));
+    }).then(
+      (r) => ({ ...r, code: 0 }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    ));
+    after = await snapshot(modelsDir);
+    const [runId] = await readdir(runsDir);
+    forced = await run(TSX, ['training/publish-cli.ts', join(runsDir, runId), '--models-dir', modelsDir, '--force'], { timeout: 60_000 });
     manifest = manifestSchema.parse(JSON.parse(await readFile(join(modelsDir, 'manifest.json'), 'utf8')));
-  }, 300_000);
+  }, 340_000);
+
+  it('the quality gate refuses the quick run: which metrics missed, by how much, where the run is; models untouched', () => {
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/training failed: quality gate: \d+ of the floors in core\/quality-floors\.ts missed, so .*models was not replaced/);
+    expect(stderr).toMatch(/metrics\.cgan\.evaluator_accuracy (= [\d.]+ misses the floor >= 0\.98 by [\d.]+|is missing)/);
+    expect(stderr).toContain(`the run's files are in ${join(runsDir, manifest.run_id)}`);
+    expect(stderr).toContain('--force');
+    expect(after).toEqual(before);
+  });
+
+  it('publish-models --force publishes the run in one step and records the misses in the manifest', () => {
+    expect(forced.stdout).toContain(`published run ${manifest.run_id}`);
+    expect(forced.stdout).toContain('missed, forced');
+    expect(manifest.quality_gate?.forced).toBe(true);
+    expect(manifest.quality_gate?.misses.length).toBeGreaterThan(0);
+  });
 
   it('prints the backend, every stage with its duration, and the run summary', () => {
     expect(stderr).toMatch(/TensorFlow\.js backend: (wasm|tensorflow|cpu)/);
     for (const stage of ['data', 'autoencoder', EVALUATOR_STAGE, 'classifier study (50 labels)', GAN_STAGE, 'generation and interpolation study', 'ONNX export and checks']) {
       expect(stderr).toMatch(new RegExp(`${stage.replace(/[()]/g, '\\$&')} took \\d`));
     }
-    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
-    expect(summary.published).toBe(true);
-    expect(manifest.run_id).toBe(summary.run_id);
     expect(manifest.quick).toBe(true);
+    expect(stdout).toBe('');
   });
 
   it('writes every metric under its stable key, each a plausible number', () => {
@@ -117,7 +146,7 @@ describe('npm run train -- --quick', () => {
 describe('training CLI', () => {
   it('lists every flag in --help', async () => {
     const { stdout } = await run(TSX, ['training/cli.ts', '--help']);
-    for (const flag of ['--quick', '--seed', '--data', '--backend', '--runs-dir', '--models-dir', '--no-publish']) expect(stdout).toContain(flag);
+    for (const flag of ['--quick', '--seed', '--data', '--backend', '--runs-dir', '--models-dir', '--no-publish', '--force', '--skip-check-model']) expect(stdout).toContain(flag);
   });
 
   it('rejects a bad seed naming the value and the range, before any work', async () => {

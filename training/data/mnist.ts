@@ -43,11 +43,13 @@ export function defaultMnistDir(): string {
 }
 
 function findFile(dir: string, base: string): string {
-  for (const name of [base, `${base}.gz`, base.replace(/-idx(\d)-/, '.idx$1.'), `${base.replace(/-idx(\d)-/, '.idx$1.')}.gz`]) {
+  // the original names (train-images-idx3-ubyte) and the dotted ones some mirrors use (train-images.idx3-ubyte)
+  const dotted = base.replace(/-idx(\d)-/, '.idx$1-');
+  for (const name of [base, `${base}.gz`, dotted, `${dotted}.gz`]) {
     const file = join(dir, name);
     if (existsSync(file)) return file;
   }
-  throw new IdxError(join(dir, base), `not found (looked for ${base} and ${base}.gz)`);
+  throw new IdxError(join(dir, base), `not found (looked for ${base}, ${dotted} and both with .gz)`);
 }
 
 async function readSplit(dir: string, imagesBase: string, labelsBase: string): Promise<Split> {
@@ -90,10 +92,14 @@ export interface LoadOptions {
 
 export async function loadDataset({ dir, limitTrain, limitTest }: LoadOptions = {}): Promise<Dataset> {
   const root = dir ?? defaultMnistDir();
-  const [full, test] = await Promise.all([
+  // both read in parallel; when both fail, the training files' error wins every time (not whichever loses the race)
+  const [fullRead, testRead] = await Promise.allSettled([
     readSplit(root, FILES.trainImages, FILES.trainLabels),
     readSplit(root, FILES.testImages, FILES.testLabels),
   ]);
+  if (fullRead.status === 'rejected') throw fullRead.reason;
+  if (testRead.status === 'rejected') throw testRead.reason;
+  const [full, test] = [fullRead.value, testRead.value];
   const validationSize = Math.min(VALIDATION_SIZE, Math.floor(full.count / 6));
   const order = new Rng(VALIDATION_SPLIT_SEED).shuffle([...Array(full.count).keys()]);
   const validationRows = order.slice(0, validationSize);

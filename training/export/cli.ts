@@ -2,7 +2,8 @@
  * npm run export -- [--from DIR] [--out DIR] ...
  * Trained tfjs models -> verified ONNX files (+ float16 variants of edge models) and manifest in models/.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { MODEL_SPECS } from '../../core/contract';
@@ -31,12 +32,14 @@ const program = new Command('npm run export --')
   .option('--seed <n>', 'training seed recorded in a new manifest (default: the existing manifest\'s, else 0)', parseSeed)
   .option('--quick', 'record the run as a quick (reduced) training run')
   .option('--backend <name>', `tfjs backend for the parity checks: ${BACKEND_CHOICES.join(', ')}`, parseBackend, 'auto' as BackendChoice)
+  .option('--force', 'publish even if the manifest misses the quality gate (core/quality-floors.ts); recorded in manifest.quality_gate')
+  .option('--skip-check-model', 'export even if /usr/bin/check-model (python3-onnx) is absent; recorded in the manifest')
   .option('--measure-fused', 'also time generator+decoder fused vs separate in onnxruntime-web and record it')
   .addHelpText('after', '\nExample: npm run export -- --from runs/2024-09-17-full/tfjs');
 
 async function main(): Promise<void> {
   program.parse();
-  const opts = program.opts<{ from?: string; out: string; runId?: string; dataset?: string; seed?: number; quick?: boolean; backend: BackendChoice; measureFused?: boolean }>();
+  const opts = program.opts<{ from?: string; out: string; runId?: string; dataset?: string; seed?: number; quick?: boolean; backend: BackendChoice; measureFused?: boolean; force?: boolean; skipCheckModel?: boolean }>();
   const outDir = resolve(opts.out);
   const from = resolve(opts.from ?? (await defaultSourceDir(resolve('runs'), outDir)));
   const missing = await missingModels(from);
@@ -49,10 +52,9 @@ async function main(): Promise<void> {
 
   const backend = await selectBackend(opts.backend);
   console.log(`exporting ${from} -> ${outDir} (run ${runId}; tfjs backend ${backend.name})`);
-  const stagingDir = join(outDir, '.staging');
-  await rm(stagingDir, { recursive: true, force: true });
+  const stagingDir = await mkdtemp(join(tmpdir(), 'export-'));
   try {
-    const result = await exportModels({ tfjsDir: from, outDir: stagingDir, runId, log: (line) => console.log(line) });
+    const result = await exportModels({ tfjsDir: from, outDir: stagingDir, runId, skipCheckModel: opts.skipCheckModel, log: (line) => console.log(line) });
     if (opts.measureFused) {
       console.log('timing generator+decoder fused vs separate in onnxruntime-web ...');
       const read = (file: string) => readFile(join(stagingDir, file));
@@ -67,8 +69,9 @@ async function main(): Promise<void> {
       quick: opts.quick ?? previous?.quick ?? false,
       metrics: previous?.metrics ?? {},
     });
-    await publishModels({ stagingDir, modelsDir: outDir, manifest });
-    console.log(`published ${Object.keys(manifest.models).length} ONNX files and ${MANIFEST_FILE} to ${outDir}`);
+    const published = await publishModels({ fromDir: stagingDir, modelsDir: outDir, manifest, force: opts.force, log: (line) => console.log(line) });
+    const gate = published.quality_gate?.passed ? 'passed' : 'missed, forced';
+    console.log(`published ${Object.keys(manifest.models).length} ONNX files and ${MANIFEST_FILE} to ${outDir} in one step (quality gate ${gate})`);
   } finally {
     await rm(stagingDir, { recursive: true, force: true });
   }

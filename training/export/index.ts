@@ -1,24 +1,24 @@
 /**
  * The ONNX export toolchain: trained tfjs models -> verified ONNX files in a staging directory
- * (exportModels), then moved into models/ with the manifest last (publishModels).
+ * (exportModels); training/publish.ts gates the set and swaps it into models/ in one step (publishModels).
  *
  * Staged layout: <file>.onnx for every model, <file>.f16.onnx for edge models, tfjs/<modelId>/ (a copy
  * of the source so models/ can always re-export and re-check). Manifest keys are the file names without
  * ".onnx": "decoder" (float32) and "decoder.f16" (float16).
  */
-import { access, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type * as tf from '@tensorflow/tfjs';
 import { MODEL_IDS, MODEL_SPECS, type ModelId } from '../../core/contract';
-import { manifestSchema, type Manifest, type ModelEntry } from '../../core/manifest';
+import type { ModelEntry } from '../../core/manifest';
 import { loadModel } from '../model-io';
 import { FLOAT16_MAX_PIXEL_DIFF, measureFloat16 } from './float16-check';
 import { assertMatchesContract, FLOAT32_TOLERANCE, manifestKey, PARITY_ROWS, stageModelFile, verifyFloat32Parity } from './export-model';
-import { moveFile, sha256File } from './files';
-import { MANIFEST_FILE } from './manifest-file';
+import { CHECK_MODEL, CHECK_MODEL_INSTALL_HINT, checkModelAvailable } from './check-model';
 
 export { composeManifest, readManifest, MANIFEST_FILE } from './manifest-file';
+export { publishModels, QualityGateError } from '../publish';
 export { convertLayersModel } from './convert';
 export { UnsupportedLayerError, SUPPORTED_LAYERS, SUPPORTED_ACTIVATIONS } from './layers';
 
@@ -26,6 +26,8 @@ export interface ExportOptions {
   tfjsDir: string; // holds <modelId>/model.json for every id in MODEL_IDS
   outDir: string; // a staging directory; <file>.onnx and <f16 file> are written here
   runId: string;
+  /** export although /usr/bin/check-model is absent; the manifest records each file as skipped */
+  skipCheckModel?: boolean;
   log?: (line: string) => void;
 }
 
@@ -39,6 +41,10 @@ export const TFJS_SUBDIR = 'tfjs';
 /** Exports every contract model and verifies it; throws with a clear message if any check fails. */
 export async function exportModels(opts: ExportOptions): Promise<ExportResult> {
   const log = opts.log ?? (() => {});
+  // before any work: an export nobody validated is not published silently
+  if (!opts.skipCheckModel && !(await checkModelAvailable())) {
+    throw new Error(`${CHECK_MODEL} is not installed, so the ONNX files cannot be validated; ${CHECK_MODEL_INSTALL_HINT}, or pass --skip-check-model (recorded in the manifest)`);
+  }
   await mkdir(opts.outDir, { recursive: true });
   const models: Record<string, ModelEntry> = {};
   const checkModel: Record<string, string> = {};
@@ -62,7 +68,10 @@ export async function exportModels(opts: ExportOptions): Promise<ExportResult> {
         const staged = await stageModelFile(model, spec, weights, { outDir: opts.outDir, runId: opts.runId });
         const key = manifestKey(staged.entry.file);
         models[key] = staged.entry;
-        checkModel[key] = staged.checkModel.status === 'passed' ? 'passed' : `absent: ${staged.checkModel.reason}`;
+        if (staged.checkModel.status === 'absent' && !opts.skipCheckModel) {
+          throw new Error(`check-model is not available, so ${staged.entry.file} cannot be validated: ${staged.checkModel.reason}; or pass --skip-check-model (recorded in the manifest)`);
+        }
+        checkModel[key] = staged.checkModel.status === 'passed' ? 'passed' : `skipped (--skip-check-model): ${staged.checkModel.reason}`;
         sizes[key] = { bytes: staged.bytes.length, gzip_bytes: gzipSync(staged.bytes, { level: 9 }).length };
         fileSizes.push(`${staged.entry.file} ${(staged.bytes.length / 1024).toFixed(0)} KiB`);
         if (weights === 'float32') parity[id] = await verifyFloat32Parity(model, spec, staged.bytes);
@@ -99,46 +108,4 @@ async function copyTfjsModel(from: string, to: string): Promise<void> {
   for (const name of await readdir(from)) {
     if (!name.endsWith('.tmp')) await copyFile(join(from, name), join(to, name));
   }
-}
-
-/**
- * Moves staged files into modelsDir, tfjs copies next, manifest.json last (written beside, then renamed),
- * so models/ never holds a manifest describing files that are not there. Removes the staging directory.
- */
-export async function publishModels(opts: { stagingDir: string; modelsDir: string; manifest: Manifest }): Promise<void> {
-  const manifest = manifestSchema.parse(opts.manifest);
-  // Nothing moves unless every file the manifest names is staged with the recorded hash.
-  for (const [key, entry] of Object.entries(manifest.models)) {
-    const staged = join(opts.stagingDir, entry.file);
-    const actual = await sha256File(staged).catch(() => {
-      throw new Error(`manifest entry "${key}" names ${entry.file}, which is not in ${opts.stagingDir}`);
-    });
-    if (actual !== entry.sha256) throw new Error(`staged ${entry.file} has sha256 ${actual}, the manifest says ${entry.sha256}`);
-  }
-  await mkdir(opts.modelsDir, { recursive: true });
-  for (const entry of Object.values(manifest.models)) await moveFile(join(opts.stagingDir, entry.file), join(opts.modelsDir, entry.file));
-
-  const stagedTfjs = join(opts.stagingDir, TFJS_SUBDIR);
-  if (await exists(stagedTfjs)) {
-    for (const id of await readdir(stagedTfjs)) {
-      const target = join(opts.modelsDir, TFJS_SUBDIR, id);
-      await mkdir(target, { recursive: true });
-      // weights before model.json: a model.json always arrives after the weights it describes
-      const names = (await readdir(join(stagedTfjs, id))).sort((a, b) => Number(a === 'model.json') - Number(b === 'model.json'));
-      for (const name of names) await moveFile(join(stagedTfjs, id, name), join(target, name));
-    }
-  }
-
-  const manifestPath = join(opts.modelsDir, MANIFEST_FILE);
-  await mkdir(dirname(manifestPath), { recursive: true });
-  await writeFile(`${manifestPath}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await moveFile(`${manifestPath}.tmp`, manifestPath);
-  await rm(opts.stagingDir, { recursive: true, force: true });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }

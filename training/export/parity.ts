@@ -45,7 +45,9 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
-    if (!(d <= max)) max = d; // a NaN on either side makes the difference NaN, which must not hide
+    // a NaN on either side makes the difference NaN, which must not hide (nor be replaced by a later value)
+    if (Number.isNaN(d)) return Number.NaN;
+    if (d > max) max = d;
   }
   return max;
 }
