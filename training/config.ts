@@ -13,10 +13,11 @@ export interface RunConfig {
     draws: number;
     frozenEpochs: number;
     finetuneEpochs: number;
-    /** validation rows used for per-epoch curves and model selection */
+    /** stratified cross-validation folds inside the labelled draw (the only thing that chooses settings) */
+    folds: number;
+    /** labelled validation rows: curves and the oracle row only, never selection */
     validationRows: number;
-    /** unlabelled training codes in the semi-supervised graph */
-    unlabelled: number;
+    /** k of the kNN graph over all training codes (label spreading) */
     neighbours: number;
   };
   /** classificationWeight: weight of the conditional generator's AC-GAN-style classification term (0 = off) */
@@ -29,7 +30,7 @@ export const FULL_CONFIG: RunConfig = {
   seed: 1,
   autoencoder: { epochs: 8, batchSize: 256, learningRate: 1e-3 },
   evaluator: { epochs: 10, batchSize: 128, learningRate: 1e-3 },
-  study: { labelled: 50, draws: 5, frozenEpochs: 300, finetuneEpochs: 100, validationRows: 1000, unlabelled: 20000, neighbours: 10 },
+  study: { labelled: 50, draws: 10, folds: 5, frozenEpochs: 300, finetuneEpochs: 100, validationRows: 1000, neighbours: 10 },
   gan: { steps: 2000, batchSize: 512, learningRate: 5e-4, classificationWeight: 0 },
   evaluation: { samples: 5000, interpolationPairs: 200, interpolationSteps: 10 },
 };
@@ -41,7 +42,7 @@ export const QUICK_CONFIG: RunConfig = {
   limitTest: 1000,
   autoencoder: { epochs: 2, batchSize: 128, learningRate: 2e-3 },
   evaluator: { epochs: 2, batchSize: 128, learningRate: 1e-3 },
-  study: { labelled: 50, draws: 2, frozenEpochs: 30, finetuneEpochs: 10, validationRows: 300, unlabelled: 1500, neighbours: 10 },
+  study: { labelled: 50, draws: 2, folds: 5, frozenEpochs: 30, finetuneEpochs: 10, validationRows: 300, neighbours: 10 },
   gan: { steps: 150, batchSize: 64, learningRate: 5e-4, classificationWeight: 0 },
   evaluation: { samples: 500, interpolationPairs: 20, interpolationSteps: 6 },
 };

@@ -90,6 +90,8 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     const rng = seedStage(config.seed, 'classifier-study');
     return runClassifierStudy({ data, encoder: ae.encoder, trainCodes, buildEncoder: () => buildEncoder(), config, logger, rng });
   });
+  // the served 50-label classifier: the study's method (spread labels distilled into an MLP) for draw 0
+  await saveModel(study.served, join(tfjsDir, 'classifier' satisfies ModelId));
 
   const gan = await clock.run('latent GAN', async () => {
     const rng = seedStage(config.seed, 'gan');

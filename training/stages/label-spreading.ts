@@ -73,12 +73,15 @@ export function firstNeighbours(graph: KnnGraph, k: number): KnnGraph {
   return { indices, distances, k };
 }
 
-/** S = D^-1/2 W D^-1/2 as a directed edge list (each undirected kNN edge appears both ways). */
+/**
+ * S = D^-1/2 W D^-1/2 in compressed rows: row i's entries are columns[rowStart[i] .. rowStart[i + 1]) with
+ * their weights (each undirected kNN edge appears in both rows; an edge found from both ends counts twice).
+ */
 export interface SpreadGraph {
   rows: number;
-  edgeFrom: Int32Array;
-  edgeTo: Int32Array;
-  edgeWeight: Float32Array;
+  rowStart: Int32Array;
+  columns: Int32Array;
+  weights: Float32Array;
 }
 
 /**
@@ -106,8 +109,18 @@ export function buildSpreadGraph(graph: KnnGraph): SpreadGraph {
       degree[n] += w;
     }
   }
-  for (let x = 0; x < e; x++) edgeWeight[x] /= Math.sqrt(degree[edgeFrom[x]] * degree[edgeTo[x]]) || 1;
-  return { rows, edgeFrom, edgeTo, edgeWeight };
+  const rowStart = new Int32Array(rows + 1);
+  for (let x = 0; x < e; x++) rowStart[edgeFrom[x] + 1]++;
+  for (let i = 0; i < rows; i++) rowStart[i + 1] += rowStart[i];
+  const fill = rowStart.slice(0, rows);
+  const columns = new Int32Array(e);
+  const weights = new Float32Array(e);
+  for (let x = 0; x < e; x++) {
+    const at = fill[edgeFrom[x]]++;
+    columns[at] = edgeTo[x];
+    weights[at] = edgeWeight[x] / (Math.sqrt(degree[edgeFrom[x]] * degree[edgeTo[x]]) || 1);
+  }
+  return { rows, rowStart, columns, weights };
 }
 
 export interface SpreadOptions {
@@ -123,19 +136,21 @@ export const SPREAD_DEFAULTS = { alpha: 0.99, iterations: 40 } as const;
  * point as its own column lets cross-validation folds add up columns instead of spreading again.
  */
 export function propagate(graph: SpreadGraph, seed: Float32Array, columns: number, { alpha = SPREAD_DEFAULTS.alpha, iterations = SPREAD_DEFAULTS.iterations }: SpreadOptions = {}): Float32Array {
-  const { edgeFrom, edgeTo, edgeWeight } = graph;
+  const { rows, rowStart, columns: neighbour, weights } = graph;
   const C = columns;
   let f = seed.slice();
   let next = new Float32Array(seed.length);
+  const acc = new Float64Array(C);
   for (let it = 0; it < iterations; it++) {
-    next.fill(0);
-    for (let x = 0; x < edgeFrom.length; x++) {
-      const from = edgeFrom[x] * C;
-      const to = edgeTo[x] * C;
-      const w = edgeWeight[x] * alpha;
-      for (let c = 0; c < C; c++) next[from + c] += w * f[to + c];
+    for (let i = 0; i < rows; i++) {
+      acc.fill(0);
+      for (let x = rowStart[i]; x < rowStart[i + 1]; x++) {
+        const from = neighbour[x] * C;
+        const w = weights[x];
+        for (let c = 0; c < C; c++) acc[c] += w * f[from + c];
+      }
+      for (let c = 0; c < C; c++) next[i * C + c] = alpha * acc[c] + (1 - alpha) * seed[i * C + c];
     }
-    for (let i = 0; i < next.length; i++) next[i] += (1 - alpha) * seed[i];
     [f, next] = [next, f];
   }
   return f;
@@ -148,7 +163,7 @@ export function propagate(graph: SpreadGraph, seed: Float32Array, columns: numbe
  * a dense region does not swallow its neighbours.
  */
 export function spreadLabels(graph: KnnGraph | SpreadGraph, labels: Int8Array, options: SpreadOptions & { classMass?: boolean } = {}): Float32Array {
-  const g = 'edgeFrom' in graph ? graph : buildSpreadGraph(graph);
+  const g = 'rowStart' in graph ? graph : buildSpreadGraph(graph);
   const rows = labels.length;
   if (rows !== g.rows) throw new Error(`labels has ${rows} rows, the graph ${g.rows}`);
   const C = NUM_CLASSES;
