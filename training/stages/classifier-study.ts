@@ -30,6 +30,11 @@ export interface ClassifierArchitecture {
   description: string;
   /** latent code [N, LATENT_DIM] -> class probabilities [N, 10] */
   layers: HeadLayer[];
+  /**
+   * false: not a candidate of the per-draw CV choice, trained once per draw for the full epoch budget
+   * (the published reference: a reproduction row, and 6x its cost in CV would be most of the stage)
+   */
+  candidate: boolean;
 }
 
 export const ARCHITECTURES: ClassifierArchitecture[] = [
@@ -37,21 +42,25 @@ export const ARCHITECTURES: ClassifierArchitecture[] = [
     id: 'reference',
     description: 'Dense 128 sigmoid -> Dense 512 sigmoid -> Dense 10 softmax (the published study)',
     layers: [{ units: 128, activation: 'sigmoid' }, { units: 512, activation: 'sigmoid' }, { units: NUM_CLASSES, activation: 'softmax' }],
+    candidate: false,
   },
   {
     id: 'softmax',
     description: "Dense 10 softmax (multinomial logistic regression), solved to convergence by Newton's method with an L2 penalty",
     layers: [{ units: NUM_CLASSES, activation: 'softmax' }],
+    candidate: true,
   },
   {
     id: 'relu64',
     description: 'Dense 64 relu -> Dense 10 softmax',
     layers: [{ units: 64, activation: 'relu' }, { units: NUM_CLASSES, activation: 'softmax' }],
+    candidate: true,
   },
   {
     id: 'relu256-dropout',
     description: 'Dense 256 relu -> Dropout 0.5 -> Dense 10 softmax',
     layers: [{ units: 256, activation: 'relu', dropout: 0.5 }, { units: NUM_CLASSES, activation: 'softmax' }],
+    candidate: true,
   },
 ];
 
@@ -70,6 +79,8 @@ export const LOGISTIC_L2 = [1e-3, 1e-2, 1e-1];
 /** Label spreading settings, fixed before any result was seen (Zhou et al.'s alpha; Zhu et al.'s class mass normalisation). */
 export const SPREAD_SETTINGS = { alpha: 0.99, iterations: 40, classMass: true } as const;
 export const PCA_COMPONENTS = 50;
+/** training rows in the baselines' graph (the labelled rows of every draw plus random others) */
+export const BASELINE_POOL = 20000;
 const LEARNING_RATE = 1e-3;
 
 export interface CurveRow {
@@ -99,8 +110,8 @@ export interface StudyResult {
       string,
       {
         description: string;
-        /** cross-validated accuracy inside the 50 labels at the CV-chosen setting */
-        cv: Summary;
+        /** cross-validated accuracy inside the 50 labels at the CV-chosen setting (null: not a CV candidate) */
+        cv: Summary | null;
         /** test accuracy at the CV-chosen epoch (or L2) */
         test: Summary;
         /** per draw: the CV-chosen epoch count (or L2 strength for softmax) */
@@ -125,7 +136,8 @@ export interface StudyResult {
       candidates: Record<string, { description: string; test: Summary; validation: Summary }>;
     };
     baselines: {
-      pca50_label_spreading: Summary & { description: string };
+      pca50_label_spreading: Summary & { description: string; pool: number };
+      codes_label_spreading_same_pool: Summary & { description: string; pool: number };
     };
     oracle_validation_selection: {
       description: string;
@@ -134,7 +146,7 @@ export interface StudyResult {
       finetuned: Summary;
       semisupervised: Summary & { method: string };
     };
-    served: { draw: number; method: string; train_indices: number[]; labels: number[]; test_accuracy: number; validation_accuracy: number };
+    served: { draw: number; method: string; train_indices: number[]; indices_into: string; labels: number[]; test_accuracy: number; validation_accuracy: number };
     timings: Record<string, number>;
     reference: { frozen: number; finetuned: number };
   };
@@ -229,14 +241,17 @@ export async function runClassifierStudy({ data, encoder, trainCodes, buildEncod
   const bar = logger.bar(`frozen-latent classifiers (${folds}-fold CV inside the ${perClass * NUM_CLASSES} labels, all draws batched)`, heads.length + 1);
   await timed('frozen', async () => {
     for (const arch of heads) {
-      const r = await trainArchitecture(arch, { drawCodes, drawLabels, foldSets, val, test, epochs: frozenEpochs, checkpoints });
+      const r = await trainArchitecture(arch, { crossValidate: arch.candidate, drawCodes, drawLabels, foldSets, val, test, epochs: frozenEpochs, checkpoints });
       r.curves.forEach((c) => curves.push(c));
       const p = perArch[arch.id];
       r.perDraw.forEach((x, d) => {
-        p.cv.push(x.cv); p.test.push(x.test); p.setting.push(x.cvEpoch); p.validation.push(x.bestValidation); p.oracle.push(x.oracleTest);
-        candidates[d].push({ arch: arch.id, setting: x.cvEpoch, cv: x.cv, test: x.test });
+        p.test.push(x.test); p.setting.push(x.cvEpoch); p.validation.push(x.bestValidation); p.oracle.push(x.oracleTest);
+        if (arch.candidate) {
+          p.cv.push(x.cv);
+          candidates[d].push({ arch: arch.id, setting: x.cvEpoch, cv: x.cv, test: x.test });
+        }
       });
-      bar.tick(1, `${arch.id}: CV ${summarise(p.cv).mean.toFixed(3)}`);
+      bar.tick(1, arch.candidate ? `${arch.id}: CV ${summarise(p.cv).mean.toFixed(3)}` : arch.id);
     }
     // logistic regression on standardised codes, L2 by the same CV
     for (let d = 0; d < draws; d++) {
@@ -261,7 +276,7 @@ export async function runClassifierStudy({ data, encoder, trainCodes, buildEncod
         a.id,
         {
           description: a.description,
-          cv: summarise(r.cv),
+          cv: r.cv.length ? summarise(r.cv) : null,
           test: summarise(r.test),
           chosen_setting: r.setting,
           validation: summarise(r.validation),
@@ -273,7 +288,7 @@ export async function runClassifierStudy({ data, encoder, trainCodes, buildEncod
   );
   for (const a of ARCHITECTURES) {
     const r = archResults[a.id];
-    logger.log(`   ${a.id.padEnd(16)} CV ${r.cv.mean.toFixed(3)}, test ${r.test.mean.toFixed(3)} ± ${r.test.std.toFixed(3)} (oracle: validation ${r.validation.mean.toFixed(3)}, test ${r.oracle_test.mean.toFixed(3)})`);
+    logger.log(`   ${a.id.padEnd(16)} CV ${r.cv ? r.cv.mean.toFixed(3) : '(not a candidate)'}, test ${r.test.mean.toFixed(3)} ± ${r.test.std.toFixed(3)} (oracle: validation ${r.validation.mean.toFixed(3)}, test ${r.oracle_test.mean.toFixed(3)})`);
   }
   const mostChosen = ARCHITECTURES.map((a) => a.id).reduce((best, id) => (chosenPerDraw.filter((c) => c === id).length > chosenPerDraw.filter((c) => c === best).length ? id : best));
   logger.log(`   chosen by CV inside the 50 labels, per draw: ${chosenPerDraw.join(', ')}; test ${summarise(frozenTest).mean.toFixed(3)}`);
@@ -301,8 +316,8 @@ export async function runClassifierStudy({ data, encoder, trainCodes, buildEncod
   const ssl = await timed('semisupervised', () => semiSupervised({ drawRows, trainCodes, standardiser, data, val, test, neighbours, logger }));
   timings.knn_graph_seconds = ssl.graphSeconds;
 
-  // baseline: the same spreading on PCA-50 of raw pixels
-  const pca = await timed('pca_baseline', () => pcaBaseline(drawRows, data, neighbours, logger));
+  // baselines: the same spreading on PCA-50 of raw pixels, and on the codes, over one pool of training rows
+  const pool = await timed('pool_baselines', () => poolBaselines(drawRows, data, trainCodes, standardiser, test.codes, neighbours, BASELINE_POOL, rng, logger));
 
   const served = ssl.draw0Model;
   return {
@@ -317,7 +332,18 @@ export async function runClassifierStudy({ data, encoder, trainCodes, buildEncod
       frozen: { architecture: mostChosen, chosen_per_draw: chosenPerDraw, ...summarise(frozenTest) },
       finetuned: { architecture: mostChosen, epochs: finetuneEpochs, ...summarise(ftTest) },
       semisupervised: ssl.metrics,
-      baselines: { pca50_label_spreading: { description: `label spreading with the same settings on a ${neighbours}-NN graph of PCA-${PCA_COMPONENTS} projections of the raw training pixels, test images labelled by a rank-weighted ${neighbours}-NN vote`, ...summarise(pca) } },
+      baselines: {
+        pca50_label_spreading: {
+          description: `label spreading with the same settings on a ${neighbours}-NN graph of PCA-${PCA_COMPONENTS} projections of raw pixels (${pool.pool} training rows: the labelled ones plus a random pool), test images by a rank-weighted ${neighbours}-NN vote`,
+          pool: pool.pool,
+          ...summarise(pool.pixels),
+        },
+        codes_label_spreading_same_pool: {
+          description: `like for like: the same spreading and vote on the standardised codes of the same ${pool.pool} rows`,
+          pool: pool.pool,
+          ...summarise(pool.codes),
+        },
+      },
       oracle_validation_selection: {
         description: `NOT the result: what choosing on ${val.labels.length} labelled validation images (${Math.round(val.labels.length / (perClass * NUM_CLASSES))}x the labels claimed) gives: architecture by mean validation accuracy, epoch per draw by validation, semi-supervised method by validation`,
         validation_rows: val.labels.length,
@@ -335,6 +361,7 @@ export async function runClassifierStudy({ data, encoder, trainCodes, buildEncod
 }
 
 interface ArchitectureInputs {
+  crossValidate: boolean;
   drawCodes: Float32Array[];
   drawLabels: Uint8Array[];
   foldSets: number[][][];
@@ -349,9 +376,9 @@ interface ArchitectureInputs {
  * and one final copy on all labels, trained together (batched-heads.ts). Returns per draw the CV accuracy
  * at the CV-chosen epoch, the final copy's test accuracy at that epoch, and the oracle numbers.
  */
-async function trainArchitecture(arch: ClassifierArchitecture, { drawCodes, drawLabels, foldSets, val, test, epochs, checkpoints }: ArchitectureInputs) {
+async function trainArchitecture(arch: ClassifierArchitecture, { crossValidate, drawCodes, drawLabels, foldSets, val, test, epochs, checkpoints }: ArchitectureInputs) {
   const draws = drawCodes.length;
-  const folds = foldSets[0].length;
+  const folds = crossValidate ? foldSets[0].length : 0;
   const perDraw = folds + 1;
   const copies = draws * perDraw;
   const rows = drawLabels[0].length;
@@ -402,7 +429,7 @@ async function trainArchitecture(arch: ClassifierArchitecture, { drawCodes, draw
   const firstBest = (scores: Map<number, number>) => epochsList.reduce((best, e) => ((scores.get(e) ?? -1) > (scores.get(best) ?? -1) ? e : best));
   const testAt = (d: number, epoch: number) => accuracy(predictCopies(snapshots.get(epoch)!, heads.layers, [d], testX), test.labels);
   const perDrawResults = Array.from({ length: draws }, (_, d) => {
-    const cvEpoch = firstBest(correct[d]); // ties: fewer epochs
+    const cvEpoch = crossValidate ? firstBest(correct[d]) : epochs; // ties: fewer epochs; no CV: the full budget
     const oracleEpoch = firstBest(validation[d]);
     return {
       cvEpoch,
@@ -548,7 +575,7 @@ async function semiSupervised({ drawRows, trainCodes, standardiser, data, val, t
     runs.distilled.val.push(valAcc);
     if (d === 0) {
       draw0Model = model;
-      served = { draw: 0, method: 'spread+distilled-mlp', train_indices: rows, labels: rows.map((r) => data.train.labels[r]), test_accuracy: testAcc, validation_accuracy: valAcc };
+      served = { draw: 0, method: 'spread+distilled-mlp', train_indices: rows, indices_into: 'rows of the training split: MNIST train minus the fixed 5,000-image validation hold-out, in loadDataset order', labels: rows.map((r) => data.train.labels[r]), test_accuracy: testAcc, validation_accuracy: valAcc };
     } else model.dispose();
     bar.tick(1, `spread labels ${(spreadAccuracy.at(-1)! * 100).toFixed(1)}% right, test ${testAcc.toFixed(3)}`);
   }
@@ -602,18 +629,34 @@ function project(x: Float32Array, dim: number, pca: { mean: Float32Array; basis:
   return tf.tidy(() => tf.tensor2d(x, [x.length / dim, dim]).sub(tf.tensor1d(pca.mean)).matMul(tf.tensor2d(pca.basis, [dim, components])).dataSync() as Float32Array);
 }
 
-async function pcaBaseline(drawRows: number[][], data: Dataset, neighbours: number, logger: Logger): Promise<number[]> {
+/**
+ * Label spreading with the same settings on a pool: every draw's labelled rows plus `poolSize` random
+ * training rows (one graph for all draws), on PCA-50 of raw pixels and, like for like, on the codes.
+ * A 50-d kNN graph over all 55k rows would cost ~300 GFLOP; the pool keeps the baseline to seconds.
+ */
+async function poolBaselines(drawRows: number[][], data: Dataset, trainCodes: Float32Array, standardiser: Standardiser, testCodes: Float32Array, neighbours: number, poolSize: number, rng: Rng, logger: Logger) {
   const started = Date.now();
-  const pca = principalComponents(data.train.images, IMAGE_PIXELS, PCA_COMPONENTS);
-  const train = project(data.train.images, IMAGE_PIXELS, pca, PCA_COMPONENTS);
-  const testX = project(data.test.images, IMAGE_PIXELS, pca, PCA_COMPONENTS);
-  const graph: SpreadGraph = buildSpreadGraph(nearestNeighbours(train, train, PCA_COMPONENTS, neighbours, true));
-  const testKnn: KnnGraph = firstNeighbours(nearestNeighbours(testX, train, PCA_COMPONENTS, neighbours, false), neighbours);
-  logger.log(`   PCA-${PCA_COMPONENTS} of raw pixels and its kNN graph: ${round((Date.now() - started) / 1000)} s`);
-  return drawRows.map((rows) => {
-    const seeds = new Int8Array(data.train.count).fill(-1);
-    for (const r of rows) seeds[r] = data.train.labels[r];
-    const spread = hardLabels(spreadLabels(graph, seeds, SPREAD_SETTINGS));
-    return correctShare(knnVote(testKnn, spread), data.test.labels);
-  });
+  const labelledRows = new Set(drawRows.flat());
+  const others = rng.shuffle([...Array(data.train.count).keys()].filter((r) => !labelledRows.has(r)));
+  const pool = [...labelledRows, ...others.slice(0, Math.max(0, poolSize - labelledRows.size))];
+  const position = new Map(pool.map((r, i) => [r, i]));
+  const poolImages = subset(data.train, pool).images;
+  const pca = principalComponents(poolImages, IMAGE_PIXELS, PCA_COMPONENTS);
+  const spaces = {
+    pixels: { train: project(poolImages, IMAGE_PIXELS, pca, PCA_COMPONENTS), test: project(data.test.images, IMAGE_PIXELS, pca, PCA_COMPONENTS), dim: PCA_COMPONENTS },
+    codes: { train: standardiser.apply(pick(trainCodes, pool)), test: standardiser.apply(testCodes), dim: LATENT_DIM },
+  };
+  const out = { pixels: [] as number[], codes: [] as number[] };
+  for (const [name, space] of Object.entries(spaces) as [keyof typeof spaces, (typeof spaces)['pixels']][]) {
+    const graph: SpreadGraph = buildSpreadGraph(nearestNeighbours(space.train, space.train, space.dim, neighbours, true));
+    const testKnn: KnnGraph = nearestNeighbours(space.test, space.train, space.dim, neighbours, false);
+    for (const rows of drawRows) {
+      const seeds = new Int8Array(pool.length).fill(-1);
+      for (const r of rows) seeds[position.get(r)!] = data.train.labels[r];
+      const spread = hardLabels(spreadLabels(graph, seeds, SPREAD_SETTINGS));
+      out[name].push(correctShare(knnVote(testKnn, spread), data.test.labels));
+    }
+  }
+  logger.log(`   pool baselines (PCA-${PCA_COMPONENTS} pixels and codes, ${pool.length} rows): ${round((Date.now() - started) / 1000)} s`);
+  return { ...out, pool: pool.length };
 }
