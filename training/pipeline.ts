@@ -99,6 +99,8 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     const rng = seedStage(config.seed, 'classifier-study');
     return runClassifierStudy({ data, encoder: ae.encoder, trainCodes, buildEncoder: () => buildEncoder(), config, logger, rng });
   });
+  // the served 50-label classifier: the study's method (spread labels distilled into an MLP) for draw 0
+  await saveModel(study.served, join(tfjsDir, 'classifier' satisfies ModelId));
 
   // the two GANs train at the same time, each in its own process (one core each)
   const [gan, cgan] = await clock.run(GAN_STAGE, async () => {
