@@ -51,7 +51,7 @@ export interface PipelineResult {
 
 export const REPORT_FILE = 'REPORT.md';
 export const EVALUATOR_STAGE = 'evaluator (trained alongside the autoencoder; the wait after it)';
-export const GAN_STAGE = 'latent GAN and conditional latent GAN (in parallel)';
+export const GAN_STAGE = 'latent GAN and conditional latent GAN (trained alongside the study; the wait after it)';
 export const FIGURES_DIR = 'figures';
 
 function newRunId(config: RunConfig): string {
@@ -95,6 +95,17 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
 
   // the training images' codes [train.count, LATENT_DIM], encoded once for the study, the GANs and the baselines
   const trainCodes = predictBatched(ae.encoder, data.train.images, IMAGE_PIXELS);
+  // the two GANs need only the codes: each trains in its own process, started now, while this process runs
+  // the classifier study (three processes on two cores, shorter than study then GANs)
+  const ganInputs = await writeGanInputs(runDir, trainCodes, data.train.labels);
+  const ganJob = (stage: string, conditional: boolean, id: ModelId) =>
+    trainLatentGanInChild(
+      { stage, seed: config.seed, conditional, config: conditional ? config.cgan : config.gan, backend: opts.backend, ...ganInputs, outDir: join(tfjsDir, id) },
+      logger,
+    );
+  const gansTraining = Promise.all([ganJob('gan', false, 'generator'), ganJob('cgan', true, 'cgan-generator')]);
+  gansTraining.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+
   const study = await clock.run('classifier study (50 labels)', async () => {
     const rng = seedStage(config.seed, 'classifier-study');
     return runClassifierStudy({ data, encoder: ae.encoder, trainCodes, buildEncoder: () => buildEncoder(), config, logger, rng });
@@ -102,18 +113,8 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   // the served 50-label classifier: the study's method (spread labels distilled into an MLP) for draw 0
   await saveModel(study.served, join(tfjsDir, 'classifier' satisfies ModelId));
 
-  // the two GANs train at the same time, each in its own process (one core each)
-  const [gan, cgan] = await clock.run(GAN_STAGE, async () => {
-    const inputs = await writeGanInputs(runDir, trainCodes, data.train.labels);
-    const job = (stage: string, conditional: boolean, id: ModelId) =>
-      trainLatentGanInChild(
-        { stage, seed: config.seed, conditional, config: conditional ? config.cgan : config.gan, backend: opts.backend, ...inputs, outDir: join(tfjsDir, id) },
-        logger,
-      );
-    const trained = await Promise.all([job('gan', false, 'generator'), job('cgan', true, 'cgan-generator')]);
-    await Promise.all([rm(inputs.codesFile), rm(inputs.labelsFile)]);
-    return trained;
-  });
+  const [gan, cgan] = await clock.run(GAN_STAGE, () => gansTraining);
+  await Promise.all([rm(ganInputs.codesFile), rm(ganInputs.labelsFile)]);
 
   const generation = await clock.run('generation and interpolation study', async () => {
     const rng = seedStage(config.seed, 'generation-study');
