@@ -84,7 +84,7 @@ export function strictUrlProblem(url: string, rules: QueryRules): Response | nul
     const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
     const message =
       `unknown query parameter${unknown.length > 1 ? 's' : ''} ${described.join(', ')}${more}; ` +
-      `this endpoint takes ${rules.allowed.join(', ')}`;
+      (rules.allowed.length ? `this endpoint takes ${rules.allowed.join(', ')}` : 'this endpoint takes no query parameters');
     return errorResponse(400, 'unknown_parameter', message, { parameter: unknown[0].slice(0, 64) });
   }
   for (const { key, raw } of pairs) {
