@@ -99,13 +99,13 @@ export class ModelStore {
         return Promise.reject(new ModelsUnavailableError(this.lastError.message, Math.ceil(waitMs / 1000)));
       }
     }
-    // Shared by concurrent callers, but only while pending and settled by plain compute (no request's
-    // I/O): a caller whose request is cancelled does not stop the load for the others.
-    this.loading ??= this.open().then(
+    if (this.loading) return this.awaitOtherLoad();
+    this.loading = this.open().then(
       (models) => {
         this.loaded = models;
         this.lastError = null;
         this.failures = 0;
+        this.loading = null;
         return models;
       },
       (err: unknown) => {
@@ -120,6 +120,17 @@ export class ModelStore {
       },
     );
     return this.loading;
+  }
+
+  /**
+   * A load started by another request: wait for it on this request's own timer rather than on that
+   * request's promise, which would continue in (and die with) the other request's context (see
+   * scheduler.ts for why that matters in workerd).
+   */
+  private async awaitOtherLoad(): Promise<LoadedModels> {
+    while (this.loading) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.loaded) return this.loaded;
+    throw this.lastError ?? new ModelsUnavailableError('the models failed to load');
   }
 
   /**
