@@ -111,7 +111,8 @@ export const formatParam = oneOf('format', FORMATS)
     param: { name: 'format', in: 'query' },
     description:
       'png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. ' +
-      'json: {seed, images: [base64 PNG 28x28 greyscale], model}. Without format, `Accept: application/json` selects json.',
+      'json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by ' +
+      'q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406.',
   });
 
 export const spaceParam = oneOf('space', SPACES)
