@@ -57,6 +57,15 @@ export function createApp({ store, files, manifest }: AppDeps) {
     }
     await next();
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    // Every response names its length, HEAD included (Hono answers HEAD with GET's headers and no body).
+    // Image and error responses set it themselves; this covers the small JSON ones.
+    if (c.res.body && !c.res.headers.has('Content-Length')) {
+      const body = await c.res.arrayBuffer();
+      const res = new Response(body, c.res);
+      res.headers.set('Content-Length', String(body.byteLength));
+      c.res = undefined; // replace, not merge: Hono merges headers into a set c.res otherwise
+      c.res = res;
+    }
   });
   app.use(
     '*',
@@ -86,7 +95,10 @@ export function createApp({ store, files, manifest }: AppDeps) {
         headers: { 'Cache-Control': { schema: { type: 'string' }, description: '"public, max-age=300"' }, ETag: HEADERS.etag },
         content: { 'text/html': { schema: { type: 'string' } } },
       },
-      304: { description: 'not modified (If-None-Match matched)' },
+      304: {
+        description: 'not modified (If-None-Match matched)',
+        headers: { 'Cache-Control': { schema: { type: 'string' }, description: '"public, max-age=300"' }, ETag: HEADERS.etag },
+      },
       ...errorResponses([429, 500]),
     },
   });

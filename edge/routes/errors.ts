@@ -67,6 +67,7 @@ export function errorResponse(
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': String(body.length),
       'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
       ...extra.headers,
     },
   });

@@ -711,6 +711,12 @@ export interface operations {
       };
       /** @description not modified (If-None-Match matched) */
       304: {
+        headers: {
+          /** @description "public, max-age=300" */
+          "Cache-Control"?: string;
+          /** @description seeded requests only: "<model version>-<16 hex digits>" */
+          ETag?: string;
+        };
         content: never;
       };
       /** @description rate_limited: too many requests from this client */
