@@ -23,9 +23,11 @@ import {
 import { randomSeed, serveImages } from './respond';
 import { strictQuery } from './strict-query';
 
-const SEED_DOC =
+/** How a seed parameter behaves; `header` and `field` say where the response names the seed used. */
+const seedDoc = (header: string, field: string) =>
   'Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it ' +
-  '(X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call.';
+  `(${header} header and JSON \`${field}\`) and is not cacheable; with it the response is byte-identical on every call ` +
+  '(for a given model version).';
 
 const imageListSchema = z
   .array(z.string().openapi({ format: 'byte', description: 'a 28x28 8-bit greyscale PNG, base64' }))
@@ -79,7 +81,7 @@ function imageResponses(json: z.ZodType, seedHeaders: Record<string, unknown>) {
   } as const;
 }
 
-const sampleQuery = { n: nParam, seed: seedParam('seed', SEED_DOC), format: formatParam, scale: scaleParam, v: versionParam };
+const sampleQuery = { n: nParam, seed: seedParam('seed', seedDoc('X-Seed', 'seed')), format: formatParam, scale: scaleParam, v: versionParam };
 
 const generateRoute = createRoute({
   method: 'get',
@@ -127,8 +129,8 @@ const interpolateRoute = createRoute({
     'samples, e.g. a 3 morphing into an 8.',
   request: {
     query: z.object({
-      from: seedParam('from', 'Seed of the first image. ' + SEED_DOC.replace('X-Seed', 'X-Seed-From')),
-      to: seedParam('to', 'Seed of the last image. ' + SEED_DOC.replace('X-Seed', 'X-Seed-To')),
+      from: seedParam('from', 'Seed of the first image. ' + seedDoc('X-Seed-From', 'from')),
+      to: seedParam('to', 'Seed of the last image. ' + seedDoc('X-Seed-To', 'to')),
       steps: stepsParam,
       space: spaceParam,
       digit_from: digitQueryParam('digit_from', 'Digit of the first image (conditional walk), 0..9.'),
