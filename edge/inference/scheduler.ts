@@ -71,6 +71,13 @@ interface Ticket {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Lets other requests of the isolate run (on this request's own timer) in the middle of a long job,
+ * e.g. between inference and encoding: the job keeps its slot, so no other model work starts, but
+ * /health and 304s get answered.
+ */
+export const yieldToEventLoop = () => sleep(0);
+
 export class Scheduler {
   private readonly options: SchedulerOptions;
   private readonly waiting: Ticket[] = [];

@@ -13,7 +13,7 @@
 import { IMAGE_PIXELS } from '../../core/contract';
 import { encodeGrid, encodeTiles } from '../encoding/images';
 import { EDGE_MODEL_IDS, type ModelFiles } from './model-store';
-import { ort } from './ort';
+import { RUNTIME } from './ort';
 
 /** Two tiles of a fixed gradient: exercises scaling, grid layout and the full 0..1 range. */
 function probePixels(): Float32Array {
@@ -39,7 +39,7 @@ export async function modelVersion(files: ModelFiles): Promise<string> {
   for (const id of EDGE_MODEL_IDS) {
     parts.push(text.encode(`${id}:${files[id].file}:${files[id].bytes.byteLength}\n`), new Uint8Array(files[id].bytes));
   }
-  parts.push(text.encode(`onnxruntime-web@${ort.env.versions.web ?? 'unknown'}\n`));
+  parts.push(text.encode(`${RUNTIME}\n`));
   // `await`: the encoders may become asynchronous (CompressionStream); awaiting a value is harmless.
   parts.push(await encodeGrid(pixels, 2, 3));
   parts.push(text.encode((await encodeTiles(pixels, 2)).join('\n')));

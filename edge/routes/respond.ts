@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { encodeGrid, encodeTiles } from '../encoding/images';
 import type { LoadedModels, ModelStore } from '../inference/model-store';
 import type { Images } from '../inference/sampling';
-import { estimateCost } from '../inference/scheduler';
+import { estimateCost, yieldToEventLoop } from '../inference/scheduler';
 import { IMAGE_PIXELS } from '../../core/contract';
 import { cacheControl, etagFor, ifNoneMatchHits, versionMismatch } from './caching';
 import { errorResponse } from './errors';
@@ -99,7 +99,11 @@ export async function serveImages(c: Context, store: ModelStore, req: ImageReque
   const cost = estimateCost({ rows: req.rows, outputPixels });
   const body = await store.use(
     cost,
-    async (models) => encode(await req.render(models), format, req.scale, models.version, req.fields),
+    async (models) => {
+      const images = await req.render(models);
+      await yieldToEventLoop(); // between model work and encoding, both long for big requests
+      return encode(images, format, req.scale, models.version, req.fields);
+    },
     c.req.raw.signal,
   );
   headers['Content-Length'] = String(body.length);
