@@ -198,7 +198,7 @@ export interface operations {
       query?: {
         /** @description How many images, 1..64 (default 1). Image i of a seed is the same whatever n is. */
         n?: number;
-        /** @description Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call. */
+        /** @description Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call (for a given model version). */
         seed?: number;
         /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
@@ -323,7 +323,7 @@ export interface operations {
       query?: {
         /** @description How many images, 1..64 (default 1). Image i of a seed is the same whatever n is. */
         n?: number;
-        /** @description Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call. */
+        /** @description Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call (for a given model version). */
         seed?: number;
         /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
@@ -450,9 +450,9 @@ export interface operations {
   interpolate: {
     parameters: {
       query?: {
-        /** @description Seed of the first image. Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed-From header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call. */
+        /** @description Seed of the first image. Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed-From header and JSON `from`) and is not cacheable; with it the response is byte-identical on every call (for a given model version). */
         from?: number;
-        /** @description Seed of the last image. Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed-To header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call. */
+        /** @description Seed of the last image. Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed-To header and JSON `to`) and is not cacheable; with it the response is byte-identical on every call (for a given model version). */
         to?: number;
         /** @description Images on the path, first and last included, 2..32 (default 8). */
         steps?: number;
