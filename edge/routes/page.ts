@@ -17,7 +17,7 @@ export const demoPage = /* html */ `<!doctype html>
   h1 { margin-bottom: .2rem; } h2 { margin-top: 2rem; font-size: 1.1rem; }
   fieldset { border: 1px solid #ccc; border-radius: 6px; margin: .8rem 0; }
   label { margin-right: 1rem; white-space: nowrap; }
-  input[type=number] { width: 8rem; }
+  input[type=number] { width: 8rem; } input.short { width: 4rem; }
   button { font: inherit; padding: .25rem .7rem; margin: .15rem; cursor: pointer; }
   .digits button { min-width: 2.4rem; font-weight: bold; }
   img { image-rendering: pixelated; background: #000; display: block; margin: .6rem 0; max-width: 100%; }
@@ -34,8 +34,8 @@ Same seed, same image. API: <a href="/openapi.json">/openapi.json</a> · <a href
 <fieldset>
   <legend>Samples</legend>
   <label>seed <input id="seed" type="number" min="0" max="4294967295" placeholder="random"></label>
-  <label>n <input id="n" type="number" min="1" max="64" value="8" style="width:4rem"></label>
-  <label>scale <input id="scale" type="number" min="1" max="8" value="4" style="width:4rem"></label>
+  <label>n <input id="n" type="number" min="1" max="64" value="8" class="short"></label>
+  <label>scale <input id="scale" type="number" min="1" max="8" value="4" class="short"></label>
   <div class="digits" role="group" aria-label="digit">
     <span>digit:</span>
     ${Array.from({ length: 10 }, (_, d) => `<button type="button" data-digit="${d}">${d}</button>`).join('')}
@@ -169,7 +169,7 @@ function headersOfPage(): Promise<Record<string, string>> {
       `script-src ${await cspHash(inline('script'))}`,
       `style-src ${await cspHash(inline('style'))}`,
       "img-src 'self' data: blob:",
-      "connect-src 'self'",
+      "connect-src 'self' blob:",
       "base-uri 'none'",
       "form-action 'none'",
       "frame-ancestors 'none'",
