@@ -15,12 +15,13 @@ import { NODE, WORKER, renderReport, targets, type Results } from './report';
 import { runBadInput } from './stages/bad-input';
 import { measureBundle } from './stages/bundle-size';
 import { runColdStart } from './stages/cold-start';
+import { runHealthUnderLoad } from './stages/health-under-load';
 import { runHttp } from './stages/http';
 import { encodeCases, modelCases, runInference } from './stages/inference';
 import { runSoak } from './stages/soak';
 import { runWorstCase } from './stages/worst-case';
 
-const STAGES = ['bundle', 'inference', 'worst', 'http', 'bad-input', 'load', 'cold'] as const;
+const STAGES = ['bundle', 'inference', 'worst', 'http', 'health', 'bad-input', 'load', 'cold'] as const;
 type Stage = (typeof STAGES)[number];
 
 const program = new Command()
@@ -35,11 +36,12 @@ const program = new Command()
   .option('--quick', 'short settings for development (fewer samples, 10 s load, 500 bad requests); marks the file as QUICK')
   .option('--only <stages>', `comma-separated subset of ${STAGES.join(',')}`)
   .option('--load-seconds <s>', 'length of the load run (default 60, quick 10)')
+  .option('--port-base <port>', 'first of the four ports (and inspector ports +1000) the bench servers use', '8790')
   .option('--bad-requests <n>', 'bad-input requests per server (default 5000, quick 500)')
   .addHelpText('after', '\nExample: npm run bench                 (the committed results)\n         npm run bench -- --quick --models /tmp/provisional-models --out /tmp/bench.md');
 
 program.parse();
-const opts = program.opts<{ models: string; out: string; quick?: boolean; only?: string; loadSeconds?: string; badRequests?: string }>();
+const opts = program.opts<{ models: string; out: string; quick?: boolean; only?: string; loadSeconds?: string; badRequests?: string; portBase: string }>();
 const quick = Boolean(opts.quick);
 const only = new Set<Stage>((opts.only ? opts.only.split(',') : STAGES) as Stage[]);
 for (const s of only) if (!STAGES.includes(s)) program.error(`--only: unknown stage "${s}"; expected some of ${STAGES.join(', ')}`);
@@ -51,10 +53,12 @@ const settings = {
   badRequests: Number(opts.badRequests ?? (quick ? 500 : 5000)),
   loadSeconds: Number(opts.loadSeconds ?? (quick ? 10 : 60)),
   coldRounds: quick ? 1 : 3,
+  health: quick ? { clients: 8, seconds: 5 } : { clients: 16, seconds: 20 },
 };
-const PORTS = { worker: 8790, node: 8791, cold: 8792, probe: 8793 };
+const PORT_BASE = Number(opts.portBase);
+const PORTS = { worker: PORT_BASE, node: PORT_BASE + 1, cold: PORT_BASE + 2, probe: PORT_BASE + 3 };
 
-const weights: Record<string, number> = { setup: 20, bundle: 15, inference: quick ? 20 : 70, worst: 20, http: quick ? 90 : 260, 'bad-input': quick ? 10 : 60, load: 2 * settings.loadSeconds + 10, cold: settings.coldRounds * 30 };
+const weights: Record<string, number> = { setup: 20, bundle: 15, health: settings.health.seconds + 5, inference: quick ? 20 : 70, worst: 20, http: quick ? 90 : 260, 'bad-input': quick ? 10 : 60, load: 2 * settings.loadSeconds + 10, cold: settings.coldRounds * 30 };
 const progress = new Progress(Object.fromEntries(Object.entries(weights).filter(([k]) => k === 'setup' || only.has(k as Stage))));
 
 async function main(): Promise<void> {
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
       results.bundle = measureBundle(workspace.root);
       progress.end();
     }
-    const needServers = ['inference', 'worst', 'http', 'bad-input', 'load'].some((s) => only.has(s as Stage));
+    const needServers = ['inference', 'worst', 'http', 'health', 'bad-input', 'load'].some((s) => only.has(s as Stage));
     if (needServers) {
       progress.begin('setup: starting wrangler dev (bench worker) and the Node baseline');
       const worker = await startWranglerDev(WORKER, workspace.root, 'bench/worker/wrangler.jsonc', PORTS.worker);
@@ -104,6 +108,12 @@ async function main(): Promise<void> {
       if (only.has('http')) {
         progress.begin('2. HTTP load per endpoint (autocannon)');
         results.http = await runHttp(runtimes, settings.http, progress);
+        progress.end();
+      }
+      if (only.has('health')) {
+        progress.begin(`6. /health while ${settings.health.clients} clients saturate the heavy endpoints`);
+        results.healthUnderLoad = [];
+        for (const r of runtimes) results.healthUnderLoad.push(await runHealthUnderLoad(r.name, r.origin, settings.health, progress));
         progress.end();
       }
       if (only.has('bad-input')) {

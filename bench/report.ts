@@ -1,4 +1,5 @@
 /** The results as markdown: every table of the run, the targets met or missed, and how it was measured. */
+import { renderHealthUnderLoad, type HealthUnderLoadResult } from './stages/health-under-load';
 import type { Machine } from './lib/machine';
 import { mib, ms, ratio } from './lib/stats';
 import type { BadInputResult } from './stages/bad-input';
@@ -27,6 +28,7 @@ export interface Results {
   worst?: WorstRow[];
   badInput?: BadInputResult[];
   soak?: SoakResult[];
+  healthUnderLoad?: HealthUnderLoadResult[];
 }
 
 export interface Target {
@@ -51,6 +53,16 @@ export function targets(r: Results): Target[] {
       const q = x.medianMs[WORKER] / x.medianMs[NODE];
       out.push({ what: `model work ${label}, workerd / onnxruntime-node`, target: `<= ${limit}`, measured: q.toFixed(2), met: q <= limit });
     }
+  }
+  for (const h of r.healthUnderLoad ?? []) {
+    if (h.server !== WORKER) continue;
+    // Before the scheduler /health waited for all queued model work, i.e. as long as a heavy request.
+    out.push({
+      what: '/health p99 while heavy endpoints are saturated (workerd), vs the heavy requests\' p50',
+      target: '< heavy p50 (does not wait for the queue)',
+      measured: `${h.underLoad.p99.toFixed(0)} ms vs ${h.heavy.p50.toFixed(0)} ms`,
+      met: h.underLoad.p99 < h.heavy.p50,
+    });
   }
   if (r.cold) {
     out.push({ what: 'model sessions ready (startup work, fresh isolate)', target: '<= 400 ms', measured: `${ms(r.cold.probe.loadMs)} ms`, met: r.cold.probe.loadMs <= 400 });
@@ -242,5 +254,6 @@ ${s.ortHeapGrowthBytes === null ? 'n/a' : `${mib(s.ortHeapGrowthBytes)} MiB`}.`)
 steady growth there. workerd gives a worker no view of its JS heap, so for the worker the process RSS (from
 /proc) stands in for it; the Node baseline runs the same app code and reports its JS heap directly.`);
   }
+  if (r.healthUnderLoad?.length) parts.push(renderHealthUnderLoad(r.healthUnderLoad));
   return parts.join('\n\n') + '\n';
 }

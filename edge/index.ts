@@ -1,13 +1,13 @@
 /**
  * The deployed worker: the app over the bundled models. The ONNX sessions are created at module load so
  * the ~0.4 s runtime start-up happens during worker startup rather than inside the first request; if it
- * fails, requests report 503 with the reason and retry.
+ * fails, requests report 503 with a short reason and Retry-After, and the load is retried with backoff.
  */
 import { createApp } from './app';
 import { BUNDLED_MANIFEST, BUNDLED_MODELS } from './bundle';
 import { ModelStore } from './inference/model-store';
 
 const store = new ModelStore(BUNDLED_MODELS);
-await store.load().catch(() => undefined); // remembered in store.failure; the next request retries
+await store.load().catch(() => undefined); // remembered in store.failure; retried after a backoff
 
 export default createApp({ store, files: BUNDLED_MODELS, manifest: BUNDLED_MANIFEST });

@@ -74,7 +74,7 @@ export function benchRoutes(store: ModelStore, hooks: BenchHooks) {
     if (!BENCH_ENDPOINTS.includes(endpoint)) throw new RangeError(`endpoint must be one of ${BENCH_ENDPOINTS.join(', ')}`);
     const n = intParam(c.req.query('n'), 'n', endpoint === 'interpolate' ? 2 : 1, 64, 1);
     const iterations = intParam(c.req.query('iterations'), 'iterations', 1, 100_000, 1);
-    const timing = await store.use(async (models) => {
+    const timing = await store.use(0, async (models) => {
       let checksum = 0;
       const start = performance.now();
       for (let i = 0; i < iterations; i++) checksum += (await modelWork(models, endpoint, n, i)).pixels[0];
@@ -89,7 +89,7 @@ export function benchRoutes(store: ModelStore, hooks: BenchHooks) {
     const scale = intParam(c.req.query('scale'), 'scale', 1, 8, 1);
     const iterations = intParam(c.req.query('iterations'), 'iterations', 1, 100_000, 1);
     const format = c.req.query('format') === 'json' ? 'json' : 'png';
-    const images = await store.use((models) => generateImages(models, 1, n));
+    const images = await store.use(0, (models) => generateImages(models, 1, n));
     let bytes = 0;
     const start = performance.now();
     for (let i = 0; i < iterations; i++) {

@@ -21,6 +21,9 @@ const InferenceSession = {
 
 export const ort = { Tensor: native.Tensor, InferenceSession };
 
+/** Stands in for ort.ts `RUNTIME`: this runtime's name for the model version. */
+export const RUNTIME = `onnxruntime-node@${(native.env.versions as Record<string, string | undefined>).node ?? 'unknown'}`;
+
 /** Nothing to configure: the wasm set-up of the edge runtime does not apply to the native one. */
 export function configureOrt(): void {}
 

@@ -144,6 +144,45 @@ export function checkResponse(method: string, status: number, contentType: strin
       return { ok: false, problem: `${status} body lacks {error: {code, message}}: ${body.slice(0, 200)}` };
     }
     if (Object.keys(parsed as object).length !== 1) return { ok: false, problem: `${status} body has extra fields` };
+    // client values are quoted cut short: no error grows with the request
+    if (body.length > 2048) return { ok: false, problem: `${status} body is ${body.length} bytes (echoes the request?)` };
+  }
+  return { ok: true };
+}
+
+const IMAGE_PATH = /^\/v1\/(generate|digits\/[0-9]|interpolate)(\?|$)/;
+const CACHE_POLICIES = ['no-store', 'public, max-age=300', 'public, max-age=31536000, immutable'];
+
+/**
+ * The headers every response must carry, 2xx included: the content type the body has, Content-Length
+ * equal to the body (HEAD: to GET's body, so only checked for presence), nosniff, a known cache policy,
+ * the model version on generated images, Allow on 405, Retry-After on 429 and 503, no caching of errors.
+ * `bodyLength` is the bytes received (null for HEAD).
+ */
+export function checkHeaders(method: string, path: string, status: number, headers: Headers, bodyLength: number | null): ResponseCheck {
+  const fail = (problem: string): ResponseCheck => ({ ok: false, problem: `${status}: ${problem}` });
+  const get = (name: string) => headers.get(name);
+  if (get('X-Content-Type-Options') !== 'nosniff') return fail('no X-Content-Type-Options: nosniff');
+  if (status >= 400) {
+    if (get('Cache-Control') !== 'no-store') return fail(`error with Cache-Control ${get('Cache-Control')}`);
+    if (status === 405 && !get('Allow')) return fail('405 without Allow');
+    if ((status === 429 || status === 503) && !/^[1-9][0-9]*$/.test(get('Retry-After') ?? '')) return fail(`no Retry-After`);
+  }
+  if (status === 304 && !get('ETag')) return fail('304 without ETag');
+  if (status >= 200 && status < 300 && method !== 'OPTIONS') {
+    if (!get('Content-Type')) return fail('2xx without Content-Type');
+    const length = get('Content-Length');
+    // The runtime may re-frame a body on the wire (gzip when asked; chunked, e.g. when a Range header came):
+    // then the length is the transport's business. The worker itself always sets it (test/robustness).
+    if (length === null && !get('Content-Encoding') && !get('Transfer-Encoding')) return fail('2xx without Content-Length');
+    if (length !== null && bodyLength !== null && !get('Content-Encoding') && Number(length) !== bodyLength) return fail(`Content-Length ${length} but ${bodyLength} bytes`);
+    if (IMAGE_PATH.test(path)) {
+      if (!/^(image\/png|application\/json; charset=utf-8)$/.test(get('Content-Type')!)) return fail(`image route sent ${get('Content-Type')}`);
+      if (!/^[0-9a-f]{12}$/.test(get('X-Model-Version') ?? '')) return fail(`X-Model-Version ${get('X-Model-Version')}`);
+      if (!CACHE_POLICIES.includes(get('Cache-Control') ?? '')) return fail(`Cache-Control ${get('Cache-Control')}`);
+      if (get('Cache-Control') !== 'no-store' && !get('ETag')) return fail('cacheable image without ETag');
+      if (get('Vary') !== 'Accept') return fail(`Vary ${get('Vary')}`);
+    }
   }
   return { ok: true };
 }

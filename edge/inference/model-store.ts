@@ -1,10 +1,16 @@
 /**
- * ONNX sessions for the bundled models, created once per isolate and reused by every request.
- * A failed load is not cached: the error is reported (503 with the reason) and the next request tries
- * again. Runs are serialised because the single-threaded wasm runtime shares one heap between sessions.
+ * ONNX sessions for the bundled models, created once per isolate and reused by every request, and the
+ * scheduler their runs go through (one at a time: the single-threaded wasm runtime shares one heap
+ * between sessions; see scheduler.ts for the bound and why it is safe across requests).
+ *
+ * A failed load is not cached forever, but not retried by every request either: after a failure the
+ * next attempt waits 1 s, then 2, 4, ... up to 60 s (`retryAfterSeconds` says how long is left). The
+ * reason is logged in full; clients get a short one naming the file, never the runtime's internals.
  */
 import { MODEL_SPECS, type ModelId } from '../../core/contract';
 import { configureOrt, ort } from './ort';
+import { Scheduler } from './scheduler';
+import { modelVersion } from './version';
 
 /** The models the worker serves; each is a `MODEL_SPECS` id with `edge: true`. */
 export const EDGE_MODEL_IDS = ['generator', 'decoder', 'cgan-generator'] as const satisfies readonly ModelId[];
@@ -19,29 +25,30 @@ export type ModelFiles = Record<EdgeModelId, ModelFile>;
 
 export interface LoadedModels {
   sessions: Record<EdgeModelId, ort.InferenceSession>;
-  /**
-   * The model version: first 12 hex digits of sha256 over the bundled files' bytes, concatenated in
-   * EDGE_MODEL_IDS order. It changes exactly when any served weight changes, so it keys ETags.
-   */
+  /** The model version (version.ts): covers the weights, onnxruntime-web and the encoders. */
   version: string;
 }
 
-/** Why the models cannot serve; reported as 503 JSON. */
+/** Why the models cannot serve; reported as 503 JSON with Retry-After. The message is for clients: short. */
 export class ModelsUnavailableError extends Error {
   override readonly name = 'ModelsUnavailableError';
+  constructor(
+    message: string,
+    /** seconds until the next load attempt */
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
 }
 
-export async function modelVersion(files: ModelFiles): Promise<string> {
-  const parts = EDGE_MODEL_IDS.map((id) => new Uint8Array(files[id].bytes));
-  const all = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    all.set(p, offset);
-    offset += p.length;
-  }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
-  return [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join('');
+export interface ModelStoreOptions {
+  scheduler?: Scheduler;
+  /** clock for the retry backoff (ms) */
+  now?: () => number;
 }
+
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 60_000;
 
 async function openSession(id: EdgeModelId, { file, bytes }: ModelFile): Promise<ort.InferenceSession> {
   let session: ort.InferenceSession;
@@ -49,7 +56,8 @@ async function openSession(id: EdgeModelId, { file, bytes }: ModelFile): Promise
     // A copy: ORT may take ownership of what it is given, and a retry needs the original intact.
     session = await ort.InferenceSession.create(new Uint8Array(bytes).slice(), { graphOptimizationLevel: 'all' });
   } catch (err) {
-    throw new ModelsUnavailableError(`cannot load ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`cannot load ${file}:`, err);
+    throw new ModelsUnavailableError(`cannot load ${file}: the runtime rejected the file`);
   }
   const spec = MODEL_SPECS[id];
   const expect = (kind: string, want: string[], got: readonly string[]) => {
@@ -63,41 +71,82 @@ async function openSession(id: EdgeModelId, { file, bytes }: ModelFile): Promise
 }
 
 export class ModelStore {
+  readonly scheduler: Scheduler;
+  private readonly now: () => number;
   private loading: Promise<LoadedModels> | null = null;
-  private lastError: string | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private loaded: LoadedModels | null = null;
+  private lastError: ModelsUnavailableError | null = null;
+  private failures = 0;
+  private retryAt = 0;
 
-  constructor(private readonly files: ModelFiles) {}
+  constructor(
+    private readonly files: ModelFiles,
+    options: ModelStoreOptions = {},
+  ) {
+    this.scheduler = options.scheduler ?? new Scheduler();
+    this.now = options.now ?? Date.now;
+  }
 
-  /** The loaded models; starts loading on first use and after a failure. */
+  /**
+   * The loaded models; starts loading on first use, and again after a failure once the backoff has
+   * passed. Until then it rejects at once with the last failure and the seconds left.
+   */
   load(): Promise<LoadedModels> {
-    if (!this.loading) {
-      this.loading = this.open().then(
-        (models) => {
-          this.lastError = null;
-          return models;
-        },
-        (err: unknown) => {
-          this.loading = null; // the next request retries
-          const reason = err instanceof Error ? err.message : String(err);
-          this.lastError = reason;
-          throw err instanceof ModelsUnavailableError ? err : new ModelsUnavailableError(reason);
-        },
-      );
+    if (this.loaded) return Promise.resolve(this.loaded);
+    if (!this.loading && this.lastError) {
+      const waitMs = this.retryAt - this.now();
+      if (waitMs > 0) {
+        return Promise.reject(new ModelsUnavailableError(this.lastError.message, Math.ceil(waitMs / 1000)));
+      }
     }
+    if (this.loading) return this.awaitOtherLoad();
+    this.loading = this.open().then(
+      (models) => {
+        this.loaded = models;
+        this.lastError = null;
+        this.failures = 0;
+        this.loading = null;
+        return models;
+      },
+      (err: unknown) => {
+        this.loading = null;
+        const error = err instanceof ModelsUnavailableError ? err : new ModelsUnavailableError('the models failed to load');
+        if (!(err instanceof ModelsUnavailableError)) console.error('model load failed:', err);
+        const delayMs = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.failures);
+        this.failures++;
+        this.retryAt = this.now() + delayMs;
+        this.lastError = new ModelsUnavailableError(error.message, Math.ceil(delayMs / 1000));
+        throw this.lastError;
+      },
+    );
     return this.loading;
   }
 
-  /** Runs `work` with the loaded models, one run at a time. */
-  use<T>(work: (models: LoadedModels) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => work(await this.load()));
-    this.queue = run.catch(() => undefined);
-    return run;
+  /**
+   * A load started by another request: wait for it on this request's own timer rather than on that
+   * request's promise, which would continue in (and die with) the other request's context (see
+   * scheduler.ts for why that matters in workerd).
+   */
+  private async awaitOtherLoad(): Promise<LoadedModels> {
+    while (this.loading) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.loaded) return this.loaded;
+    throw this.lastError ?? new ModelsUnavailableError('the models failed to load');
+  }
+
+  /**
+   * Runs `work` with the loaded models when the scheduler gives this request its turn. `cost` is
+   * `estimateCost(...)` of the job; `signal` (the request's) drops the job if the client leaves while
+   * it waits. Throws OverloadedError when too much work is queued, ModelsUnavailableError when the
+   * models cannot load.
+   */
+  async use<T>(cost: number, work: (models: LoadedModels) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const models = await this.load();
+    return this.scheduler.run(cost, () => work(models), signal);
   }
 
   /** The reason of the last failed load, if the models are not loaded. */
   get failure(): string | null {
-    return this.lastError;
+    return this.lastError?.message ?? null;
   }
 
   private async open(): Promise<LoadedModels> {

@@ -15,6 +15,9 @@ import ortWasm from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threa
 
 export { ort };
 
+/** Which runtime computes the pixels; part of the model version (version.ts). */
+export const RUNTIME = `onnxruntime-web@${ort.env.versions.web}`;
+
 // Not a wasm module (the real magic is "\0asm"), so it cannot be mistaken for one.
 const PLACEHOLDER = new TextEncoder().encode('latent-digits:compiled-ort-wasm');
 

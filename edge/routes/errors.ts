@@ -1,39 +1,75 @@
 /**
  * The one error shape of the API: `{"error": {"code": "...", "message": "..."}}`, JSON for every failure,
- * never an HTML page or a stack trace.
+ * never an HTML page or a stack trace. Messages quote what the client sent through `quote`, which cuts
+ * long values so a 64 KB parameter cannot produce a 64 KB error.
  */
 import { z } from '@hono/zod-openapi';
 
-export type ErrorCode =
-  | 'invalid_parameter'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'models_unavailable'
-  | 'internal_error';
+export const ERROR_CODES = [
+  'invalid_parameter',
+  'unknown_parameter',
+  'version_mismatch',
+  'not_acceptable',
+  'not_found',
+  'method_not_allowed',
+  'rate_limited',
+  'overloaded',
+  'models_unavailable',
+  'internal_error',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type ErrorStatus = 400 | 404 | 405 | 406 | 409 | 429 | 500 | 503;
 
 export const errorBodySchema = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: 'invalid_parameter' }),
+      code: z.enum(ERROR_CODES).openapi({
+        example: 'invalid_parameter',
+        description:
+          'invalid_parameter, unknown_parameter (400); not_found (404); method_not_allowed (405); not_acceptable ' +
+          '(406); version_mismatch (409); rate_limited (429); internal_error (500); overloaded, models_unavailable (503)',
+      }),
       message: z.string().openapi({ example: 'n must be an integer 1..64, got "abc"' }),
-      parameter: z.string().optional().openapi({ description: 'the offending parameter, for invalid_parameter' }),
+      parameter: z.string().optional().openapi({
+        description: 'the offending parameter, for invalid_parameter, unknown_parameter and version_mismatch',
+      }),
     }),
   })
   .openapi('Error');
+
+/** Longest part of a client's value quoted back in a message. */
+const QUOTE_LIMIT = 64;
+
+/** A client-supplied value for a message: JSON-quoted, cut to QUOTE_LIMIT characters with its length noted. */
+export function quote(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return `[${value.slice(0, 4).map(quote).join(',')}${value.length > 4 ? ',…' : ''}]`;
+  const text = String(value);
+  if (text.length <= QUOTE_LIMIT) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, QUOTE_LIMIT))}… (${text.length} characters)`;
+}
 
 export function errorBody(code: ErrorCode, message: string, parameter?: string) {
   return { error: { code, message, ...(parameter ? { parameter } : {}) } };
 }
 
 export function errorResponse(
-  status: 400 | 404 | 405 | 500 | 503,
+  status: ErrorStatus,
   code: ErrorCode,
   message: string,
   extra: { parameter?: string; headers?: Record<string, string> } = {},
 ): Response {
-  return new Response(JSON.stringify(errorBody(code, message, extra.parameter)), {
+  const body = new TextEncoder().encode(JSON.stringify(errorBody(code, message, extra.parameter)));
+  return new Response(body, {
     status,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra.headers },
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(body.length),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...extra.headers,
+    },
   });
 }
 

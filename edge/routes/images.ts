@@ -6,7 +6,8 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { NOISE_DIM } from '../../core/contract';
 import type { ModelStore } from '../inference/model-store';
 import { generateDigits, generateImages, interpolateImages, type Images } from '../inference/sampling';
-import { errorBodySchema, invalidParameters } from './errors';
+import { errorResponses, HEADERS, IMAGE_HEADERS } from './docs';
+import { invalidParameters } from './errors';
 import {
   digitPathParam,
   digitQueryParam,
@@ -16,13 +17,17 @@ import {
   seedParam,
   spaceParam,
   stepsParam,
-  type Format,
+  versionParam,
+  INTEGER_PARAMETERS,
 } from './params';
-import { chooseFormat, randomSeed, replyWithImages } from './respond';
+import { randomSeed, serveImages } from './respond';
+import { strictQuery } from './strict-query';
 
-const SEED_DOC =
+/** How a seed parameter behaves; `header` and `field` say where the response names the seed used. */
+const seedDoc = (header: string, field: string) =>
   'Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it ' +
-  '(X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call.';
+  `(${header} header and JSON \`${field}\`) and is not cacheable; with it the response is byte-identical on every call ` +
+  '(for a given model version).';
 
 const imageListSchema = z
   .array(z.string().openapi({ format: 'byte', description: 'a 28x28 8-bit greyscale PNG, base64' }))
@@ -31,19 +36,21 @@ const modelField = z.string().openapi({
   example: 'generator@3f2a9c1b0d4e',
   description:
     'id of the generator model that produced the latent codes (generator or cgan-generator), "@", and the ' +
-    'model version: the first 12 hex digits of sha256 over the bundled ONNX files (see X-Model-Version).',
+    'model version (see X-Model-Version): 12 hex digits naming the weights, onnxruntime-web and the encoders.',
 });
 
+const seedField = z.number().int().min(0).max(4294967295).openapi({ format: 'int64' });
+
 const samplesJson = z
-  .object({ seed: z.number().int(), n: z.number().int(), images: imageListSchema, model: modelField })
+  .object({ seed: seedField, n: z.number().int(), images: imageListSchema, model: modelField })
   .openapi('Samples');
 const digitSamplesJson = z
-  .object({ seed: z.number().int(), digit: z.number().int(), n: z.number().int(), images: imageListSchema, model: modelField })
+  .object({ seed: seedField, digit: z.number().int(), n: z.number().int(), images: imageListSchema, model: modelField })
   .openapi('DigitSamples');
 const interpolationJson = z
   .object({
-    from: z.number().int(),
-    to: z.number().int(),
+    from: seedField,
+    to: seedField,
     steps: z.number().int(),
     space: z.enum(['noise', 'latent']),
     digit_from: z.number().int().optional(),
@@ -53,37 +60,33 @@ const interpolationJson = z
   })
   .openapi('Interpolation');
 
-const seedHeader = { schema: { type: 'integer' as const }, description: 'the seed used (given or drawn)' };
-const commonHeaders = {
-  'X-Model-Version': { schema: { type: 'string' as const }, description: 'model version, see `model`' },
-  'Cache-Control': {
-    schema: { type: 'string' as const },
-    description: `"public, max-age=31536000, immutable" when every seed was given, "no-store" otherwise`,
-  },
-  ETag: { schema: { type: 'string' as const }, description: 'seeded requests only: "<model version>-<body hash>"' },
+const seedHeader = {
+  schema: { type: 'integer' as const, format: 'int64', minimum: 0, maximum: 4294967295 },
+  description: 'the seed used (given or drawn)',
 };
 
-function imageResponses(json: z.ZodType, headers: Record<string, unknown>) {
+function imageResponses(json: z.ZodType, seedHeaders: Record<string, unknown>) {
+  const cached = { ...seedHeaders, ...IMAGE_HEADERS };
   return {
     200: {
       description: 'the images',
-      headers: { ...headers, ...commonHeaders },
+      headers: { ...cached, 'Content-Length': HEADERS.contentLength },
       content: {
         'image/png': { schema: z.string().openapi({ format: 'binary' }) },
         'application/json': { schema: json },
       },
     },
-    304: { description: 'not modified (If-None-Match matched the ETag)' },
-    400: { description: 'invalid parameter', content: { 'application/json': { schema: errorBodySchema } } },
-    503: { description: 'models could not be loaded; retried on the next request', content: { 'application/json': { schema: errorBodySchema } } },
+    304: { description: 'not modified: If-None-Match matched the ETag (answered without model work)', headers: cached },
+    ...errorResponses([400, 406, 409, 429, 500, 503]),
   } as const;
 }
 
-const sampleQuery = { n: nParam, seed: seedParam('seed', SEED_DOC), format: formatParam, scale: scaleParam };
+const sampleQuery = { n: nParam, seed: seedParam('seed', seedDoc('X-Seed', 'seed')), format: formatParam, scale: scaleParam, v: versionParam };
 
 const generateRoute = createRoute({
   method: 'get',
   path: '/v1/generate',
+  operationId: 'generateImages',
   tags: ['images'],
   summary: 'Unconditional samples of the latent GAN',
   description:
@@ -97,6 +100,7 @@ const generateRoute = createRoute({
 const digitsRoute = createRoute({
   method: 'get',
   path: '/v1/digits/{digit}',
+  operationId: 'generateDigits',
   tags: ['images'],
   summary: 'Samples of one digit from the conditional GAN',
   description:
@@ -112,6 +116,7 @@ const digitsRoute = createRoute({
 const interpolateRoute = createRoute({
   method: 'get',
   path: '/v1/interpolate',
+  operationId: 'interpolate',
   tags: ['images'],
   summary: 'A path of images between two samples',
   description:
@@ -124,48 +129,47 @@ const interpolateRoute = createRoute({
     'samples, e.g. a 3 morphing into an 8.',
   request: {
     query: z.object({
-      from: seedParam('from', 'Seed of the first image. ' + SEED_DOC.replace('X-Seed', 'X-Seed-From')),
-      to: seedParam('to', 'Seed of the last image. ' + SEED_DOC.replace('X-Seed', 'X-Seed-To')),
+      from: seedParam('from', 'Seed of the first image. ' + seedDoc('X-Seed-From', 'from')),
+      to: seedParam('to', 'Seed of the last image. ' + seedDoc('X-Seed-To', 'to')),
       steps: stepsParam,
       space: spaceParam,
       digit_from: digitQueryParam('digit_from', 'Digit of the first image (conditional walk), 0..9.'),
       digit_to: digitQueryParam('digit_to', 'Digit of the last image (conditional walk), 0..9.'),
       format: formatParam,
       scale: scaleParam,
+      v: versionParam,
     }),
   },
   responses: imageResponses(interpolationJson, { 'X-Seed-From': seedHeader, 'X-Seed-To': seedHeader }),
 });
 
-interface Rendering {
-  format?: Format;
-  scale?: number;
-}
+const SAMPLE_QUERY = ['n', 'seed', 'format', 'scale', 'v'];
+const INTERPOLATE_QUERY = ['from', 'to', 'steps', 'space', 'digit_from', 'digit_to', 'format', 'scale', 'v'];
 
 export function imageRoutes(store: ModelStore) {
   const app = new OpenAPIHono({
     defaultHook: (result) => (result.success ? undefined : invalidParameters(result.error.issues)),
   });
-
-  const render = (accept: string | undefined, r: Rendering) => ({
-    format: chooseFormat(r.format, accept),
-    scale: r.scale ?? 1,
-  });
+  app.use('/v1/generate', strictQuery({ allowed: SAMPLE_QUERY, integers: INTEGER_PARAMETERS }));
+  app.use('/v1/digits/*', strictQuery({ allowed: SAMPLE_QUERY, integers: INTEGER_PARAMETERS }));
+  app.use('/v1/interpolate', strictQuery({ allowed: INTERPOLATE_QUERY, integers: INTEGER_PARAMETERS }));
 
   app.openapi(generateRoute, async (c) => {
     const q = c.req.valid('query');
     const seed = q.seed ?? randomSeed();
     const n = q.n ?? 1;
-    return store.use(async (models) =>
-      replyWithImages(c, {
-        images: await generateImages(models, seed, n),
-        ...render(c.req.header('Accept'), q),
-        fields: { seed, n },
-        seedHeaders: { 'X-Seed': String(seed) },
-        seeded: q.seed !== undefined,
-        version: models.version,
-      }),
-    );
+    return serveImages(c, store, {
+      route: 'generate',
+      format: q.format,
+      pinned: q.v,
+      scale: q.scale ?? 1,
+      count: n,
+      rows: 2 * n,
+      fields: { seed, n },
+      seedHeaders: { 'X-Seed': String(seed) },
+      seeded: q.seed !== undefined,
+      render: (models) => generateImages(models, seed, n),
+    }) as never;
   });
 
   app.openapi(digitsRoute, async (c) => {
@@ -173,16 +177,18 @@ export function imageRoutes(store: ModelStore) {
     const q = c.req.valid('query');
     const seed = q.seed ?? randomSeed();
     const n = q.n ?? 1;
-    return store.use(async (models) =>
-      replyWithImages(c, {
-        images: await generateDigits(models, digit, seed, n),
-        ...render(c.req.header('Accept'), q),
-        fields: { seed, digit, n },
-        seedHeaders: { 'X-Seed': String(seed) },
-        seeded: q.seed !== undefined,
-        version: models.version,
-      }),
-    );
+    return serveImages(c, store, {
+      route: 'digits',
+      format: q.format,
+      pinned: q.v,
+      scale: q.scale ?? 1,
+      count: n,
+      rows: 2 * n,
+      fields: { seed, digit, n },
+      seedHeaders: { 'X-Seed': String(seed) },
+      seeded: q.seed !== undefined,
+      render: (models) => generateDigits(models, digit, seed, n),
+    }) as never;
   });
 
   app.openapi(interpolateRoute, async (c) => {
@@ -194,17 +200,18 @@ export function imageRoutes(store: ModelStore) {
     const digitFrom = q.digit_from ?? q.digit_to;
     const digitTo = q.digit_to ?? q.digit_from;
     const digits = digitFrom !== undefined && digitTo !== undefined ? { from: digitFrom, to: digitTo } : undefined;
-    return store.use(async (models) => {
-      const images: Images = await interpolateImages(models, { from, to, steps, space, digits });
-      return replyWithImages(c, {
-        images,
-        ...render(c.req.header('Accept'), q),
-        fields: { from, to, steps, space, ...(digits ? { digit_from: digits.from, digit_to: digits.to } : {}) },
-        seedHeaders: { 'X-Seed-From': String(from), 'X-Seed-To': String(to) },
-        seeded: q.from !== undefined && q.to !== undefined,
-        version: models.version,
-      });
-    });
+    return serveImages(c, store, {
+      route: 'interpolate',
+      format: q.format,
+      pinned: q.v,
+      scale: q.scale ?? 1,
+      count: steps,
+      rows: 2 * steps,
+      fields: { from, to, steps, space, ...(digits ? { digit_from: digits.from, digit_to: digits.to } : {}) },
+      seedHeaders: { 'X-Seed-From': String(from), 'X-Seed-To': String(to) },
+      seeded: q.from !== undefined && q.to !== undefined,
+      render: (models): Promise<Images> => interpolateImages(models, { from, to, steps, space, digits }),
+    }) as never;
   });
 
   return app;

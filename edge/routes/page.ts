@@ -1,7 +1,11 @@
 /**
  * GET /: a small page to try every endpoint from a browser. Plain HTML and a script tag, no build step;
- * it calls the same public endpoints any client would.
+ * it calls the same public endpoints any client would, with versioned URLs (`v=` from /health) where it
+ * gives seeds. Served with a Content-Security-Policy that allows exactly its own inline script and
+ * style (by hash), nosniff, no framing, and a 5-minute cache with an ETag.
  */
+import { etagFor, ifNoneMatchHits } from './caching';
+
 export const demoPage = /* html */ `<!doctype html>
 <html lang="en">
 <head>
@@ -13,7 +17,7 @@ export const demoPage = /* html */ `<!doctype html>
   h1 { margin-bottom: .2rem; } h2 { margin-top: 2rem; font-size: 1.1rem; }
   fieldset { border: 1px solid #ccc; border-radius: 6px; margin: .8rem 0; }
   label { margin-right: 1rem; white-space: nowrap; }
-  input[type=number] { width: 8rem; }
+  input[type=number] { width: 8rem; } input.short { width: 4rem; }
   button { font: inherit; padding: .25rem .7rem; margin: .15rem; cursor: pointer; }
   .digits button { min-width: 2.4rem; font-weight: bold; }
   img { image-rendering: pixelated; background: #000; display: block; margin: .6rem 0; max-width: 100%; }
@@ -30,8 +34,8 @@ Same seed, same image. API: <a href="/openapi.json">/openapi.json</a> · <a href
 <fieldset>
   <legend>Samples</legend>
   <label>seed <input id="seed" type="number" min="0" max="4294967295" placeholder="random"></label>
-  <label>n <input id="n" type="number" min="1" max="64" value="8" style="width:4rem"></label>
-  <label>scale <input id="scale" type="number" min="1" max="8" value="4" style="width:4rem"></label>
+  <label>n <input id="n" type="number" min="1" max="64" value="8" class="short"></label>
+  <label>scale <input id="scale" type="number" min="1" max="8" value="4" class="short"></label>
   <div class="digits" role="group" aria-label="digit">
     <span>digit:</span>
     ${Array.from({ length: 10 }, (_, d) => `<button type="button" data-digit="${d}">${d}</button>`).join('')}
@@ -59,10 +63,11 @@ Same seed, same image. API: <a href="/openapi.json">/openapi.json</a> · <a href
 <script type="module">
 const $ = (id) => document.getElementById(id);
 const STEPS = 16;
+let version = null; // the served model version, for pinned (immutable) URLs
 
 function params(entries) {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(entries)) if (v !== '' && v !== undefined) q.set(k, v);
+  for (const [k, v] of Object.entries(entries)) if (v !== '' && v !== undefined && v !== null) q.set(k, v);
   return q.toString();
 }
 
@@ -72,17 +77,32 @@ async function failure(res) {
 
 function show(el, text, isError) { el.textContent = text; el.className = isError ? 'error' : ''; }
 
+async function currentVersion() {
+  if (version) return version;
+  try {
+    const res = await fetch('/health');
+    if (res.ok) version = (await res.json()).model_version;
+  } catch { /* unpinned URLs still work */ }
+  return version;
+}
+
 async function sample(digit) {
   const path = digit === null ? '/v1/generate' : '/v1/digits/' + digit;
-  const url = path + '?' + params({ n: $('n').value, seed: $('seed').value, scale: $('scale').value });
+  const seed = $('seed').value;
+  const v = seed === '' ? null : await currentVersion();
+  const url = path + '?' + params({ n: $('n').value, seed, scale: $('scale').value, v });
   show($('status'), 'generating…');
-  const res = await fetch(url);
-  if (!res.ok) return show($('status'), await failure(res), true);
-  const img = $('result');
-  URL.revokeObjectURL(img.src);
-  img.src = URL.createObjectURL(await res.blob());
-  img.hidden = false;
-  show($('status'), (digit === null ? 'latent GAN' : 'digit ' + digit) + ', seed ' + res.headers.get('X-Seed') + ' — ' + url);
+  try {
+    const res = await fetch(url);
+    if (!res.ok) return show($('status'), await failure(res), true);
+    const img = $('result');
+    URL.revokeObjectURL(img.src);
+    img.src = URL.createObjectURL(await res.blob());
+    img.hidden = false;
+    show($('status'), (digit === null ? 'latent GAN' : 'digit ' + digit) + ', seed ' + res.headers.get('X-Seed') + ' — ' + url);
+  } catch (err) {
+    show($('status'), 'request failed: ' + err.message, true);
+  }
 }
 
 for (const b of document.querySelectorAll('[data-digit]')) b.addEventListener('click', () => sample(Number(b.dataset.digit)));
@@ -100,17 +120,24 @@ $('walk').addEventListener('click', async () => {
   const q = { from: $('from').value, to: $('to').value, steps: STEPS, space: $('space').value,
               digit_from: $('digit-from').value, digit_to: $('digit-to').value };
   show($('path-status'), 'walking…');
-  const res = await fetch('/v1/interpolate?' + params({ ...q, format: 'json' }));
-  if (!res.ok) return show($('path-status'), await failure(res), true);
-  const body = await res.json();
-  frames = body.images;
-  $('slider').max = String(frames.length - 1);
-  $('slider').disabled = false;
-  $('slider').value = '0';
-  showFrame(0);
-  $('strip').src = '/v1/interpolate?' + params({ ...q, scale: 2 });
-  $('strip').hidden = false;
-  show($('path-status'), 'seed ' + body.from + ' → ' + body.to + ', model ' + body.model);
+  try {
+    const res = await fetch('/v1/interpolate?' + params({ ...q, format: 'json' }));
+    if (!res.ok) return show($('path-status'), await failure(res), true);
+    const body = await res.json();
+    frames = body.images;
+    $('slider').max = String(frames.length - 1);
+    $('slider').disabled = false;
+    $('slider').value = '0';
+    showFrame(0);
+    // The strip uses the seeds the JSON came from (drawn ones too) so both show the same path, pinned to
+    // the version that made the frames.
+    const v = body.model.split('@')[1];
+    $('strip').src = '/v1/interpolate?' + params({ ...q, from: body.from, to: body.to, scale: 2, v });
+    $('strip').hidden = false;
+    show($('path-status'), 'seed ' + body.from + ' → ' + body.to + ', model ' + body.model);
+  } catch (err) {
+    show($('path-status'), 'request failed: ' + err.message, true);
+  }
 });
 </script>
 </body>
@@ -119,4 +146,51 @@ $('walk').addEventListener('click', async () => {
 
 function digitOptions(): string {
   return Array.from({ length: 10 }, (_, d) => `<option>${d}</option>`).join('');
+}
+
+/** The text between `<tag>` and `</tag>` (the page has one of each), for its CSP hash. */
+function inline(tag: string): string {
+  const start = demoPage.indexOf('>', demoPage.indexOf(`<${tag}`)) + 1;
+  return demoPage.slice(start, demoPage.indexOf(`</${tag}>`));
+}
+
+async function cspHash(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
+}
+
+let pageHeaders: Promise<Record<string, string>> | null = null;
+
+function headersOfPage(): Promise<Record<string, string>> {
+  pageHeaders ??= (async () => ({
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Security-Policy': [
+      "default-src 'none'",
+      `script-src ${await cspHash(inline('script'))}`,
+      `style-src ${await cspHash(inline('style'))}`,
+      "img-src 'self' data: blob:",
+      "connect-src 'self' blob:",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'public, max-age=300',
+    ETag: await etagFor('page', demoPage),
+  }))();
+  return pageHeaders;
+}
+
+/** GET / (and HEAD): the page with its security and cache headers, or 304. */
+export async function servePage(request: Request): Promise<Response> {
+  const headers = await headersOfPage();
+  if (ifNoneMatchHits(request.headers.get('If-None-Match'), headers.ETag)) {
+    const { 'Content-Type': _, ...rest } = headers;
+    return new Response(null, { status: 304, headers: rest });
+  }
+  const body = new TextEncoder().encode(demoPage);
+  return new Response(request.method === 'HEAD' ? null : body, {
+    headers: { ...headers, 'Content-Length': String(body.length) },
+  });
 }

@@ -5,6 +5,7 @@
  * and the allowed range (`n must be an integer 1..64, got "abc"`).
  */
 import { z } from '@hono/zod-openapi';
+import { quote } from './errors';
 
 export const MAX_IMAGES = 64;
 export const MAX_STEPS = 32;
@@ -15,20 +16,26 @@ export type Format = (typeof FORMATS)[number];
 export const SPACES = ['noise', 'latent'] as const;
 export type Space = (typeof SPACES)[number];
 
-/** How a rejected value is quoted in messages: strings as JSON, repeated parameters as their list. */
-function shown(value: unknown): string {
-  return value === undefined ? 'nothing' : JSON.stringify(value);
-}
+const shown = quote;
 
 const DECIMAL = /^[0-9]+$/;
+/** The one spelling of each integer: no sign, no leading zeros. Other spellings would be other cache keys. */
+const CANONICAL = /^(0|[1-9][0-9]*)$/;
 
-/** A decimal integer in min..max given as a query or path string. */
+/**
+ * A decimal integer in min..max given as a query or path string, written canonically (`7`, not `007`).
+ * Percent-encoded digits (`%37`) are refused before this, by strict-query.ts, which sees the raw URL.
+ */
 function integer(name: string, min: number, max: number) {
   const rule = `${name} must be an integer ${min}..${max}`;
   return z
     .string({ error: (issue) => `${rule}, got ${shown(issue.input)}` })
-    .refine((raw) => DECIMAL.test(raw) && Number(raw) >= min && Number(raw) <= max, {
-      error: (issue) => `${rule}, got ${shown(issue.input)}`,
+    .superRefine((raw, ctx) => {
+      if (!DECIMAL.test(raw) || Number(raw) < min || Number(raw) > max) {
+        ctx.addIssue({ code: 'custom', message: `${rule}, got ${shown(raw)}` });
+      } else if (!CANONICAL.test(raw)) {
+        ctx.addIssue({ code: 'custom', message: `${rule} without leading zeros (${Number(raw)}), got ${shown(raw)}` });
+      }
     })
     .transform(Number);
 }
@@ -37,6 +44,24 @@ function oneOf<const T extends readonly [string, ...string[]]>(name: string, val
   const rule = `${name} must be one of ${values.join(', ')}`;
   return z.enum(values, { error: (issue) => `${rule}, got ${shown(issue.input)}` });
 }
+
+/** The model version a URL pins: 12 lowercase hex digits, as in X-Model-Version. */
+export const VERSION_PATTERN = /^[0-9a-f]{12}$/;
+
+export const versionParam = z
+  .string({ error: (issue) => `v must be a model version (12 hex digits), got ${shown(issue.input)}` })
+  .regex(VERSION_PATTERN, { error: (issue) => `v must be a model version (12 hex digits), got ${shown(issue.input)}` })
+  .optional()
+  .openapi({
+    param: { name: 'v', in: 'query' },
+    type: 'string',
+    pattern: VERSION_PATTERN.source,
+    example: '3f2a9c1b0d4e',
+    description:
+      'The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the ' +
+      'response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. ' +
+      'A v that is not the served version is a 409 version_mismatch naming the served one.',
+  });
 
 const integerDoc = (min: number, max: number, extra: Record<string, unknown>) => ({
   type: 'integer' as const,
@@ -50,7 +75,7 @@ export const seedParam = (name: string, description: string) =>
     .optional()
     .openapi({
       param: { name, in: 'query' },
-      ...integerDoc(0, MAX_SEED, { example: 42 }),
+      ...integerDoc(0, MAX_SEED, { example: 42, format: 'int64' }),
       description,
     });
 
@@ -86,7 +111,8 @@ export const formatParam = oneOf('format', FORMATS)
     param: { name: 'format', in: 'query' },
     description:
       'png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. ' +
-      'json: {seed, images: [base64 PNG 28x28 greyscale], model}. Without format, `Accept: application/json` selects json.',
+      'json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by ' +
+      'q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406.',
   });
 
 export const spaceParam = oneOf('space', SPACES)
@@ -100,6 +126,11 @@ export const spaceParam = oneOf('space', SPACES)
 
 export const digitPathParam = (name: string, description: string) =>
   integer(name, 0, 9).openapi({ param: { name, in: 'path' }, ...integerDoc(0, 9, { example: 3 }), description });
+
+/** Every query parameter name of the API, for suggestions when a name is unknown. */
+export const QUERY_PARAMETERS = ['n', 'seed', 'format', 'scale', 'from', 'to', 'steps', 'space', 'digit_from', 'digit_to', 'v'];
+/** Query parameters whose values are integers: their raw spelling must be plain digits. */
+export const INTEGER_PARAMETERS = ['n', 'seed', 'scale', 'from', 'to', 'steps', 'digit_from', 'digit_to'];
 
 export const digitQueryParam = (name: string, description: string) =>
   integer(name, 0, 9)

@@ -1,90 +1,111 @@
 /**
- * Turning generated images into an HTTP response: format negotiation, the PNG grid or JSON body,
- * seed headers and caching. A request with every seed given is a pure function of its URL (and Accept)
- * and the model version, so it is cached forever with an ETag that names the model version; a request
- * that drew a random seed is `no-store`.
+ * Turning a request for images into an HTTP response, in the order that keeps light work light:
+ * version check (409) and negotiation (406) and If-None-Match (304) are answered before any model work;
+ * only then is the job queued on the scheduler (503 overloaded past its bound), run, and encoded.
+ * Every route that returns generated images goes through `serveImages`.
  */
 import type { Context } from 'hono';
 import { encodeGrid, encodeTiles } from '../encoding/images';
+import type { LoadedModels, ModelStore } from '../inference/model-store';
 import type { Images } from '../inference/sampling';
+import { estimateCost, yieldToEventLoop } from '../inference/scheduler';
+import { IMAGE_PIXELS } from '../../core/contract';
+import { cacheControl, etagFor, ifNoneMatchHits, versionMismatch } from './caching';
+import { errorResponse } from './errors';
+import { negotiate, type Offer } from './negotiate';
 import type { Format } from './params';
 
-export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** What the image routes can produce, in order of preference (PNG is the default). */
+const IMAGE_OFFERS: readonly (Offer & { format: Format; contentType: string })[] = [
+  { type: 'image/png', format: 'png', contentType: 'image/png' },
+  { type: 'application/json', params: { charset: 'utf-8' }, format: 'json', contentType: 'application/json; charset=utf-8' },
+];
 
-/** `format` wins; without it, a client that accepts application/json gets JSON, anyone else a PNG. */
-export function chooseFormat(format: Format | undefined, accept: string | undefined): Format {
+/** `format` wins; otherwise Accept decides by q-values (negotiate.ts); null when nothing is acceptable. */
+export function chooseFormat(format: Format | undefined, accept: string | null | undefined): Format | null {
   if (format) return format;
-  const acceptsJson = (accept ?? '')
-    .split(',')
-    .map((part) => part.trim().toLowerCase())
-    .some((part) => part.startsWith('application/json') && !/;\s*q=0(\.0*)?\s*($|;)/.test(part));
-  return acceptsJson ? 'json' : 'png';
+  const index = negotiate(accept, IMAGE_OFFERS);
+  return index < 0 ? null : IMAGE_OFFERS[index].format;
+}
+
+/** 406 naming what was asked and what is available. */
+export function notAcceptable(accept: string | null | undefined, available: string[]): Response {
+  const asked = (accept ?? '').slice(0, 100);
+  return errorResponse(
+    406,
+    'not_acceptable',
+    `nothing acceptable in Accept: ${JSON.stringify(asked)}; available: ${available.join(', ')} (or use format=)`,
+  );
 }
 
 export function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
 
-export interface ImageReply {
-  images: Images;
-  format: Format;
+export interface ImageRequest {
+  /** the route, e.g. 'generate': part of the ETag */
+  route: string;
+  /** format= if given */
+  format?: Format;
+  /** v= if given */
+  pinned?: string;
   scale: number;
-  /** JSON fields describing the request (seed, digit, ...), placed before `images` and `model`. */
+  /** images the job produces */
+  count: number;
+  /** rows the job runs through the models (for the cost estimate) */
+  rows: number;
+  /** JSON fields describing the request (seed, digit, ...), placed before `images` and `model` */
   fields: Record<string, unknown>;
-  /** X-Seed and friends: which seeds were used, also for random ones. */
+  /** X-Seed and friends: which seeds were used, also random ones */
   seedHeaders: Record<string, string>;
   /** every seed came from the request (not drawn at random) */
   seeded: boolean;
-  version: string;
+  /** the model work */
+  render: (models: LoadedModels) => Promise<Images>;
 }
 
-async function etagOf(version: string, body: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body));
-  const hex = [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `"${version}-${hex}"`;
+async function encode(images: Images, format: Format, scale: number, version: string, fields: Record<string, unknown>) {
+  if (format === 'png') return (await encodeGrid(images.pixels, images.count, scale)) as Uint8Array<ArrayBuffer>;
+  const json = { ...fields, images: await encodeTiles(images.pixels, images.count), model: `${images.generator}@${version}` };
+  return new TextEncoder().encode(JSON.stringify(json));
 }
 
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch.split(',').some((tag) => {
-    const t = tag.trim();
-    return t === '*' || t === etag || t === `W/${etag}`;
-  });
-}
+export async function serveImages(c: Context, store: ModelStore, req: ImageRequest): Promise<Response> {
+  const { version } = await store.load();
+  const mismatch = versionMismatch(req.pinned, version);
+  if (mismatch) return mismatch;
+  const accept = c.req.header('Accept');
+  const format = chooseFormat(req.format, accept);
+  if (!format) return notAcceptable(accept, IMAGE_OFFERS.map((o) => o.type));
+  const offer = IMAGE_OFFERS.find((o) => o.format === format)!;
 
-export async function replyWithImages(c: Context, reply: ImageReply): Promise<Response> {
-  const { images, format, version } = reply;
-  // ArrayBuffer-backed (fast-png and TextEncoder allocate fresh buffers); the DOM types want it spelled out.
-  let body: Uint8Array<ArrayBuffer>;
-  let contentType: string;
-  if (format === 'png') {
-    body = encodeGrid(images.pixels, images.count, reply.scale) as Uint8Array<ArrayBuffer>;
-    contentType = 'image/png';
-  } else {
-    const json = {
-      ...reply.fields,
-      images: encodeTiles(images.pixels, images.count),
-      model: `${images.generator}@${version}`,
-    };
-    body = new TextEncoder().encode(JSON.stringify(json));
-    contentType = 'application/json; charset=utf-8';
-  }
   const headers: Record<string, string> = {
-    'Content-Type': contentType,
+    'Content-Type': offer.contentType,
     'X-Model-Version': version,
     // The body depends on Accept when format is absent.
     Vary: 'Accept',
-    ...reply.seedHeaders,
+    'Cache-Control': cacheControl({ seeded: req.seeded, pinned: req.pinned !== undefined }),
+    ...req.seedHeaders,
   };
-  if (!reply.seeded) {
-    headers['Cache-Control'] = 'no-store';
-    return new Response(body, { status: 200, headers });
+  if (req.seeded) {
+    const canonical = JSON.stringify({ route: req.route, ...req.fields, scale: req.scale, format });
+    headers.ETag = await etagFor(version, canonical);
+    if (ifNoneMatchHits(c.req.header('If-None-Match'), headers.ETag)) {
+      delete headers['Content-Type'];
+      return new Response(null, { status: 304, headers });
+    }
   }
-  headers['Cache-Control'] = IMMUTABLE;
-  headers.ETag = await etagOf(version, body);
-  if (matches(c.req.header('If-None-Match'), headers.ETag)) {
-    delete headers['Content-Type'];
-    return new Response(null, { status: 304, headers });
-  }
-  return new Response(body, { status: 200, headers });
+  const outputPixels = format === 'png' ? req.count * IMAGE_PIXELS * req.scale * req.scale : req.count * IMAGE_PIXELS;
+  const cost = estimateCost({ rows: req.rows, outputPixels });
+  const body = await store.use(
+    cost,
+    async (models) => {
+      const images = await req.render(models);
+      await yieldToEventLoop(); // between model work and encoding, both long for big requests
+      return encode(images, format, req.scale, models.version, req.fields);
+    },
+    c.req.raw.signal,
+  );
+  headers['Content-Length'] = String(body.length);
+  return new Response(c.req.method === 'HEAD' ? null : body, { status: 200, headers });
 }

@@ -105,4 +105,26 @@ describe('demo page', () => {
     expect([w, h]).toEqual([8 * 28 * 2, 2 * 28 * 2]);
     expect(pageErrors).toEqual([]);
   });
+
+  it('with blank seeds the strip shows the same path as the slider, pinned to the model version', async () => {
+    await page.fill('#from', '');
+    await page.fill('#to', '');
+    await page.selectOption('#digit-from', '');
+    await page.selectOption('#digit-to', '');
+    await page.click('#walk');
+    await expect.poll(() => page.textContent('#path-status')).toMatch(/^seed \d+ → \d+/);
+    const [, from, to] = /^seed (\d+) → (\d+)/.exec((await page.textContent('#path-status'))!)!;
+    const strip = new URL((await page.getAttribute('#strip', 'src'))!, base);
+    expect([strip.searchParams.get('from'), strip.searchParams.get('to')]).toEqual([from, to]);
+    const health = (await (await fetch(`${base}/health`)).json()) as { model_version: string };
+    expect(strip.searchParams.get('v')).toBe(health.model_version);
+    await loadedSize('#strip');
+  });
+
+  it('a request that fails on the network says so instead of "generating…" forever', async () => {
+    await page.route('**/v1/generate**', (route) => route.abort());
+    await page.click('#any');
+    await expect.poll(() => page.textContent('#status')).toContain('request failed');
+    await page.unroute('**/v1/generate**');
+  });
 });

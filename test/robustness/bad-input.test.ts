@@ -1,7 +1,9 @@
 /**
  * Hostile and careless requests against the deployed worker entry (edge/index.ts) inside workerd, a
  * shortened version of the 5,000-request run in `npm run bench`: no 5xx, every 4xx is the JSON error
- * shape, and a normal request keeps returning the same bytes for its seed throughout.
+ * shape, every response (2xx too) carries the headers it must (checkHeaders), and a normal request keeps
+ * returning the same bytes for its seed throughout. test/served/robustness-http.test.ts sends the same
+ * stream over HTTP.
  *
  * The requests go to the worker's own fetch handler rather than SELF.fetch: through SELF every request
  * costs more than the last (about 18 ms for the 100th /health, 200 ms for the 700th, measured with
@@ -9,7 +11,7 @@
  * dev, `npm run bench`) so does the worker.
  */
 import { describe, expect, it } from 'vitest';
-import { CANARY_PATH, badRequest, checkResponse } from '../../bench/robustness/bad-requests';
+import { CANARY_PATH, badRequest, checkHeaders, checkResponse } from '../../bench/robustness/bad-requests';
 import worker from '../../edge/index';
 
 const ORIGIN = 'https://latent-digits.test';
@@ -22,7 +24,9 @@ async function send(i: number) {
   // PNG bodies are read as bytes (they are checked only for status); text only where an error is expected
   const bytes = await res.arrayBuffer();
   const body = res.headers.get('Content-Type')?.startsWith('image/') ? '' : new TextDecoder().decode(bytes);
-  return { req, res, body, check: checkResponse(req.method, res.status, res.headers.get('Content-Type'), body) };
+  const shape = checkResponse(req.method, res.status, res.headers.get('Content-Type'), body);
+  const headers = checkHeaders(req.method, req.path, res.status, res.headers, req.method === 'HEAD' ? null : bytes.byteLength);
+  return { req, res, body, check: shape.ok ? headers : shape };
 }
 
 async function canaryBytes(): Promise<Uint8Array> {
@@ -46,6 +50,13 @@ describe('bad input', () => {
     expect(checkResponse('GET', 404, 'application/json', '{"message":"y"}').ok).toBe(false);
     expect(checkResponse('GET', 400, 'application/json', '{"error":{"code":"invalid_parameter","message":"n must be"}}').ok).toBe(true);
     expect(checkResponse('HEAD', 405, null, '').ok).toBe(true);
+    expect(checkResponse('GET', 400, 'application/json', JSON.stringify({ error: { code: 'x', message: 'y'.repeat(3000) } })).ok).toBe(false);
+    const ok = { 'X-Content-Type-Options': 'nosniff', 'Content-Type': 'image/png', 'Content-Length': '3', 'X-Model-Version': '0123456789ab', 'Cache-Control': 'no-store', Vary: 'Accept' };
+    expect(checkHeaders('GET', '/v1/generate', 200, new Headers(ok), 3).ok).toBe(true);
+    expect(checkHeaders('GET', '/v1/generate', 200, new Headers({ ...ok, 'Content-Length': '4' }), 3).ok).toBe(false);
+    expect(checkHeaders('GET', '/v1/generate', 200, new Headers({ ...ok, 'Cache-Control': 'max-age=9' }), 3).ok).toBe(false);
+    expect(checkHeaders('GET', '/v1/generate?seed=1', 200, new Headers({ ...ok, 'Cache-Control': 'public, max-age=300' }), 3).ok).toBe(false); // no ETag
+    expect(checkHeaders('GET', '/v1/generate', 503, new Headers({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' }), 3).ok).toBe(false);
   });
 
   it(`${COUNT} generated requests: no 5xx, JSON errors, and the seed's bytes unchanged`, { timeout: 120_000 }, async () => {

@@ -17,7 +17,8 @@ describe('GET /openapi.json', () => {
       paths: Record<string, { get: { responses: Record<string, { content?: Record<string, unknown> }> } }>;
     };
     for (const [path, item] of Object.entries(doc.paths)) {
-      const url = `${base}${path.replace('{digit}', '7')}${path.startsWith('/v1/') && path !== '/v1/models' ? '?seed=1' : ''}`;
+      const query = path === '/v1/interpolate' ? '?from=1&to=2' : path.startsWith('/v1/') && path !== '/v1/models' ? '?seed=1' : '';
+      const url = `${base}${path.replace('{digit}', '7')}${query}`;
       const res = await fetch(url);
       expect(res.status, url).toBe(200);
       const types = Object.keys(item.get.responses['200'].content ?? {});

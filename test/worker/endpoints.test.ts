@@ -10,6 +10,7 @@ import { configureOrt, ort } from '../../edge/inference/ort';
 import { decodeGrey, fromBase64, get, json, maxDiff, pngOf, type ImagesBody } from './worker';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+const FIVE_MINUTES = 'public, max-age=300';
 
 async function bytesOf(res: Response): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
@@ -126,12 +127,16 @@ describe('GET /v1/generate', () => {
     expect(maxDiff(many[1].data, many[0].data)).toBeGreaterThan(1); // different rows are different images
   });
 
-  it('seeded responses are immutable with an ETag naming the model version, and honour If-None-Match', async () => {
+  it('seeded responses are cached 5 minutes (immutable when v pins the version), with an ETag naming the version, and honour If-None-Match', async () => {
     const res = await get('/v1/generate?seed=5&n=2');
     const version = res.headers.get('X-Model-Version');
     const etag = res.headers.get('ETag');
     expect(version).toMatch(/^[0-9a-f]{12}$/);
-    expect(res.headers.get('Cache-Control')).toBe(IMMUTABLE);
+    expect(res.headers.get('Cache-Control')).toBe(FIVE_MINUTES);
+    const pinned = await get(`/v1/generate?seed=5&n=2&v=${version}`);
+    expect(pinned.headers.get('Cache-Control')).toBe(IMMUTABLE);
+    expect(pinned.headers.get('ETag')).toBe(etag);
+    expect(await bytesOf(pinned)).toEqual(await bytesOf(res.clone()));
     expect(etag).toMatch(new RegExp(`^"${version}-[0-9a-f]{16}"$`));
     expect(res.headers.get('Vary')).toBe('Accept');
     const again = await get('/v1/generate?seed=5&n=2', { headers: { 'If-None-Match': etag! } });
@@ -157,11 +162,16 @@ describe('GET /v1/generate', () => {
     for (const seed of [0, 4294967295]) expect((await get(`/v1/generate?seed=${seed}`)).status).toBe(200);
   });
 
-  it('answers HEAD like GET without a body', async () => {
-    const res = await get('/v1/generate?seed=1', { method: 'HEAD' });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('Content-Type')).toBe('image/png');
-    expect(await res.text()).toBe('');
+  it('answers HEAD with exactly the headers of GET, Content-Length included, and no body', async () => {
+    for (const path of ['/v1/generate?seed=1&n=3&scale=2', '/v1/digits/4?seed=2&format=json', '/v1/interpolate?from=1&to=2']) {
+      const got = await get(path);
+      const body = await bytesOf(got);
+      const head = await get(path, { method: 'HEAD' });
+      expect(head.status, path).toBe(200);
+      expect(Object.fromEntries(head.headers), path).toEqual(Object.fromEntries(got.headers));
+      expect(Number(head.headers.get('Content-Length')), path).toBe(body.length);
+      expect(await head.text()).toBe('');
+    }
   });
 
   it('is open to cross-origin GETs and exposes the seed headers', async () => {
@@ -208,7 +218,7 @@ describe('GET /v1/interpolate', () => {
     const { res, body } = await json<ImagesBody>('/v1/interpolate?from=10&to=20&steps=5&format=json');
     expect(res.status).toBe(200);
     expect([res.headers.get('X-Seed-From'), res.headers.get('X-Seed-To')]).toEqual(['10', '20']);
-    expect(res.headers.get('Cache-Control')).toBe(IMMUTABLE);
+    expect(res.headers.get('Cache-Control')).toBe(FIVE_MINUTES);
     expect(body).toMatchObject({ from: 10, to: 20, steps: 5, space: 'noise' });
     expect(body.model).toMatch(/^generator@/);
     const path = tiles(body);
@@ -287,7 +297,7 @@ describe('service endpoints', () => {
     expect(res.status).toBe(200);
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/health', '/v1/digits/{digit}', '/v1/generate', '/v1/interpolate', '/v1/models'].sort(),
+      ['/', '/openapi.json', '/health', '/v1/digits/{digit}', '/v1/generate', '/v1/interpolate', '/v1/models'].sort(),
     );
     const param = (path: string, name: string) =>
       doc.paths[path].get.parameters.find((p: { name: string }) => p.name === name);

@@ -44,7 +44,14 @@ describe('invalid parameters -> 400 naming the parameter, the value and the allo
     ['/v1/interpolate?space=pixel', 'space', 'space must be one of noise, latent, got "pixel"'],
     ['/v1/interpolate?digit_from=11', 'digit_from', 'digit_from must be an integer 0..9, got "11"'],
     ['/v1/interpolate?digit_to=a', 'digit_to', 'digit_to must be an integer 0..9, got "a"'],
-    ['/v1/generate?n=%E0%A4%A', 'n', 'n must be an integer 1..64, got "%E0%A4%A"'],
+    ['/v1/generate?n=%E0%A4%A', 'n', 'n must be written as plain digits (no percent-encoding or "+"), got "%E0%A4%A"'],
+    ['/v1/generate?seed=%37', 'seed', 'seed must be written as plain digits (no percent-encoding or "+"), got "%37"'],
+    ['/v1/generate?n=+3', 'n', 'n must be written as plain digits (no percent-encoding or "+"), got "+3"'],
+    ['/v1/generate?seed=007', 'seed', 'seed must be an integer 0..4294967295 without leading zeros (7), got "007"'],
+    ['/v1/digits/03', 'digit', 'digit must be an integer 0..9 without leading zeros (3), got "03"'],
+    ['/v1/interpolate?steps=08', 'steps', 'steps must be an integer 2..32 without leading zeros (8), got "08"'],
+    ['/v1/generate?v=latest', 'v', 'v must be a model version (12 hex digits), got "latest"'],
+    ['/v1/generate?n=' + '9'.repeat(5000), 'n', `n must be an integer 1..64, got "${'9'.repeat(64)}"… (5000 characters)`],
   ];
   for (const [path, parameter, message] of cases) {
     it(path, async () => {
@@ -91,24 +98,51 @@ describe('model sessions', () => {
 });
 
 describe('models that fail to load', () => {
-  it('answer 503 JSON with the reason, and the next request retries the load', async () => {
+  it('answer 503 JSON with a short reason and Retry-After, retry with backoff, and /v1/models agrees with /health', async () => {
     const files: ModelFiles = {
       ...BUNDLED_MODELS,
       decoder: { file: 'decoder.f16.onnx', bytes: new TextEncoder().encode('not an onnx model').buffer as ArrayBuffer },
     };
-    const app = createApp({ store: new ModelStore(files), files, manifest: BUNDLED_MANIFEST });
-    const request = () => app.fetch(new Request('https://latent-digits.test/v1/generate?seed=1&format=json'));
+    let now = 1_000_000;
+    const app = createApp({ store: new ModelStore(files, { now: () => now }), files, manifest: BUNDLED_MANIFEST });
+    const request = (path = '/v1/generate?seed=1&format=json') => app.fetch(new Request('https://latent-digits.test' + path));
 
-    for (const res of [await request(), await app.fetch(new Request('https://latent-digits.test/health'))]) {
-      const error = await expectError(res, 503, 'models_unavailable');
-      expect(error.message).toMatch(/decoder\.f16\.onnx/);
-      expect(res.headers.get('Retry-After')).toBe('1');
+    const first = await request();
+    const error = await expectError(first, 503, 'models_unavailable');
+    // names the file, not the runtime's internals
+    expect(error.message).toBe('models are unavailable: cannot load decoder.f16.onnx: the runtime rejected the file');
+    expect(first.headers.get('Retry-After')).toBe('1');
+
+    files.decoder = BUNDLED_MODELS.decoder; // the fault goes away, but the backoff has not passed yet
+    for (const path of ['/health', '/v1/models', '/v1/generate?seed=1']) {
+      const res = await request(path);
+      await expectError(res, 503, 'models_unavailable');
+      expect(res.headers.get('Retry-After'), path).toBe('1');
     }
 
-    files.decoder = BUNDLED_MODELS.decoder; // the fault goes away: the next request loads and serves
+    now += 1_000; // backoff over: the next request loads and serves
     const ok = await request();
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { images: string[] }).images).toHaveLength(1);
+    expect((await request('/health')).status).toBe(200);
+    expect((await request('/v1/models')).status).toBe(200);
+  });
+
+  it('back off 1 s, 2 s, 4 s ... between failed loads', async () => {
+    const files: ModelFiles = {
+      ...BUNDLED_MODELS,
+      generator: { file: 'generator.f16.onnx', bytes: new Uint8Array([1, 2, 3]).buffer as ArrayBuffer },
+    };
+    let now = 0;
+    const app = createApp({ store: new ModelStore(files, { now: () => now }), files, manifest: BUNDLED_MANIFEST });
+    const retryAfter = async () => (await app.fetch(new Request('https://x.test/health'))).headers.get('Retry-After');
+    expect(await retryAfter()).toBe('1'); // failure 1
+    now += 1000;
+    expect(await retryAfter()).toBe('2'); // failure 2: next try in 2 s
+    now += 1000;
+    expect(await retryAfter()).toBe('1'); // still waiting: 1 s left, no load attempted
+    now += 1000;
+    expect(await retryAfter()).toBe('4'); // failure 3
   });
 
   it('name the model whose tensors do not match the contract', async () => {
@@ -122,6 +156,6 @@ describe('models that fail to load', () => {
   it('an invalid manifest is a 503 at /v1/models, not a crash', async () => {
     const app = createApp({ store: new ModelStore(BUNDLED_MODELS), files: BUNDLED_MODELS, manifest: { nope: true } });
     const error = await expectError(await app.fetch(new Request('https://x.test/v1/models')), 503, 'models_unavailable');
-    expect(error.message).toMatch(/manifest\.json is invalid/);
+    expect(error.message).toBe('models/manifest.json is invalid');
   });
 });

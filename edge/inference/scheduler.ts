@@ -1,0 +1,195 @@
+/**
+ * Per-isolate scheduling of model work: one job at a time (the single-threaded wasm runtime shares one
+ * heap between sessions), first come first served, with a bound on the work waiting. Past the bound a
+ * job is refused at once (`OverloadedError` -> 503 with Retry-After) instead of queueing for seconds.
+ *
+ * Why this is safe under workerd's cross-request rules. An isolate serves many requests, and a promise
+ * created by one request and settled by another is a known way to hang Workers: if the request whose
+ * code would settle it is cancelled (client gone, limits hit), its pending continuations never run, and
+ * whoever awaits them waits forever ("The script will never generate a response"). A chain of promises
+ * (`queue = queue.then(job)`) has exactly that shape: every job waits on the previous request's job. So:
+ * - No request's progress depends on another request's continuation. Each waiting request drives its
+ *   own wait with its own timer (`pollMs`) and claims the slot itself when it is free and it is first.
+ *   Nothing is handed from one request to another: measured in workerd (vitest-pool-workers 0.15.1,
+ *   compatibility date 2025-04-01), a promise created by request A and resolved by request B continues
+ *   in B's context, where touching A's AbortSignal throws "Cannot perform I/O on behalf of a different
+ *   request", and if B ends first the continuation is dropped. So there is no wake-up call at all.
+ * - The only shared things are plain data (the ticket list, the running ticket), never a promise.
+ * - A waiter that died while queued (its timers no longer fire) is skipped: once the slot has been free
+ *   for `claimMs` and the head has not looked since, the next waiter evicts it. A live waiter that was
+ *   evicted because the isolate was busy notices and re-queues at the front.
+ * - A job whose request died mid-run never reaches its `finally`; the slot is then reclaimed after
+ *   `leaseMs` (far above any real job: Workers' CPU limit ends requests long before).
+ * - A job that throws releases the slot in `finally` and the error goes to its own request only.
+ * - Jobs yield to the event loop before starting (a timer in the starting request), so the response of
+ *   the job that just finished is written out before the next job takes the CPU, and light requests
+ *   (/health, 304s) in between run without waiting for the queue.
+ */
+
+export interface SchedulerOptions {
+  /** most work (in cost units, ~ms of CPU, see `estimateCost`) waiting or running at once */
+  maxQueuedCost: number;
+  /** cost units this isolate gets through per second: turns the queued cost into a Retry-After */
+  costPerSecond: number;
+  /** how often a waiting request re-checks the queue (its own timer: the only way it is woken) */
+  pollMs: number;
+  /** a free slot not claimed by the head of the queue within this long means the head is gone */
+  claimMs: number;
+  /** a job running longer than this is presumed dead (its request was cancelled) and its slot reclaimed */
+  leaseMs: number;
+}
+
+export const DEFAULT_SCHEDULER: SchedulerOptions = {
+  maxQueuedCost: 1500,
+  costPerSecond: 1000,
+  pollMs: 2,
+  claimMs: 250,
+  leaseMs: 10_000,
+};
+
+/**
+ * Rough CPU cost in ms of a job: rows through the models plus the pixels it encodes. Calibrated on
+ * /v1/generate inside workerd (n=64 scale=8, 3.2 M output pixels: ~100 ms; n=1: ~1 ms).
+ */
+export function estimateCost(work: { rows: number; outputPixels: number }): number {
+  return 1 + work.rows * 0.1 + work.outputPixels * 3e-5;
+}
+
+/** Too much work is already waiting: answer 503 with `retryAfterSeconds`. */
+export class OverloadedError extends Error {
+  override readonly name = 'OverloadedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`the server is busy; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+interface Ticket {
+  cost: number;
+  /** when this ticket's own request last looked at the queue */
+  seenAt: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Lets other requests of the isolate run (on this request's own timer) in the middle of a long job,
+ * e.g. between inference and encoding: the job keeps its slot, so no other model work starts, but
+ * /health and 304s get answered.
+ */
+export const yieldToEventLoop = () => sleep(0);
+
+export class Scheduler {
+  private readonly options: SchedulerOptions;
+  private readonly waiting: Ticket[] = [];
+  private running: { ticket: Ticket; since: number } | null = null;
+  private freeSince = Date.now();
+  private queuedCost = 0;
+
+  constructor(options: Partial<SchedulerOptions> = {}) {
+    this.options = { ...DEFAULT_SCHEDULER, ...options };
+  }
+
+  /** Jobs waiting, whether one runs, and their total cost: for /health and tests. */
+  get load(): { waiting: number; running: boolean; queuedCost: number } {
+    return { waiting: this.waiting.length, running: this.running !== null, queuedCost: this.queuedCost };
+  }
+
+  /**
+   * Runs `job` when it is this request's turn. Throws `OverloadedError` at once when the queue is full,
+   * and the signal's reason if `signal` aborts while the job waits (an aborted job never starts).
+   * A single job costlier than the whole bound still runs when nothing else is queued.
+   */
+  async run<T>(cost: number, job: () => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
+    this.reclaimDeadJob();
+    if (this.queuedCost > 0 && this.queuedCost + cost > this.options.maxQueuedCost) {
+      throw new OverloadedError(Math.max(1, Math.ceil(this.queuedCost / this.options.costPerSecond)));
+    }
+    const ticket: Ticket = { cost, seenAt: Date.now() };
+    this.waiting.push(ticket);
+    this.queuedCost += cost;
+    let started = false;
+    try {
+      await this.waitForTurn(ticket, signal);
+      started = true;
+      return await job();
+    } finally {
+      if (started) this.finish(ticket);
+      else this.leave(ticket);
+    }
+  }
+
+  private async waitForTurn(ticket: Ticket, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      ticket.seenAt = Date.now();
+      this.reclaimDeadJob();
+      this.evictAbsentHead();
+      if (!this.waiting.includes(ticket)) {
+        // evicted as absent while alive (the isolate was busy): back to the front
+        this.waiting.unshift(ticket);
+        this.queuedCost += ticket.cost;
+      }
+      if (this.running === null && this.waiting[0] === ticket) {
+        // Yield first so the response of the job that just finished goes out before this one takes the CPU.
+        await sleep(0);
+        signal?.throwIfAborted();
+        if (this.running === null && this.waiting[0] === ticket) {
+          this.waiting.shift();
+          this.running = { ticket, since: Date.now() };
+          return;
+        }
+        continue;
+      }
+      // Only this request's own timer and its own signal: nothing another request could settle.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let onAbort: (() => void) | undefined;
+      await new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.options.pollMs);
+        onAbort = resolve;
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      signal?.throwIfAborted();
+    }
+  }
+
+  /** A job ended (returned or threw): free the slot; the next waiter sees it on its next poll. */
+  private finish(ticket: Ticket): void {
+    if (this.running?.ticket === ticket) {
+      this.running = null;
+      this.freeSince = Date.now();
+      this.queuedCost -= ticket.cost;
+    }
+    // else its slot was already reclaimed as dead and its cost removed then
+  }
+
+  /** A waiter gave up (aborted) before its job started. */
+  private leave(ticket: Ticket): void {
+    const index = this.waiting.indexOf(ticket);
+    if (index >= 0) {
+      this.waiting.splice(index, 1);
+      this.queuedCost -= ticket.cost;
+    }
+  }
+
+  private reclaimDeadJob(): void {
+    if (this.running && Date.now() - this.running.since > this.options.leaseMs) {
+      console.error(`scheduler: a job ran for over ${this.options.leaseMs} ms; presuming its request gone`);
+      this.queuedCost -= this.running.ticket.cost;
+      this.running = null;
+      this.freeSince = Date.now();
+    }
+  }
+
+  private evictAbsentHead(): void {
+    const head = this.waiting[0];
+    if (!head || this.running) return;
+    const now = Date.now();
+    if (now - this.freeSince > this.options.claimMs && now - head.seenAt > this.options.claimMs) {
+      this.waiting.shift();
+      this.queuedCost -= head.cost;
+      this.freeSince = now; // the next head gets a fresh claim window
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Pieces of /openapi.json shared by the routes: the response headers the API sends and the error
+ * responses, each described once so every operation documents the same thing the same way.
+ * New routes (POST /v1/encode, ...) document their errors with `errorResponses([...])`.
+ */
+import { errorBodySchema, type ErrorStatus } from './errors';
+
+const string = { type: 'string' as const };
+
+export const HEADERS = {
+  modelVersion: { schema: { ...string, pattern: '^[0-9a-f]{12}$' }, description: 'the model version that produced the bytes (pin it with `v`)' },
+  cacheControl: {
+    schema: string,
+    description:
+      '"public, max-age=31536000, immutable" when every seed and `v` are given; "public, max-age=300" when every ' +
+      'seed is given without `v` (revalidate with the ETag after that); "no-store" when a seed was drawn at random',
+  },
+  etag: { schema: string, description: 'seeded requests only: "<model version>-<16 hex digits>"' },
+  vary: { schema: string, description: '"Accept": without `format`, the body depends on Accept' },
+  contentLength: { schema: { type: 'integer' as const, minimum: 0 }, description: 'body length in bytes; HEAD sends the same value' },
+  retryAfter: { schema: { type: 'integer' as const, minimum: 1 }, description: 'seconds to wait before retrying' },
+  allow: { schema: string, description: 'the methods the path accepts' },
+  rateLimit: { schema: string, description: 'which limit was hit, e.g. "600 requests per 60 s per client"' },
+} as const;
+
+/** Headers of every generated-image response (200 and 304). */
+export const IMAGE_HEADERS = {
+  'X-Model-Version': HEADERS.modelVersion,
+  'Cache-Control': HEADERS.cacheControl,
+  ETag: HEADERS.etag,
+  Vary: HEADERS.vary,
+} as const;
+
+const ERRORS: Record<ErrorStatus, { description: string; headers?: Record<string, unknown> }> = {
+  400: { description: 'invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed' },
+  404: { description: 'not_found' },
+  405: { description: 'method_not_allowed', headers: { Allow: HEADERS.allow } },
+  406: { description: 'not_acceptable: nothing in Accept can be produced (use `format`, or accept image/png or application/json)' },
+  409: { description: 'version_mismatch: `v` is not the served model version, which X-Model-Version names', headers: { 'X-Model-Version': HEADERS.modelVersion } },
+  429: { description: 'rate_limited: too many requests from this client', headers: { 'Retry-After': HEADERS.retryAfter } },
+  500: { description: 'internal_error: the request was valid but the server failed' },
+  503: {
+    description: 'overloaded (too much model work queued) or models_unavailable (the models failed to load)',
+    headers: { 'Retry-After': HEADERS.retryAfter },
+  },
+};
+
+/** OpenAPI responses for the given error statuses, all with the Error body. */
+export function errorResponses<const S extends ErrorStatus>(statuses: readonly S[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: ERRORS[status].description,
+        headers: { 'Cache-Control': { schema: string, description: '"no-store"' }, ...ERRORS[status].headers },
+        content: { 'application/json': { schema: errorBodySchema } },
+      },
+    ]),
+  ) as unknown as Record<S, { description: string; content: { 'application/json': { schema: typeof errorBodySchema } } }>;
+}
