@@ -10,6 +10,7 @@
  */
 import { Hono } from 'hono';
 import { encodeGrid, encodeTiles } from '../../edge/encoding/images';
+import { previousGridPng, previousTiles } from './previous-encoder';
 import type { LoadedModels, ModelStore } from '../../edge/inference/model-store';
 import { generateDigits, generateImages, interpolateImages, type Images } from '../../edge/inference/sampling';
 
@@ -83,22 +84,25 @@ export function benchRoutes(store: ModelStore, hooks: BenchHooks) {
     return c.json({ endpoint, n, iterations, ...timing } satisfies WorkTiming);
   });
 
-  // GET /encode?n=16&format=png&scale=1&iterations=100: encoding only, of real generated pixels.
+  // GET /encode?n=16&format=png&scale=1&iterations=100[&encoder=fast-png]: encoding only, of real generated
+  // pixels, by the served encoder (core/png.ts, native deflate) or the previous one (fast-png), for A/B.
   app.get('/encode', async (c) => {
     const n = intParam(c.req.query('n'), 'n', 1, 64, 1);
     const scale = intParam(c.req.query('scale'), 'scale', 1, 8, 1);
     const iterations = intParam(c.req.query('iterations'), 'iterations', 1, 100_000, 1);
     const format = c.req.query('format') === 'json' ? 'json' : 'png';
+    const encoder = c.req.query('encoder') ?? 'platform';
+    if (encoder !== 'platform' && encoder !== 'fast-png') throw new RangeError(`encoder must be platform or fast-png, got ${JSON.stringify(encoder)}`);
     const images = await store.use((models) => generateImages(models, 1, n));
+    const once = async (): Promise<number> => {
+      if (format === 'png') return (encoder === 'platform' ? await encodeGrid(images.pixels, n, scale) : previousGridPng(images.pixels, n, scale)).length;
+      const tiles = encoder === 'platform' ? await encodeTiles(images.pixels, n) : previousTiles(images.pixels, n);
+      return tiles.reduce((sum, tile) => sum + tile.length, 0);
+    };
     let bytes = 0;
     const start = performance.now();
-    for (let i = 0; i < iterations; i++) {
-      bytes =
-        format === 'png'
-          ? encodeGrid(images.pixels, n, scale).length
-          : encodeTiles(images.pixels, n).reduce((sum, tile) => sum + tile.length, 0);
-    }
-    return c.json({ n, scale, format, iterations, elapsedMs: performance.now() - start, bytes });
+    for (let i = 0; i < iterations; i++) bytes = await once();
+    return c.json({ n, scale, format, encoder, iterations, elapsedMs: performance.now() - start, bytes });
   });
 
   app.get('/memory', (c) => c.json(hooks.memory()));

@@ -54,16 +54,16 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 
 export async function replyWithImages(c: Context, reply: ImageReply): Promise<Response> {
   const { images, format, version } = reply;
-  // ArrayBuffer-backed (fast-png and TextEncoder allocate fresh buffers); the DOM types want it spelled out.
+  // ArrayBuffer-backed (core/png and TextEncoder allocate fresh buffers); the DOM types want it spelled out.
   let body: Uint8Array<ArrayBuffer>;
   let contentType: string;
   if (format === 'png') {
-    body = encodeGrid(images.pixels, images.count, reply.scale) as Uint8Array<ArrayBuffer>;
+    body = await encodeGrid(images.pixels, images.count, reply.scale);
     contentType = 'image/png';
   } else {
     const json = {
       ...reply.fields,
-      images: encodeTiles(images.pixels, images.count),
+      images: await encodeTiles(images.pixels, images.count),
       model: `${images.generator}@${version}`,
     };
     body = new TextEncoder().encode(JSON.stringify(json));

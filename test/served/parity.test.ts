@@ -83,7 +83,7 @@ describe('worker pixels = onnxruntime-node pixels for the same noise', () => {
     const res = await fetch(`${base}/v1/digits/4?seed=77&n=12&scale=2`);
     const served = new Uint8Array(await res.arrayBuffer());
     const pixels = await native.samples(77, 12, 4);
-    const expected = gridPng(pixels, 12, { columns: 8, scale: 2 });
+    const expected = await gridPng(pixels, 12, { columns: 8, scale: 2 });
     const servedGrid = decode(served).data as Uint8Array;
     const c = compare(servedGrid, decode(expected).data as Uint8Array);
     report.push(`digits/4 grid n=12 scale=2: ${c.differing} pixels differ, max ${c.maxDiff}; bytes identical: ${c.differing === 0 && Buffer.compare(Buffer.from(served), Buffer.from(expected)) === 0}`);
