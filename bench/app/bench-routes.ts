@@ -9,7 +9,8 @@
  * tens of milliseconds and divides.
  */
 import { Hono } from 'hono';
-import { encodeGrid, encodeTiles } from '../../edge/encoding/images';
+import { toByte } from '../../core/png';
+import { encodeGrid, encodeTiles, toBase64 } from '../../edge/encoding/images';
 import { previousGridPng, previousTiles } from './previous-encoder';
 import type { LoadedModels, ModelStore } from '../../edge/inference/model-store';
 import { generateDigits, generateImages, interpolateImages, type Images } from '../../edge/inference/sampling';
@@ -25,6 +26,10 @@ export interface MemoryReport {
   jsHeapBytes: number | null;
   /** resident set of the process, where the runtime exposes it (Node) */
   rssBytes: number | null;
+  /** ORT output tensors not disposed (bench/app/tensor-count.ts): 0 between requests unless a path leaks */
+  liveTensors: number;
+  /** ORT output tensors seen so far */
+  tensorsCreated: number;
 }
 
 export interface BenchHooks {
@@ -102,7 +107,22 @@ export function benchRoutes(store: ModelStore, hooks: BenchHooks) {
     let bytes = 0;
     const start = performance.now();
     for (let i = 0; i < iterations; i++) bytes = await once();
-    return c.json({ n, scale, format, encoder, iterations, elapsedMs: performance.now() - start, bytes });
+    const elapsedMs = performance.now() - start;
+    // what was encoded, so the bench can show both runtimes wrote the same bytes
+    const output = format === 'png' ? (encoder === 'platform' ? await encodeGrid(images.pixels, n, scale) : previousGridPng(images.pixels, n, scale)) : new TextEncoder().encode((await (encoder === 'platform' ? encodeTiles(images.pixels, n) : previousTiles(images.pixels, n))).join());
+    const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', output as Uint8Array<ArrayBuffer>))].slice(0, 8).map((b) => b.toString(16).padStart(2, '0')).join('');
+    return c.json({ n, scale, format, encoder, iterations, elapsedMs, bytes, digest });
+  });
+
+  // GET /pixels?endpoint=generate&n=16&seed=1: the model output as bytes (core/png toByte), base64, so the
+  // bench can count the pixels on which the two runtimes differ.
+  app.get('/pixels', async (c) => {
+    const endpoint = c.req.query('endpoint') as BenchEndpoint;
+    if (!BENCH_ENDPOINTS.includes(endpoint)) throw new RangeError(`endpoint must be one of ${BENCH_ENDPOINTS.join(', ')}`);
+    const n = intParam(c.req.query('n'), 'n', endpoint === 'interpolate' ? 2 : 1, 64, 1);
+    const seed = intParam(c.req.query('seed'), 'seed', 0, 2 ** 32 - 1, 1);
+    const images = await store.use((models) => modelWork(models, endpoint, n, seed));
+    return c.json({ endpoint, n, seed, bytes: toBase64(Uint8Array.from(images.pixels, toByte)) });
   });
 
   app.get('/memory', (c) => c.json(hooks.memory()));

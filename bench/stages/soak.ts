@@ -1,7 +1,7 @@
 /**
  * The load run: `seconds` at concurrency 16 over a mix of endpoints against one server, sampling its
- * memory every few seconds (ORT's wasm heap from /__bench/memory, and the runtime process's RSS from
- * /proc). Memory must not grow after warm-up: leaked tensors would grow the ORT heap without bound.
+ * memory every few seconds (from /__bench/memory: ORT's live output tensors and wasm heap size; from
+ * /proc: the runtime process's RSS). A leaked tensor shows at once in the live count; RSS must level off.
  */
 import autocannon from 'autocannon';
 import type { Progress } from '../lib/progress';
@@ -24,6 +24,7 @@ export interface MemorySample {
   rssBytes: number | null;
   ortHeapBytes: number | null;
   jsHeapBytes: number | null;
+  liveTensors: number;
 }
 
 export interface SoakResult {
@@ -42,10 +43,17 @@ export interface SoakResult {
   ortHeapGrowthBytes: number | null;
   /** RSS growth from the middle of the run to the end: by then the runtime's heaps have settled */
   lateRssGrowthBytes: number | null;
+  /** RSS growth over the last quarter: near 0 when RSS has levelled off */
+  lastQuarterRssGrowthBytes: number | null;
+  /** live ORT output tensors at the end (after the load) and the most seen at any sample */
+  liveTensorsEnd: number;
+  liveTensorsMax: number;
+  tensorsCreated: number;
 }
 
 export async function runSoak(server: string, origin: string, pid: number | null, seconds: number, progress: Progress): Promise<SoakResult> {
   const samples: MemorySample[] = [];
+  let created = 0;
   const started = performance.now();
   const sample = async () => {
     const mem = (await (await fetch(origin + '/__bench/memory')).json()) as MemoryReport;
@@ -54,10 +62,12 @@ export async function runSoak(server: string, origin: string, pid: number | null
       rssBytes: pid ? rssBytes(pid) : mem.rssBytes,
       ortHeapBytes: mem.ortHeapBytes,
       jsHeapBytes: mem.jsHeapBytes,
+      liveTensors: mem.liveTensors,
     });
+    created = mem.tensorsCreated;
   };
   await sample();
-  const every = Math.max(1, Math.round(seconds / 12));
+  const every = Math.max(1, Math.min(10, Math.round(seconds / 12)));
   const timer = setInterval(() => {
     void sample();
     progress.log(`  ${server}: ${Math.round((performance.now() - started) / 1000)}/${seconds} s under load`);
@@ -69,6 +79,7 @@ export async function runSoak(server: string, origin: string, pid: number | null
   const warm = samples.find((s) => s.atSeconds >= seconds / 4) ?? samples[0];
   const last = samples[samples.length - 1];
   const middle = samples.find((s) => s.atSeconds >= seconds / 2) ?? samples[0];
+  const lastQuarter = samples.find((s) => s.atSeconds >= (seconds * 3) / 4) ?? samples[0];
   const growth = (key: 'rssBytes' | 'ortHeapBytes', from = warm) => (from[key] !== null && last[key] !== null ? last[key]! - from[key]! : null);
   return {
     server,
@@ -84,5 +95,9 @@ export async function runSoak(server: string, origin: string, pid: number | null
     rssGrowthBytes: growth('rssBytes'),
     ortHeapGrowthBytes: growth('ortHeapBytes'),
     lateRssGrowthBytes: growth('rssBytes', middle),
+    lastQuarterRssGrowthBytes: growth('rssBytes', lastQuarter),
+    liveTensorsEnd: last.liveTensors,
+    liveTensorsMax: Math.max(...samples.map((x) => x.liveTensors)),
+    tensorsCreated: created,
   };
 }
