@@ -339,19 +339,22 @@ ${table(
 ${s.requests} requests, ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors/timeouts, ${s.non2xx} non-2xx.
 
 ${table(
-  ['t (s)', 'process RSS MiB', 'ORT wasm heap size MiB', 'JS heap used MiB', 'live ORT output tensors'],
-  s.samples.map((x) => [String(x.atSeconds), mib(x.rssBytes), mib(x.ortHeapBytes), mib(x.jsHeapBytes), String(x.liveTensors)]),
+  ['t (s)', 'process RSS MiB', 'ORT wasm heap size MiB', 'JS heap used MiB', 'JS heap reserved MiB', 'ArrayBuffers MiB', 'live ORT output tensors'],
+  s.samples.map((x) => [String(x.atSeconds), mib(x.rssBytes), mib(x.ortHeapBytes), mib(x.jsHeapBytes), mib(x.jsHeapTotalBytes), mib(x.arrayBufferBytes), String(x.liveTensors)]),
 )}
 
 RSS growth: from the end of warm-up (first quarter) to the end ${s.rssGrowthBytes === null ? 'n/a' : `${mib(s.rssGrowthBytes)} MiB`}; over the second half
-${s.lateRssGrowthBytes === null ? 'n/a' : `${mib(s.lateRssGrowthBytes)} MiB`}; over the last quarter ${s.lastQuarterRssGrowthBytes === null ? 'n/a' : `${mib(s.lastQuarterRssGrowthBytes)} MiB`}. ORT heap size growth ${s.ortHeapGrowthBytes === null ? 'n/a' : `${mib(s.ortHeapGrowthBytes)} MiB`}.`);
+${s.lateRssGrowthBytes === null ? 'n/a' : `${mib(s.lateRssGrowthBytes)} MiB`}; over the last quarter ${s.lastQuarterRssGrowthBytes === null ? 'n/a' : `${mib(s.lastQuarterRssGrowthBytes)} MiB`}. ORT heap size growth ${s.ortHeapGrowthBytes === null ? 'n/a' : `${mib(s.ortHeapGrowthBytes)} MiB`}.
+Second half: JS heap reserved ${mib(s.lateJsHeapTotalGrowthBytes)} MiB, ArrayBuffers ${mib(s.lateArrayBufferGrowthBytes)} MiB.`);
   }
   if (r.soak?.length) {
     parts.push(`The live-tensor count (bench/app/tensor-count.ts) is exact: every ORT output tensor returned minus those
 disposed, 0 between requests unless a code path leaks one. onnxruntime-web's heap is WebAssembly memory, which only
 grows, and only once a leak has used up its free space, so its size alone misses small leaks. workerd gives a worker
-no view of its JS heap, so for the worker the process RSS (from /proc, the workerd process that runs the worker, not
-\`wrangler dev\`'s proxy) stands in for it; the Node baseline runs the same app code and reports its JS heap directly.`);
+no view of its JS heap, so the bench asks workerd's own V8 inspector (Runtime.getHeapUsage on the worker's target) for
+the heap's used and reserved size and the ArrayBuffer backing stores; RSS is that of the workerd process that runs the
+worker (not \`wrangler dev\`'s proxy). The Node baseline runs the same app code and reports the same figures from
+process.memoryUsage().`);
   }
   return parts.join('\n\n') + '\n';
 }

@@ -22,8 +22,12 @@ export type BenchEndpoint = (typeof BENCH_ENDPOINTS)[number];
 export interface MemoryReport {
   /** bytes of onnxruntime-web's WebAssembly heap (workerd); null for onnxruntime-node, whose native heap is not visible */
   ortHeapBytes: number | null;
-  /** bytes of JS heap in use, where the runtime exposes it */
+  /** bytes of JS heap in use, where the runtime exposes it (Node; workerd's come from its inspector) */
   jsHeapBytes: number | null;
+  /** bytes of JS heap reserved */
+  jsHeapTotalBytes: number | null;
+  /** bytes of ArrayBuffer backing stores, off the JS heap */
+  arrayBufferBytes: number | null;
   /** resident set of the process, where the runtime exposes it (Node) */
   rssBytes: number | null;
   /** ORT output tensors not disposed (bench/app/tensor-count.ts): 0 between requests unless a path leaks */

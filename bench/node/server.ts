@@ -45,7 +45,7 @@ app.route(
   benchRoutes(store, {
     memory: () => {
       const usage = process.memoryUsage();
-      return { ortHeapBytes: null, jsHeapBytes: usage.heapUsed, rssBytes: usage.rss, liveTensors: liveTensors(), tensorsCreated: tensorsCreated() };
+      return { ortHeapBytes: null, jsHeapBytes: usage.heapUsed, jsHeapTotalBytes: usage.heapTotal, arrayBufferBytes: usage.arrayBuffers, rssBytes: usage.rss, liveTensors: liveTensors(), tensorsCreated: tensorsCreated() };
     },
     startupMs: () => startupMs,
   }),

@@ -5,6 +5,7 @@
  */
 import autocannon from 'autocannon';
 import type { Progress } from '../lib/progress';
+import { findWorkerInspector, heapUsage } from '../lib/inspector';
 import { rssBytes } from '../lib/processes';
 import type { MemoryReport } from '../app/bench-routes';
 
@@ -24,6 +25,8 @@ export interface MemorySample {
   rssBytes: number | null;
   ortHeapBytes: number | null;
   jsHeapBytes: number | null;
+  jsHeapTotalBytes: number | null;
+  arrayBufferBytes: number | null;
   liveTensors: number;
 }
 
@@ -43,6 +46,11 @@ export interface SoakResult {
   ortHeapGrowthBytes: number | null;
   /** RSS growth from the middle of the run to the end: by then the runtime's heaps have settled */
   lateRssGrowthBytes: number | null;
+  /** second-half growth of the JS heap's reserved size and of ArrayBuffer backing stores (where seen) */
+  lateJsHeapTotalGrowthBytes: number | null;
+  lateArrayBufferGrowthBytes: number | null;
+  /** whether workerd's inspector answered (JS heap figures for the worker) */
+  inspector: boolean;
   /** RSS growth over the last quarter: near 0 when RSS has levelled off */
   lastQuarterRssGrowthBytes: number | null;
   /** live ORT output tensors at the end (after the load) and the most seen at any sample */
@@ -55,13 +63,18 @@ export async function runSoak(server: string, origin: string, pid: number | null
   const samples: MemorySample[] = [];
   let created = 0;
   const started = performance.now();
+  // workerd: the worker's JS heap from workerd's own inspector (the worker cannot see it)
+  const inspector = pid && server === 'workerd' ? await findWorkerInspector(pid) : null;
   const sample = async () => {
     const mem = (await (await fetch(origin + '/__bench/memory')).json()) as MemoryReport;
+    const heap = inspector ? await heapUsage(inspector) : null;
     samples.push({
       atSeconds: Math.round((performance.now() - started) / 1000),
       rssBytes: pid ? rssBytes(pid) : mem.rssBytes,
       ortHeapBytes: mem.ortHeapBytes,
-      jsHeapBytes: mem.jsHeapBytes,
+      jsHeapBytes: heap?.usedSize ?? mem.jsHeapBytes,
+      jsHeapTotalBytes: heap?.totalSize ?? mem.jsHeapTotalBytes,
+      arrayBufferBytes: heap?.backingStorageSize ?? mem.arrayBufferBytes,
       liveTensors: mem.liveTensors,
     });
     created = mem.tensorsCreated;
@@ -80,7 +93,7 @@ export async function runSoak(server: string, origin: string, pid: number | null
   const last = samples[samples.length - 1];
   const middle = samples.find((s) => s.atSeconds >= seconds / 2) ?? samples[0];
   const lastQuarter = samples.find((s) => s.atSeconds >= (seconds * 3) / 4) ?? samples[0];
-  const growth = (key: 'rssBytes' | 'ortHeapBytes', from = warm) => (from[key] !== null && last[key] !== null ? last[key]! - from[key]! : null);
+  const growth = (key: 'rssBytes' | 'ortHeapBytes' | 'jsHeapTotalBytes' | 'arrayBufferBytes', from = warm) => (from[key] !== null && last[key] !== null ? last[key]! - from[key]! : null);
   return {
     server,
     seconds,
@@ -96,6 +109,9 @@ export async function runSoak(server: string, origin: string, pid: number | null
     ortHeapGrowthBytes: growth('ortHeapBytes'),
     lateRssGrowthBytes: growth('rssBytes', middle),
     lastQuarterRssGrowthBytes: growth('rssBytes', lastQuarter),
+    lateJsHeapTotalGrowthBytes: growth('jsHeapTotalBytes', middle),
+    lateArrayBufferGrowthBytes: growth('arrayBufferBytes', middle),
+    inspector: inspector !== null,
     liveTensorsEnd: last.liveTensors,
     liveTensorsMax: Math.max(...samples.map((x) => x.liveTensors)),
     tensorsCreated: created,

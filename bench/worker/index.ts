@@ -26,7 +26,7 @@ const app = createApp({ store, files: BUNDLED_MODELS, manifest: BUNDLED_MANIFEST
 app.route(
   '/__bench',
   benchRoutes(store, {
-    memory: () => ({ ortHeapBytes: wasmHeapBytes(), jsHeapBytes: null, rssBytes: null, liveTensors: liveTensors(), tensorsCreated: tensorsCreated() }),
+    memory: () => ({ ortHeapBytes: wasmHeapBytes(), jsHeapBytes: null, jsHeapTotalBytes: null, arrayBufferBytes: null, rssBytes: null, liveTensors: liveTensors(), tensorsCreated: tensorsCreated() }),
     startupMs: () => startupMs,
   }),
 );
