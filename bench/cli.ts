@@ -48,7 +48,7 @@ const only = new Set<Stage>((opts.only ? opts.only.split(',') : STAGES) as Stage
 for (const s of only) if (!STAGES.includes(s)) program.error(`--only: unknown stage "${s}"; expected some of ${STAGES.join(', ')}`);
 
 const settings = {
-  inference: quick ? { samples: 3, targetMs: 30, warmupMs: 300 } : { samples: 7, targetMs: 60, warmupMs: 1500 },
+  inference: quick ? { samples: 3, targetMs: 50, warmupMs: 300 } : { samples: 7, targetMs: 100, warmupMs: 1500 },
   http: quick ? { seconds: 1, metaSeconds: 1, rounds: 1 } : { seconds: 2, metaSeconds: 1, rounds: 3 },
   cpu: quick ? { rounds: 1, minMs: 300, minRequests: 5, warmup: 3 } : { rounds: 3, minMs: 1500, minRequests: 20, warmup: 10 },
   worstRepeats: quick ? 2 : 5,

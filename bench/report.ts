@@ -180,7 +180,7 @@ Per request's model work (noise from \`noiseForSeed\`, generator or cgan-generat
 edge/inference/sampling.ts code), median over ${r.inference[0]?.samples ?? 0} samples per case, each sample many repetitions
 long, after a warm-up (workerd's JIT needs a second or more of work to reach full speed), samples of the two
 runtimes alternating and which goes first alternating too. "CPU ms" is the runtime process's own CPU time
-(/proc utime+stime) per repetition: it leaves out time the process waited for a core on this shared machine.
+(/proc/<pid>/task/<tid>/schedstat, summed over threads) per repetition: it leaves out time the process waited for a core on this shared machine.
 "clock ms" is the runtime's own clock (workerd's moves in whole milliseconds). "outputs": each case's pixels
 (seed 1) fetched from both runtimes and compared byte by byte after rounding to 8 bits.
 
@@ -224,7 +224,7 @@ ${table(['case', 'workerd fast-png', 'workerd core/png', 'workerd speed-up', 'no
     parts.push(`## CPU per request (what Workers bill)
 
 CPU milliseconds of the runtime process per request: sequential requests over HTTP for at least
-${r.quick ? '0.3' : '1.5'} s per run, the process's CPU time from /proc/<pid>/stat (utime+stime) over the run, minus its
+${r.quick ? '0.3' : '1.5'} s per run, the process's CPU time from /proc/<pid>/task/<tid>/schedstat (summed over threads, ns) over the run, minus its
 idle CPU rate (measured just before) times the run's length, divided by the requests. workerd's figure
 includes its HTTP handling but not \`wrangler dev\`'s proxy (a separate process); /health shows that floor.
 Median of ${rounds} run(s) per server, order alternated, (min-max) over the runs. "wall" is the client's

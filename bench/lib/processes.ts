@@ -79,8 +79,25 @@ export function findDescendants(pid: number, name: string): number[] {
   return out;
 }
 
-/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat; null once it is gone. */
+/**
+ * CPU time a process has used so far, in ms: the sum over its threads of /proc/<pid>/task/<tid>/schedstat's
+ * time on CPU (nanoseconds), falling back to utime+stime from /proc/<pid>/stat (10 ms ticks) where schedstat
+ * is missing. null once the process is gone.
+ */
 export function cpuMs(pid: number): number | null {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    if (ns > 0) return ns / 1e6;
+  } catch {
+    // no schedstat: fall back to the tick counts
+  }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // fields 14 and 15 (utime, stime), counted after the parenthesised name, in clock ticks (100 per s on Linux)

@@ -1,9 +1,9 @@
 /**
  * Stage "cpu": what Workers would bill, CPU milliseconds per request, per endpoint at typical and largest
  * sizes. For each case and server: a warm-up, then N sequential requests over HTTP while reading the
- * runtime process's own CPU time (/proc/<pid>/stat utime+stime: workerd's worker process, or the Node
+ * runtime process's own CPU time (/proc/<pid>/task/<tid>/schedstat summed over threads: workerd's worker process, or the Node
  * baseline process), minus what the process burns idle over the same wall time (measured just before).
- * The count N grows until the run lasts `minMs`, so the 10 ms tick of /proc is small against the total.
+ * The count N grows until the run lasts `minMs`.
  * Repeated `rounds` times with the servers' order alternated; median and spread reported.
  *
  * A case is one line: method, path, and for POST a body (see UPLOAD_CASES). Cases whose endpoint a build
