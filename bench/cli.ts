@@ -142,7 +142,10 @@ async function main(): Promise<void> {
         results.soak = [];
         for (const s of [worker, node]) {
           const name = s === worker ? WORKER : NODE;
-          results.soak.push(await runSoak(name, s.origin, s.runtimePid(), settings.loadSeconds[name], progress));
+          const soak = await runSoak(name, s.origin, s.runtimePid(), settings.loadSeconds[name], progress);
+          // when requests failed, what the server printed says why
+          if (soak.non2xx + soak.errors > 0) soak.logTail = s.output().slice(-3000);
+          results.soak.push(soak);
         }
         progress.end();
       }

@@ -336,7 +336,8 @@ ${table(
   for (const s of r.soak ?? []) {
     parts.push(`## Robustness: load on ${s.server} (${s.seconds} s, ${s.connections} connections, mixed endpoints)
 
-${s.requests} requests, ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors/timeouts, ${s.non2xx} non-2xx.
+${s.requests} requests, ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors/timeouts, ${s.non2xx} non-2xx
+(statuses: ${Object.entries(s.statuses).map(([c, n]) => `${c}: ${n}`).join(', ') || 'n/a'}).${s.afterwards.length ? `\n\nAfter the run, requests of the mix that did not answer 200:\n\n${s.afterwards.map((a) => `- \`${a.replace(/`/g, "'")}\``).join('\n')}` : ''}${s.logTail ? `\n\nThe end of the server's output:\n\n\`\`\`\n${s.logTail}\n\`\`\`` : ''}
 
 ${table(
   ['t (s)', 'process RSS MiB', 'ORT wasm heap size MiB', 'JS heap used MiB', 'JS heap reserved MiB', 'ArrayBuffers MiB', 'live ORT output tensors'],

@@ -49,6 +49,12 @@ export interface SoakResult {
   /** second-half growth of the JS heap's reserved size and of ArrayBuffer backing stores (where seen) */
   lateJsHeapTotalGrowthBytes: number | null;
   lateArrayBufferGrowthBytes: number | null;
+  /** responses per status code over the run */
+  statuses: Record<string, number>;
+  /** after the run: each mix path once, and what the ones that did not answer 200 said */
+  afterwards: string[];
+  /** the end of the server's output, kept when requests failed */
+  logTail?: string;
   /** whether workerd's inspector answered (JS heap figures for the worker) */
   inspector: boolean;
   /** RSS growth over the last quarter: near 0 when RSS has levelled off */
@@ -89,6 +95,16 @@ export async function runSoak(server: string, origin: string, pid: number | null
   const result = await autocannon({ url: origin, connections, duration: seconds, requests: SOAK_MIX, timeout: 30 });
   clearInterval(timer);
   await sample();
+  const afterwards: string[] = [];
+  for (const r of SOAK_MIX) {
+    try {
+      const res = await fetch(origin + r.path, { signal: AbortSignal.timeout(30_000) });
+      const body = await res.arrayBuffer();
+      if (res.status !== 200) afterwards.push(`${r.path} -> ${res.status} ${new TextDecoder().decode(body).slice(0, 200)}`);
+    } catch (err) {
+      afterwards.push(`${r.path} -> no response (${(err as Error).message})`);
+    }
+  }
   const warm = samples.find((s) => s.atSeconds >= seconds / 4) ?? samples[0];
   const last = samples[samples.length - 1];
   const middle = samples.find((s) => s.atSeconds >= seconds / 2) ?? samples[0];
@@ -112,6 +128,8 @@ export async function runSoak(server: string, origin: string, pid: number | null
     lateJsHeapTotalGrowthBytes: growth('jsHeapTotalBytes', middle),
     lateArrayBufferGrowthBytes: growth('arrayBufferBytes', middle),
     inspector: inspector !== null,
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, x]) => [code, x.count])),
+    afterwards,
     liveTensorsEnd: last.liveTensors,
     liveTensorsMax: Math.max(...samples.map((x) => x.liveTensors)),
     tensorsCreated: created,
