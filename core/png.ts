@@ -157,9 +157,12 @@ export function tileRows(
     const y0 = Math.floor(t / cols) * cell;
     for (let y = 0; y < side; y++) {
       const row = (y0 + y) * width + x0;
+      const src = t * tilePixels + y * side;
       for (let x = 0; x < side; x++) {
+        const v = toByte(pixels[src + x]);
         const at = row + x * scale;
-        bytes.fill(toByte(pixels[t * tilePixels + y * side + x]), at, at + scale);
+        // a plain loop: a fill() call per pixel costs more than the few bytes it writes
+        for (let k = 0; k < scale; k++) bytes[at + k] = v;
       }
     }
   }
