@@ -129,6 +129,27 @@ export function targets(r: Results): Target[] {
   return out;
 }
 
+/** Where the second half's RSS growth is (or is not) held, in words, from the samples. */
+function memoryReading(s: SoakResult): string {
+  const late = s.lateRssGrowthBytes;
+  if (late === null || late <= 16 * 2 ** 20) return '';
+  const buffers = s.samples.map((x) => x.arrayBufferBytes).filter((x): x is number => x !== null);
+  const held = (s.lateJsHeapTotalGrowthBytes ?? 0) + (s.ortHeapGrowthBytes ?? 0);
+  const parts = [
+    `Of the ${mib(late)} MiB of RSS growth over the second half, the JS heap's reserved size and ORT's heap together account for ${mib(held)} MiB`,
+    `${s.liveTensorsMax === 0 ? 'no ORT output tensor stayed alive' : `${s.liveTensorsMax} ORT output tensors stayed alive`}`,
+    buffers.length ? `ArrayBuffer backing stores went up and down between ${mib(Math.min(...buffers))} and ${mib(Math.max(...buffers))} MiB (garbage between collections)` : '',
+    s.lastQuarterRssGrowthBytes !== null ? `and RSS grew ${mib(s.lastQuarterRssGrowthBytes)} MiB over the last quarter` : '',
+  ].filter(Boolean);
+  const unheld = held < late / 4 && s.liveTensorsMax === 0;
+  return `\n\n**Reading:** ${parts.join('; ')}.${
+    unheld
+      ? ` The growth is not held by the JS heap, ORT or live tensors: it is memory the process's allocator keeps after
+the garbage of a peak is collected (RSS steps up when the ArrayBuffer peak sets a new high).`
+      : ' The growth is not explained by these figures.'
+  }`;
+}
+
 export function renderReport(r: Results): string {
   const m = r.machine;
   const parts: string[] = [];
@@ -346,7 +367,7 @@ ${table(
 
 RSS growth: from the end of warm-up (first quarter) to the end ${s.rssGrowthBytes === null ? 'n/a' : `${mib(s.rssGrowthBytes)} MiB`}; over the second half
 ${s.lateRssGrowthBytes === null ? 'n/a' : `${mib(s.lateRssGrowthBytes)} MiB`}; over the last quarter ${s.lastQuarterRssGrowthBytes === null ? 'n/a' : `${mib(s.lastQuarterRssGrowthBytes)} MiB`}. ORT heap size growth ${s.ortHeapGrowthBytes === null ? 'n/a' : `${mib(s.ortHeapGrowthBytes)} MiB`}.
-Second half: JS heap reserved ${mib(s.lateJsHeapTotalGrowthBytes)} MiB, ArrayBuffers ${mib(s.lateArrayBufferGrowthBytes)} MiB.`);
+Second half: JS heap reserved ${mib(s.lateJsHeapTotalGrowthBytes)} MiB, ArrayBuffers ${mib(s.lateArrayBufferGrowthBytes)} MiB.${memoryReading(s)}`);
   }
   if (r.soak?.length) {
     parts.push(`The live-tensor count (bench/app/tensor-count.ts) is exact: every ORT output tensor returned minus those
