@@ -4,7 +4,7 @@ const ws = new WebSocket(process.argv[2]);
 const timer = setTimeout(() => {
   process.stdout.write(JSON.stringify({ error: 'timeout' }));
   process.exit(1);
-}, 5000);
+}, 15000);
 ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }));
 ws.onmessage = (e) => {
   const m = JSON.parse(String(e.data));

@@ -55,7 +55,7 @@ export async function findWorkerInspector(pid: number): Promise<string | null> {
 
 export async function heapUsage(url: string): Promise<HeapUsage | null> {
   try {
-    const { stdout } = await run(process.execPath, ['--experimental-websocket', join(import.meta.dirname, 'heap-usage.mjs'), url], { timeout: 8000 });
+    const { stdout } = await run(process.execPath, ['--experimental-websocket', join(import.meta.dirname, 'heap-usage.mjs'), url], { timeout: 20_000 });
     const r = JSON.parse(stdout) as Partial<HeapUsage> & { error?: string };
     return r.usedSize === undefined ? null : { usedSize: r.usedSize, totalSize: r.totalSize!, backingStorageSize: r.backingStorageSize ?? 0 };
   } catch {
