@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: measures the worker (workerd under wrangler dev) against the same app on
  * onnxruntime-node, side by side in one run, and writes the tables to bench/RESULTS.md.
- * Stages: bundle size, model work and encoding inside each runtime, the largest requests, HTTP load per
- * endpoint, bad input, a load run with memory sampling, cold starts. See --help.
+ * Stages: bundle size, model work and encoding inside each runtime, CPU ms per request (what Workers bill),
+ * the largest requests, HTTP load per endpoint, bad input, a load run with memory sampling, cold starts.
+ * See --help.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -15,27 +16,29 @@ import { NODE, WORKER, renderReport, targets, type Results } from './report';
 import { runBadInput } from './stages/bad-input';
 import { measureBundle } from './stages/bundle-size';
 import { runColdStart } from './stages/cold-start';
+import { CPU_CASES, UPLOAD_CASES, runCpu } from './stages/cpu';
 import { runHealthUnderLoad } from './stages/health-under-load';
 import { runHttp } from './stages/http';
 import { encodeCases, modelCases, runInference } from './stages/inference';
 import { runSoak } from './stages/soak';
 import { runWorstCase } from './stages/worst-case';
 
-const STAGES = ['bundle', 'inference', 'worst', 'http', 'health', 'bad-input', 'load', 'cold'] as const;
+const STAGES = ['bundle', 'inference', 'cpu', 'worst', 'http', 'health', 'bad-input', 'load', 'cold'] as const;
 type Stage = (typeof STAGES)[number];
 
 const program = new Command()
   .name('npm run bench --')
   .description(
     'Benchmark the edge worker against onnxruntime-node and a plain Node server on this machine, in one run,\n' +
-      'and write the results (with machine, versions and date) to a markdown file. Takes ~12 min; --quick ~3 min.\n' +
+      'and write the results (with machine, versions, commit and date) to a markdown file. Takes ~22 min\n' +
+      '(5 of them the workerd load run); --quick ~5 min.\n' +
       'Starts its own servers on 127.0.0.1 ports 8790-8793 (inspector ports 9790-9793); run it on a quiet machine.',
   )
   .option('--models <dir>', 'models directory the workers bundle (a scratch copy of the sources is used unless it is models/)', 'models')
   .option('--out <file>', 'markdown file to write', 'bench/RESULTS.md')
   .option('--quick', 'short settings for development (fewer samples, 10 s load, 500 bad requests); marks the file as QUICK')
   .option('--only <stages>', `comma-separated subset of ${STAGES.join(',')}`)
-  .option('--load-seconds <s>', 'length of the load run (default 60, quick 10)')
+  .option('--load-seconds <s>', 'length of the load run on each server (default: workerd 300, node 60; quick 10)')
   .option('--port-base <port>', 'first of the four ports (and inspector ports +1000) the bench servers use', '8790')
   .option('--bad-requests <n>', 'bad-input requests per server (default 5000, quick 500)')
   .addHelpText('after', '\nExample: npm run bench                 (the committed results)\n         npm run bench -- --quick --models /tmp/provisional-models --out /tmp/bench.md');
@@ -47,18 +50,34 @@ const only = new Set<Stage>((opts.only ? opts.only.split(',') : STAGES) as Stage
 for (const s of only) if (!STAGES.includes(s)) program.error(`--only: unknown stage "${s}"; expected some of ${STAGES.join(', ')}`);
 
 const settings = {
-  inference: quick ? { samples: 3, targetMs: 30, warmupMs: 300 } : { samples: 7, targetMs: 60, warmupMs: 1500 },
-  http: quick ? { seconds: 1, metaSeconds: 1 } : { seconds: 3, metaSeconds: 2 },
+  inference: quick ? { samples: 3, targetMs: 50, warmupMs: 300 } : { samples: 7, targetMs: 100, warmupMs: 1500 },
+  http: quick ? { seconds: 1, metaSeconds: 1, rounds: 1 } : { seconds: 2, metaSeconds: 1, rounds: 3 },
+  cpu: quick ? { rounds: 1, minMs: 300, minRequests: 5, warmup: 3 } : { rounds: 3, minMs: 1500, minRequests: 20, warmup: 10 },
   worstRepeats: quick ? 2 : 5,
   badRequests: Number(opts.badRequests ?? (quick ? 500 : 5000)),
-  loadSeconds: Number(opts.loadSeconds ?? (quick ? 10 : 60)),
+  // workerd's RSS needs minutes to show whether it levels off; the Node baseline has been flat within a minute
+  loadSeconds: {
+    [WORKER]: Number(opts.loadSeconds ?? (quick ? 10 : 300)),
+    [NODE]: Number(opts.loadSeconds ?? (quick ? 10 : 60)),
+  } as Record<string, number>,
   coldRounds: quick ? 1 : 3,
   health: quick ? { clients: 8, seconds: 5 } : { clients: 16, seconds: 20 },
 };
 const PORT_BASE = Number(opts.portBase);
 const PORTS = { worker: PORT_BASE, node: PORT_BASE + 1, cold: PORT_BASE + 2, probe: PORT_BASE + 3 };
 
-const weights: Record<string, number> = { setup: 20, bundle: 15, health: settings.health.seconds + 5, inference: quick ? 20 : 70, worst: 20, http: quick ? 90 : 260, 'bad-input': quick ? 10 : 60, load: 2 * settings.loadSeconds + 10, cold: settings.coldRounds * 30 };
+const weights: Record<string, number> = {
+  setup: 20,
+  bundle: 15,
+  inference: quick ? 25 : 80,
+  cpu: (CPU_CASES.length + UPLOAD_CASES.length) * 2 * settings.cpu.rounds * (settings.cpu.minMs / 1000 + 0.5) + 10,
+  worst: 20,
+  http: quick ? 90 : 420,
+  'bad-input': quick ? 10 : 60,
+  load: settings.loadSeconds[WORKER] + settings.loadSeconds[NODE] + 10,
+  health: settings.health.seconds + 5,
+  cold: settings.coldRounds * 30,
+};
 const progress = new Progress(Object.fromEntries(Object.entries(weights).filter(([k]) => k === 'setup' || only.has(k as Stage))));
 
 async function main(): Promise<void> {
@@ -89,15 +108,22 @@ async function main(): Promise<void> {
       servers.push(worker);
       const node = await startNodeBaseline(workspace.root, workspace.modelsDir, PORTS.node);
       servers.push(node);
+      for (const s of servers) await s.identifyRuntime('/v1/generate?seed=1&n=64');
+      progress.log(`runtime processes: workerd pid ${worker.runtimePid()}, node pid ${node.runtimePid()}`);
       progress.end();
       const runtimes = [
-        { name: WORKER, origin: worker.origin },
-        { name: NODE, origin: node.origin },
+        { name: WORKER, origin: worker.origin, pid: worker.runtimePid() },
+        { name: NODE, origin: node.origin, pid: node.runtimePid() },
       ];
       if (only.has('inference')) {
         progress.begin('1. model work and encoding inside each runtime');
         results.inference = await runInference(modelCases(), runtimes, settings.inference, progress);
         results.encoding = await runInference(encodeCases(), runtimes, settings.inference, progress);
+        progress.end();
+      }
+      if (only.has('cpu')) {
+        progress.begin('CPU ms per request (process CPU time over sequential requests)');
+        results.cpu = await runCpu(runtimes, [...CPU_CASES, ...UPLOAD_CASES], settings.cpu, progress);
         progress.end();
       }
       if (only.has('worst')) {
@@ -123,9 +149,15 @@ async function main(): Promise<void> {
         progress.end();
       }
       if (only.has('load')) {
-        progress.begin(`robustness: ${settings.loadSeconds} s load with memory sampling`);
+        progress.begin(`robustness: load with memory sampling (workerd ${settings.loadSeconds[WORKER]} s, node ${settings.loadSeconds[NODE]} s)`);
         results.soak = [];
-        for (const s of [worker, node]) results.soak.push(await runSoak(s === worker ? WORKER : NODE, s.origin, s.runtimePid(), settings.loadSeconds, progress));
+        for (const s of [worker, node]) {
+          const name = s === worker ? WORKER : NODE;
+          const soak = await runSoak(name, s.origin, s.runtimePid(), settings.loadSeconds[name], progress);
+          // when requests failed, what the server printed says why
+          if (soak.non2xx + soak.errors > 0) soak.logTail = s.output().slice(-3000);
+          results.soak.push(soak);
+        }
         progress.end();
       }
       for (const s of servers.splice(0)) await s.stop();

@@ -5,6 +5,7 @@ import { mib, ms, ratio } from './lib/stats';
 import type { BadInputResult } from './stages/bad-input';
 import type { BundleResult } from './stages/bundle-size';
 import type { ColdStartResult } from './stages/cold-start';
+import type { CpuRow } from './stages/cpu';
 import type { HttpRow } from './stages/http';
 import type { InferenceRow } from './stages/inference';
 import type { SoakResult } from './stages/soak';
@@ -22,6 +23,7 @@ export interface Results {
   minutes: number;
   inference?: InferenceRow[];
   encoding?: InferenceRow[];
+  cpu?: CpuRow[];
   http?: HttpRow[];
   cold?: ColdStartResult;
   bundle?: BundleResult;
@@ -47,11 +49,43 @@ function table(head: string[], rows: string[][]): string {
 export function targets(r: Results): Target[] {
   const out: Target[] = [];
   const row = (label: string) => r.inference?.find((x) => x.label === label);
-  for (const [label, limit] of [['generate n=1', 1.5], ['generate n=16', 2.5]] as const) {
+  for (const [label, limit] of [['generate n=1', 1.5], ['generate n=16', 2.5], ['generate n=64', 3]] as const) {
     const x = row(label);
     if (x) {
-      const q = x.medianMs[WORKER] / x.medianMs[NODE];
-      out.push({ what: `model work ${label}, workerd / onnxruntime-node`, target: `<= ${limit}`, measured: q.toFixed(2), met: q <= limit });
+      const wall = x.medianMs[WORKER] / x.medianMs[NODE];
+      const cpuW = x.cpuMs[WORKER];
+      const cpuN = x.cpuMs[NODE];
+      const cpu = cpuW !== null && cpuN !== null ? cpuW / cpuN : null;
+      out.push({
+        what: `model work ${label}, workerd / onnxruntime-node (process CPU time; runtime clock in brackets)`,
+        target: `<= ${limit}`,
+        measured: `${cpu === null ? 'n/a' : cpu.toFixed(2)} (${wall.toFixed(2)})`,
+        met: (cpu ?? wall) <= limit,
+      });
+    }
+  }
+  for (const x of r.inference ?? []) {
+    if (x.check && !x.check.identical) {
+      out.push({ what: `${x.label}: same pixels from both runtimes`, target: '0 differing', measured: `${x.check.differing}/${x.check.total} differ (max ${x.check.maxDiff}/255)`, met: false });
+    }
+  }
+  if (r.inference?.some((x) => x.check)) {
+    const checked = r.inference.filter((x) => x.check);
+    const same = checked.filter((x) => x.check!.identical).length;
+    out.push({ what: 'model work: both runtimes give byte-identical pixels, per case', target: `${checked.length}/${checked.length}`, measured: `${same}/${checked.length}`, met: same === checked.length });
+  }
+  if (r.cpu) {
+    const present = r.cpu.filter((x) => x.byServer[WORKER]);
+    for (const [size, limit, what] of [
+      ['typical', 5, 'n <= 16, scale <= 4, steps <= 16'],
+      ['largest', 25, 'the largest allowed request'],
+    ] as const) {
+      for (const endpoint of [...new Set(present.filter((x) => x.case.size === size).map((x) => x.case.endpoint))]) {
+        const rows = present.filter((x) => x.case.size === size && x.case.endpoint === endpoint);
+        const worst = rows.reduce((a, b) => (b.byServer[WORKER]!.cpuMs > a.byServer[WORKER]!.cpuMs ? b : a));
+        const v = worst.byServer[WORKER]!.cpuMs;
+        out.push({ what: `CPU per request in workerd, ${endpoint}, ${what} (worst: ${worst.case.label})`, target: `<= ${limit} ms`, measured: `${ms(v)} ms`, met: v <= limit });
+      }
     }
   }
   for (const h of r.healthUnderLoad ?? []) {
@@ -81,15 +115,21 @@ export function targets(r: Results): Target[] {
   for (const b of r.badInput ?? []) {
     out.push({
       what: `bad input on ${b.server}: ${b.requests} requests`,
-      target: '0 responses >= 500, every 4xx JSON, seed bytes unchanged',
-      measured: `${b.fiveHundreds} x 5xx, ${b.failures.length} rule breaks, ${b.canaryMismatches}/${b.canaryChecks} canary mismatches`,
+      target: '0 responses >= 500, every 4xx from the app JSON, seed bytes unchanged',
+      measured: `${b.fiveHundreds} x 5xx, ${b.failures.length} rule breaks, ${b.canaryMismatches}/${b.canaryChecks} canary mismatches; ${b.transportRejections} non-JSON 431/414 from the HTTP server in front of the app, not counted as rule breaks`,
       met: b.fiveHundreds === 0 && b.failures.length === 0 && b.canaryMismatches === 0,
     });
   }
   for (const s of r.soak ?? []) {
     out.push({ what: `load ${s.seconds} s at c=${s.connections} on ${s.server}`, target: '0 errors', measured: `${s.errors + s.non2xx} errors in ${s.requests} requests`, met: s.errors + s.non2xx === 0 });
+    out.push({
+      what: `${s.server}: ORT output tensors not disposed (sees a single leaked tensor)`,
+      target: '0 at every sample',
+      measured: `${s.liveTensorsMax} at most, ${s.liveTensorsEnd} at the end (of ${s.tensorsCreated} created)`,
+      met: s.liveTensorsMax === 0,
+    });
     if (s.ortHeapGrowthBytes !== null) {
-      out.push({ what: `${s.server}: ORT heap growth after warm-up`, target: '0 (no leaked tensors)', measured: `${mib(s.ortHeapGrowthBytes)} MiB`, met: s.ortHeapGrowthBytes <= 0 });
+      out.push({ what: `${s.server}: ORT wasm heap size growth after warm-up (sees only leaks larger than the heap's free space)`, target: '0', measured: `${mib(s.ortHeapGrowthBytes)} MiB`, met: s.ortHeapGrowthBytes <= 0 });
     }
     out.push({
       what: `${s.server}: process RSS growth over the second half of the load run`,
@@ -99,6 +139,27 @@ export function targets(r: Results): Target[] {
     });
   }
   return out;
+}
+
+/** Where the second half's RSS growth is (or is not) held, in words, from the samples. */
+function memoryReading(s: SoakResult): string {
+  const late = s.lateRssGrowthBytes;
+  if (late === null || late <= 16 * 2 ** 20) return '';
+  const buffers = s.samples.map((x) => x.arrayBufferBytes).filter((x): x is number => x !== null);
+  const held = (s.lateJsHeapTotalGrowthBytes ?? 0) + (s.ortHeapGrowthBytes ?? 0);
+  const parts = [
+    `Of the ${mib(late)} MiB of RSS growth over the second half, the JS heap's reserved size and ORT's heap together account for ${mib(held)} MiB`,
+    `${s.liveTensorsMax === 0 ? 'no ORT output tensor stayed alive' : `${s.liveTensorsMax} ORT output tensors stayed alive`}`,
+    buffers.length ? `ArrayBuffer backing stores went up and down between ${mib(Math.min(...buffers))} and ${mib(Math.max(...buffers))} MiB (garbage between collections)` : '',
+    s.lastQuarterRssGrowthBytes !== null ? `and RSS grew ${mib(s.lastQuarterRssGrowthBytes)} MiB over the last quarter` : '',
+  ].filter(Boolean);
+  const unheld = held < late / 4 && s.liveTensorsMax === 0;
+  return `\n\n**Reading:** ${parts.join('; ')}.${
+    unheld
+      ? ` The growth is not held by the JS heap, ORT or live tensors: it is memory the process's allocator keeps after
+the garbage of a peak is collected (RSS steps up when the ArrayBuffer peak sets a new high).`
+      : ' The growth is not explained by these figures.'
+  }`;
 }
 
 export function renderReport(r: Results): string {
@@ -116,7 +177,7 @@ side by side in this one run on this machine; absolute times move with machine l
 | load average (1/5/15 min) at start / end | ${m.loadAverage} / ${r.loadAtEnd} |
 | Node | ${m.node} |
 | versions | ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')} |
-| commit | ${m.commit} |
+| commit measured | ${m.commit} (the code these numbers describe; the commit that adds this file comes after it) |
 | models | run \`${r.modelsRunId}\`, the float16-weight files the worker bundles |
 
 The worker side runs in workerd under \`wrangler dev\` (bench/worker: the production app from edge/app.ts plus
@@ -128,33 +189,102 @@ onnxruntime-node, one intra-op thread (bench/node). MB = 10^6 bytes, MiB = 2^20.
     parts.push(`## Targets\n\n${table(['what', 'target', 'measured', 'met'], t.map((x) => [x.what, x.target, x.measured, x.met === null ? 'n/a' : x.met ? 'yes' : '**no**']))}`);
   }
 
+  const cpuOf = (x: InferenceRow, name: string) => x.cpuMs?.[name] ?? null;
+  const checkText = (x: InferenceRow) =>
+    !x.check ? 'n/a' : x.check.kind === 'digest' ? (x.check.identical ? 'same bytes' : '**bytes differ**') : x.check.identical ? 'identical' : `**${x.check.differing}/${x.check.total} px differ, max ${x.check.maxDiff}**`;
   const ratioTable = (rows: InferenceRow[]) =>
     table(
-      ['case', 'workerd (ms)', 'onnxruntime-node (ms)', 'workerd / node'],
-      rows.map((x) => [x.label, ms(x.medianMs[WORKER], 3), ms(x.medianMs[NODE], 3), ratio(x.medianMs[WORKER], x.medianMs[NODE])]),
+      ['case', 'workerd CPU ms', 'node CPU ms', 'CPU workerd / node', 'workerd clock ms', 'node clock ms', 'clock workerd / node', 'outputs of the two runtimes'],
+      rows.map((x) => [
+        x.label,
+        ms(cpuOf(x, WORKER) ?? NaN, 3),
+        ms(cpuOf(x, NODE) ?? NaN, 3),
+        ratio(cpuOf(x, WORKER) ?? NaN, cpuOf(x, NODE) ?? NaN),
+        ms(x.medianMs[WORKER], 3),
+        ms(x.medianMs[NODE], 3),
+        ratio(x.medianMs[WORKER], x.medianMs[NODE]),
+        checkText(x),
+      ]),
     );
   if (r.inference) {
     parts.push(`## 1. Model work inside the runtime
 
-Median time per request's model work (noise from \`noiseForSeed\`, generator or cgan-generator, decoder; the
-same edge/inference/sampling.ts code), each sample many repetitions long on the runtime's own clock, after a
-warm-up (workerd's JIT needs a second or more of work to reach full speed), samples of the two runtimes alternating.
-${r.inference[0]?.samples ?? 0} samples per case.
+Per request's model work (noise from \`noiseForSeed\`, generator or cgan-generator, decoder; the same
+edge/inference/sampling.ts code), median over ${r.inference[0]?.samples ?? 0} samples per case, each sample many repetitions
+long, after a warm-up (workerd's JIT needs a second or more of work to reach full speed), samples of the two
+runtimes alternating and which goes first alternating too. "CPU ms" is the runtime process's own CPU time
+(/proc/<pid>/task/<tid>/schedstat, summed over threads) per repetition: it leaves out time the process waited for a core on this shared machine.
+"clock ms" is the runtime's own clock (workerd's moves in whole milliseconds). "outputs": each case's pixels
+(seed 1) fetched from both runtimes and compared byte by byte after rounding to 8 bits.
 
 ${ratioTable(r.inference)}`);
   }
   if (r.encoding) {
-    parts.push(`### Encoding (PNG via core/png.ts / fast-png), same method\n\n${ratioTable(r.encoding)}`);
+    const ab = r.encoding
+      .filter((x) => x.label.endsWith(', core/png (native deflate)'))
+      .map((x) => {
+        const base = x.label.replace(', core/png (native deflate)', '');
+        const prev = r.encoding!.find((y) => y.label === `${base}, previous fast-png`);
+        const cell = (name: string) => {
+          const a = cpuOf(x, name) ?? x.medianMs[name];
+          const b = prev ? cpuOf(prev, name) ?? prev.medianMs[name] : NaN;
+          return [ms(b, 3), ms(a, 3), ratio(b, a)];
+        };
+        return [base, ...cell(WORKER), ...cell(NODE)];
+      });
+    parts.push(`### Encoding, same method
+
+The served encoder (core/png.ts: filter Up on the rows the enlargement repeats, deflate by the platform's
+CompressionStream) against the previous one (fast-png: every row spelled out, deflate by fflate in
+JavaScript), both measured in this run. "outputs": digest of what each runtime encoded.
+
+${ratioTable(r.encoding)}
+
+A/B, CPU ms per encoding (runtime clock where CPU time is unavailable):
+
+${table(['case', 'workerd fast-png', 'workerd core/png', 'workerd speed-up', 'node fast-png', 'node core/png', 'node speed-up'], ab)}`);
+  }
+
+  if (r.cpu) {
+    const servers = [...new Set(r.cpu.flatMap((x) => Object.keys(x.byServer)))];
+    const cell = (x: CpuRow, s: string) => {
+      const f = x.byServer[s];
+      if (f === undefined) return ['n/a', 'n/a'];
+      if (f === null) return ['absent in this build', ''];
+      return [`${ms(f.cpuMs)} (${ms(f.cpuMin)}-${ms(f.cpuMax)})${f.status === 200 ? '' : ` [status ${f.status}]`}`, ms(f.wallMs)];
+    };
+    const rounds = r.quick ? 1 : 3;
+    parts.push(`## CPU per request (what Workers bill)
+
+CPU milliseconds of the runtime process per request: sequential requests over HTTP for at least
+${r.quick ? '0.3' : '1.5'} s per run, the process's CPU time from /proc/<pid>/task/<tid>/schedstat (summed over threads, ns) over the run, minus its
+idle CPU rate (measured just before) times the run's length, divided by the requests. workerd's figure
+includes its HTTP handling but not \`wrangler dev\`'s proxy (a separate process); /health shows that floor.
+Median of ${rounds} run(s) per server, order alternated, (min-max) over the runs. "wall" is the client's
+sequential latency per request, proxy included.
+
+${table(
+  ['case', 'size', ...servers.flatMap((s) => [`${s} CPU ms/req (min-max)`, `${s} wall ms/req`]), 'CPU workerd / node'],
+  r.cpu.map((x) => [
+    x.case.label,
+    x.case.size,
+    ...servers.flatMap((s) => cell(x, s)),
+    x.byServer[WORKER] && x.byServer[NODE] ? ratio(x.byServer[WORKER]!.cpuMs, x.byServer[NODE]!.cpuMs) : 'n/a',
+  ]),
+)}`);
   }
 
   if (r.http) {
     const servers = Object.keys(r.http[0]?.byServer ?? {});
-    const head = ['endpoint', 'c', ...servers.flatMap((s) => [`${s} p50 ms`, `${s} p99 ms`, `${s} req/s`, `${s} errors`]), 'req/s workerd / node'];
+    const head = ['endpoint', 'c', ...servers.flatMap((s) => [`${s} p50 ms`, `${s} p99 ms`, `${s} req/s (min-max)`, `${s} errors`]), 'req/s workerd / node'];
+    const rounds = r.http[0]?.byServer[servers[0]]?.rounds ?? 1;
     parts.push(`## 2. End to end over HTTP (autocannon)
 
 PNG responses (the default format), seeded. workerd behind \`wrangler dev\`'s local proxy (which adds a few ms per
 request that Cloudflare's edge does not), Node on @hono/node-server. Both on 127.0.0.1, the load generator on
-the same 2 cores.
+the same 2 cores. Each cell: ${rounds} autocannon run(s) per server, the servers' order alternating between runs;
+p50 and p99 are medians over the runs of each run's latency percentile, req/s the median (min-max) over runs,
+errors the total.
 
 ${table(
   head,
@@ -163,7 +293,7 @@ ${table(
     String(x.connections),
     ...servers.flatMap((s) => {
       const f = x.byServer[s];
-      return [String(f.p50), String(f.p99), f.rps.toFixed(0), String(f.errors)];
+      return [String(f.p50), String(f.p99), f.rounds > 1 ? `${f.rps.toFixed(0)} (${f.rpsMin.toFixed(0)}-${f.rpsMax.toFixed(0)})` : f.rps.toFixed(0), String(f.errors)];
     }),
     ratio(x.byServer[WORKER]?.rps ?? NaN, x.byServer[NODE]?.rps ?? NaN),
   ]),
@@ -239,20 +369,26 @@ ${table(
   for (const s of r.soak ?? []) {
     parts.push(`## Robustness: load on ${s.server} (${s.seconds} s, ${s.connections} connections, mixed endpoints)
 
-${s.requests} requests, ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors/timeouts, ${s.non2xx} non-2xx.
+${s.requests} requests, ${s.rps.toFixed(0)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors/timeouts, ${s.non2xx} non-2xx
+(statuses: ${Object.entries(s.statuses).map(([c, n]) => `${c}: ${n}`).join(', ') || 'n/a'}).${s.afterwards.length ? `\n\nAfter the run, requests of the mix that did not answer 200:\n\n${s.afterwards.map((a) => `- \`${a.replace(/`/g, "'")}\``).join('\n')}` : ''}${s.logTail ? `\n\nThe end of the server's output:\n\n\`\`\`\n${s.logTail}\n\`\`\`` : ''}
 
 ${table(
-  ['t (s)', 'process RSS MiB', 'ORT wasm heap MiB', 'JS heap used MiB'],
-  s.samples.map((x) => [String(x.atSeconds), mib(x.rssBytes), mib(x.ortHeapBytes), mib(x.jsHeapBytes)]),
+  ['t (s)', 'process RSS MiB', 'ORT wasm heap size MiB', 'JS heap used MiB', 'JS heap reserved MiB', 'ArrayBuffers MiB', 'live ORT output tensors'],
+  s.samples.map((x) => [String(x.atSeconds), mib(x.rssBytes), mib(x.ortHeapBytes), mib(x.jsHeapBytes), mib(x.jsHeapTotalBytes), mib(x.arrayBufferBytes), String(x.liveTensors)]),
 )}
 
-Growth from the end of warm-up (first quarter) to the end: RSS ${s.rssGrowthBytes === null ? 'n/a' : `${mib(s.rssGrowthBytes)} MiB`}, ORT heap
-${s.ortHeapGrowthBytes === null ? 'n/a' : `${mib(s.ortHeapGrowthBytes)} MiB`}.`);
+RSS growth: from the end of warm-up (first quarter) to the end ${s.rssGrowthBytes === null ? 'n/a' : `${mib(s.rssGrowthBytes)} MiB`}; over the second half
+${s.lateRssGrowthBytes === null ? 'n/a' : `${mib(s.lateRssGrowthBytes)} MiB`}; over the last quarter ${s.lastQuarterRssGrowthBytes === null ? 'n/a' : `${mib(s.lastQuarterRssGrowthBytes)} MiB`}. ORT heap size growth ${s.ortHeapGrowthBytes === null ? 'n/a' : `${mib(s.ortHeapGrowthBytes)} MiB`}.
+Second half: JS heap reserved ${mib(s.lateJsHeapTotalGrowthBytes)} MiB, ArrayBuffers ${mib(s.lateArrayBufferGrowthBytes)} MiB.${memoryReading(s)}`);
   }
   if (r.soak?.length) {
-    parts.push(`onnxruntime-web's heap is WebAssembly memory, which only grows, so a tensor leaked per request would show as
-steady growth there. workerd gives a worker no view of its JS heap, so for the worker the process RSS (from
-/proc) stands in for it; the Node baseline runs the same app code and reports its JS heap directly.`);
+    parts.push(`The live-tensor count (bench/app/tensor-count.ts) is exact: every ORT output tensor returned minus those
+disposed, 0 between requests unless a code path leaks one. onnxruntime-web's heap is WebAssembly memory, which only
+grows, and only once a leak has used up its free space, so its size alone misses small leaks. workerd gives a worker
+no view of its JS heap, so the bench asks workerd's own V8 inspector (Runtime.getHeapUsage on the worker's target) for
+the heap's used and reserved size and the ArrayBuffer backing stores; RSS is that of the workerd process that runs the
+worker (not \`wrangler dev\`'s proxy). The Node baseline runs the same app code and reports the same figures from
+process.memoryUsage().`);
   }
   if (r.healthUnderLoad?.length) parts.push(renderHealthUnderLoad(r.healthUnderLoad));
   return parts.join('\n\n') + '\n';

@@ -9,7 +9,9 @@
  * tens of milliseconds and divides.
  */
 import { Hono } from 'hono';
-import { encodeGrid, encodeTiles } from '../../edge/encoding/images';
+import { toByte } from '../../core/png';
+import { encodeGrid, encodeTiles, toBase64 } from '../../edge/encoding/images';
+import { previousGridPng, previousTiles } from './previous-encoder';
 import type { LoadedModels, ModelStore } from '../../edge/inference/model-store';
 import { generateDigits, generateImages, interpolateImages, type Images } from '../../edge/inference/sampling';
 
@@ -20,10 +22,18 @@ export type BenchEndpoint = (typeof BENCH_ENDPOINTS)[number];
 export interface MemoryReport {
   /** bytes of onnxruntime-web's WebAssembly heap (workerd); null for onnxruntime-node, whose native heap is not visible */
   ortHeapBytes: number | null;
-  /** bytes of JS heap in use, where the runtime exposes it */
+  /** bytes of JS heap in use, where the runtime exposes it (Node; workerd's come from its inspector) */
   jsHeapBytes: number | null;
+  /** bytes of JS heap reserved */
+  jsHeapTotalBytes: number | null;
+  /** bytes of ArrayBuffer backing stores, off the JS heap */
+  arrayBufferBytes: number | null;
   /** resident set of the process, where the runtime exposes it (Node) */
   rssBytes: number | null;
+  /** ORT output tensors not disposed (bench/app/tensor-count.ts): 0 between requests unless a path leaks */
+  liveTensors: number;
+  /** ORT output tensors seen so far */
+  tensorsCreated: number;
 }
 
 export interface BenchHooks {
@@ -83,22 +93,40 @@ export function benchRoutes(store: ModelStore, hooks: BenchHooks) {
     return c.json({ endpoint, n, iterations, ...timing } satisfies WorkTiming);
   });
 
-  // GET /encode?n=16&format=png&scale=1&iterations=100: encoding only, of real generated pixels.
+  // GET /encode?n=16&format=png&scale=1&iterations=100[&encoder=fast-png]: encoding only, of real generated
+  // pixels, by the served encoder (core/png.ts, native deflate) or the previous one (fast-png), for A/B.
   app.get('/encode', async (c) => {
     const n = intParam(c.req.query('n'), 'n', 1, 64, 1);
     const scale = intParam(c.req.query('scale'), 'scale', 1, 8, 1);
     const iterations = intParam(c.req.query('iterations'), 'iterations', 1, 100_000, 1);
     const format = c.req.query('format') === 'json' ? 'json' : 'png';
+    const encoder = c.req.query('encoder') ?? 'platform';
+    if (encoder !== 'platform' && encoder !== 'fast-png') throw new RangeError(`encoder must be platform or fast-png, got ${JSON.stringify(encoder)}`);
     const images = await store.use(0, (models) => generateImages(models, 1, n));
+    const once = async (): Promise<number> => {
+      if (format === 'png') return (encoder === 'platform' ? await encodeGrid(images.pixels, n, scale) : previousGridPng(images.pixels, n, scale)).length;
+      const tiles = encoder === 'platform' ? await encodeTiles(images.pixels, n) : previousTiles(images.pixels, n);
+      return tiles.reduce((sum, tile) => sum + tile.length, 0);
+    };
     let bytes = 0;
     const start = performance.now();
-    for (let i = 0; i < iterations; i++) {
-      bytes =
-        format === 'png'
-          ? encodeGrid(images.pixels, n, scale).length
-          : encodeTiles(images.pixels, n).reduce((sum, tile) => sum + tile.length, 0);
-    }
-    return c.json({ n, scale, format, iterations, elapsedMs: performance.now() - start, bytes });
+    for (let i = 0; i < iterations; i++) bytes = await once();
+    const elapsedMs = performance.now() - start;
+    // what was encoded, so the bench can show both runtimes wrote the same bytes
+    const output = format === 'png' ? (encoder === 'platform' ? await encodeGrid(images.pixels, n, scale) : previousGridPng(images.pixels, n, scale)) : new TextEncoder().encode((await (encoder === 'platform' ? encodeTiles(images.pixels, n) : previousTiles(images.pixels, n))).join());
+    const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', output as Uint8Array<ArrayBuffer>))].slice(0, 8).map((b) => b.toString(16).padStart(2, '0')).join('');
+    return c.json({ n, scale, format, encoder, iterations, elapsedMs, bytes, digest });
+  });
+
+  // GET /pixels?endpoint=generate&n=16&seed=1: the model output as bytes (core/png toByte), base64, so the
+  // bench can count the pixels on which the two runtimes differ.
+  app.get('/pixels', async (c) => {
+    const endpoint = c.req.query('endpoint') as BenchEndpoint;
+    if (!BENCH_ENDPOINTS.includes(endpoint)) throw new RangeError(`endpoint must be one of ${BENCH_ENDPOINTS.join(', ')}`);
+    const n = intParam(c.req.query('n'), 'n', endpoint === 'interpolate' ? 2 : 1, 64, 1);
+    const seed = intParam(c.req.query('seed'), 'seed', 0, 2 ** 32 - 1, 1);
+    const images = await store.use(0, (models) => modelWork(models, endpoint, n, seed));
+    return c.json({ endpoint, n, seed, bytes: toBase64(Uint8Array.from(images.pixels, toByte)) });
   });
 
   app.get('/memory', (c) => c.json(hooks.memory()));

@@ -17,8 +17,14 @@ export interface Server {
   firstRequestMs: number;
   /** everything the process printed, for error reports */
   output(): string;
-  /** pid of the process that runs the code (workerd under wrangler, node itself for the baseline) */
+  /**
+   * pid of the process that runs the code (node itself for the baseline). `wrangler dev` starts two workerd
+   * processes, a proxy on the public port and the one that runs the worker; this is the latter, found as
+   * the one whose CPU time moves when `probePath` is requested (see `identifyRuntime`).
+   */
   runtimePid(): number | null;
+  /** finds the runtime process among several candidates by load; call once the server is ready */
+  identifyRuntime(probePath: string): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -61,16 +67,49 @@ function commName(pid: number): string {
   }
 }
 
-/** First descendant of `pid` (breadth first) whose executable is `name`. */
-export function findDescendant(pid: number, name: string): number | null {
+/** All descendants of `pid` (breadth first) whose executable is `name`. */
+export function findDescendants(pid: number, name: string): number[] {
+  const out: number[] = [];
   const queue = [pid];
   while (queue.length) {
     const next = queue.shift()!;
-    if (commName(next) === name) return next;
+    if (commName(next) === name) out.push(next);
     queue.push(...childrenOf(next));
   }
-  return null;
+  return out;
 }
+
+/**
+ * CPU time a process has used so far, in ms: the sum over its threads of /proc/<pid>/task/<tid>/schedstat's
+ * time on CPU (nanoseconds), falling back to utime+stime from /proc/<pid>/stat (10 ms ticks) where schedstat
+ * is missing. null once the process is gone.
+ */
+export function cpuMs(pid: number): number | null {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    if (ns > 0) return ns / 1e6;
+  } catch {
+    // no schedstat: fall back to the tick counts
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields 14 and 15 (utime, stime), counted after the parenthesised name, in clock ticks (100 per s on Linux)
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: fixed at 100 by the Linux ABI for /proc's tick counts (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
 
 /** Resident set size of a process in bytes, from /proc. */
 export function rssBytes(pid: number): number | null {
@@ -134,6 +173,8 @@ export async function startServer(opts: StartOptions): Promise<Server> {
     await sleep(20);
   }
   const readyMs = performance.now() - started;
+  let runtime: number | null = null;
+  const candidates = () => (opts.runtimeName && child.pid ? findDescendants(child.pid, opts.runtimeName) : child.pid ? [child.pid] : []);
   return {
     name: opts.name,
     origin,
@@ -141,7 +182,15 @@ export async function startServer(opts: StartOptions): Promise<Server> {
     readyMs,
     firstRequestMs,
     output: () => log,
-    runtimePid: () => (opts.runtimeName && child.pid ? findDescendant(child.pid, opts.runtimeName) : (child.pid ?? null)),
+    runtimePid: () => runtime ?? candidates()[0] ?? null,
+    identifyRuntime: async (probePath: string) => {
+      const pids = candidates();
+      if (pids.length <= 1) return (runtime = pids[0] ?? null);
+      const before = pids.map((p) => cpuMs(p) ?? 0);
+      for (let i = 0; i < 20; i++) await (await fetch(origin + probePath)).arrayBuffer();
+      const used = pids.map((p, i) => (cpuMs(p) ?? 0) - before[i]);
+      return (runtime = pids[used.indexOf(Math.max(...used))]);
+    },
     stop,
   };
 }

@@ -12,7 +12,8 @@ import { MODEL_SPECS, float16File } from '../../core/contract';
 import { createApp } from '../../edge/app';
 import { EDGE_MODEL_IDS, ModelStore, type ModelFiles } from '../../edge/inference/model-store';
 import { benchRoutes } from '../app/bench-routes';
-import { nativeSessionsCreated } from './native-ort';
+import { countOutputTensors, liveTensors, tensorsCreated } from '../app/tensor-count';
+import { nativeSessionsCreated, ort } from './native-ort';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '8798' }, models: { type: 'string', default: 'models' } } });
 const dir = resolve(values.models!);
@@ -29,6 +30,7 @@ function readModelFiles(): ModelFiles {
 
 const files = readModelFiles();
 const manifest: unknown = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+countOutputTensors(ort);
 const store = new ModelStore(files);
 const started = performance.now();
 await store.load();
@@ -43,7 +45,7 @@ app.route(
   benchRoutes(store, {
     memory: () => {
       const usage = process.memoryUsage();
-      return { ortHeapBytes: null, jsHeapBytes: usage.heapUsed, rssBytes: usage.rss };
+      return { ortHeapBytes: null, jsHeapBytes: usage.heapUsed, jsHeapTotalBytes: usage.heapTotal, arrayBufferBytes: usage.arrayBuffers, rssBytes: usage.rss, liveTensors: liveTensors(), tensorsCreated: tensorsCreated() };
     },
     startupMs: () => startupMs,
   }),

@@ -1,9 +1,12 @@
 /**
  * Stage 2: end to end over HTTP with autocannon: every endpoint, n = 1/16/64, concurrency 1/4/16,
- * against the worker under `wrangler dev` and the plain-Node baseline, one after the other per case.
+ * against the worker under `wrangler dev` and the plain-Node baseline. Each cell is `rounds` short runs
+ * per server, the servers' order alternating between rounds; the medians are reported with the spread
+ * (min-max) of req/s over the rounds.
  */
 import autocannon from 'autocannon';
 import type { Progress } from '../lib/progress';
+import { median } from '../lib/stats';
 import { interpolateSteps, N_VALUES } from './inference';
 
 export interface LoadFigures {
@@ -15,10 +18,17 @@ export interface LoadFigures {
   errors: number;
 }
 
+/** A cell over several rounds: medians of p50, p99 and req/s; req/s spread; totals of requests and errors. */
+export interface CellFigures extends LoadFigures {
+  rounds: number;
+  rpsMin: number;
+  rpsMax: number;
+}
+
 export interface HttpRow {
   label: string;
   connections: number;
-  byServer: Record<string, LoadFigures>;
+  byServer: Record<string, CellFigures>;
 }
 
 export interface HttpCase {
@@ -52,9 +62,23 @@ export async function load(url: string, connections: number, seconds: number, re
   };
 }
 
+function combine(runs: LoadFigures[]): CellFigures {
+  const rps = runs.map((r) => r.rps);
+  return {
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    rps: median(rps),
+    rpsMin: Math.min(...rps),
+    rpsMax: Math.max(...rps),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    rounds: runs.length,
+  };
+}
+
 export async function runHttp(
   servers: { name: string; origin: string }[],
-  opts: { seconds: number; metaSeconds: number },
+  opts: { seconds: number; metaSeconds: number; rounds: number },
   progress: Progress,
 ): Promise<HttpRow[]> {
   const rows: HttpRow[] = [];
@@ -64,9 +88,12 @@ export async function runHttp(
   for (const c of cases) {
     for (const connections of CONCURRENCY) {
       progress.log(`  [${++done}/${total}] ${c.label} c=${connections}`);
-      const byServer: Record<string, LoadFigures> = {};
-      for (const s of servers) byServer[s.name] = await load(s.origin + c.path, connections, c.meta ? opts.metaSeconds : opts.seconds);
-      rows.push({ label: c.label, connections, byServer });
+      const runs: Record<string, LoadFigures[]> = Object.fromEntries(servers.map((s) => [s.name, []]));
+      for (let r = 0; r < opts.rounds; r++) {
+        const order = (done + r) % 2 === 0 ? servers : [...servers].reverse();
+        for (const s of order) runs[s.name].push(await load(s.origin + c.path, connections, c.meta ? opts.metaSeconds : opts.seconds));
+      }
+      rows.push({ label: c.label, connections, byServer: Object.fromEntries(servers.map((s) => [s.name, combine(runs[s.name])])) });
     }
   }
   return rows;

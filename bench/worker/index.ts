@@ -6,10 +6,13 @@
 import { createApp } from '../../edge/app';
 import { BUNDLED_MANIFEST, BUNDLED_MODELS } from '../../edge/bundle';
 import { ModelStore } from '../../edge/inference/model-store';
+import { ort } from '../../edge/inference/ort';
 import { benchRoutes } from '../app/bench-routes';
+import { countOutputTensors, liveTensors, tensorsCreated } from '../app/tensor-count';
 import { wasmHeapBytes, watchWasmMemory } from './wasm-memory';
 
 watchWasmMemory();
+countOutputTensors(ort);
 const store = new ModelStore(BUNDLED_MODELS);
 // Locally workerd's clock advances during startup work (only the deployed runtime freezes it between I/O).
 const started = performance.now();
@@ -23,7 +26,7 @@ const app = createApp({ store, files: BUNDLED_MODELS, manifest: BUNDLED_MANIFEST
 app.route(
   '/__bench',
   benchRoutes(store, {
-    memory: () => ({ ortHeapBytes: wasmHeapBytes(), jsHeapBytes: null, rssBytes: null }),
+    memory: () => ({ ortHeapBytes: wasmHeapBytes(), jsHeapBytes: null, jsHeapTotalBytes: null, arrayBufferBytes: null, rssBytes: null, liveTensors: liveTensors(), tensorsCreated: tensorsCreated() }),
     startupMs: () => startupMs,
   }),
 );

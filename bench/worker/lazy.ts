@@ -18,9 +18,9 @@ app.get('/__bench/cold-load', async (c) => {
   const t0 = performance.now();
   const models = await store.load();
   const t1 = performance.now();
-  encodeGrid((await generateImages(models, 1, 1)).pixels, 1, 1);
+  await encodeGrid((await generateImages(models, 1, 1)).pixels, 1, 1);
   const t2 = performance.now();
-  encodeGrid((await generateImages(models, 2, 1)).pixels, 1, 1);
+  await encodeGrid((await generateImages(models, 2, 1)).pixels, 1, 1);
   const t3 = performance.now();
   return c.json({ loadMs: t1 - t0, firstImageMs: t2 - t1, secondImageMs: t3 - t2 });
 });

@@ -49,9 +49,9 @@ describe('gridPng, pixel by pixel', () => {
     [5, 2, 3, 1],
     [16, 4, 1, 4],
   ];
-  it.each(cases)('%i tiles, %i columns, scale %i, gap %i', (count, columns, scale, gap) => {
+  it.each(cases)('%i tiles, %i columns, scale %i, gap %i', async (count, columns, scale, gap) => {
     const pixels = randomPixels(count, count * 100 + columns * 10 + scale + gap);
-    const png = decode(gridPng(pixels, count, { columns, scale, gap }));
+    const png = decode(await gridPng(pixels, count, { columns, scale, gap }));
     const cols = Math.min(columns, count);
     const rows = Math.ceil(count / cols);
     expect([png.width, png.height, png.channels, png.depth]).toEqual([(cols * (SIDE + gap) - gap) * scale, (rows * (SIDE + gap) - gap) * scale, 1, 8]);
@@ -65,17 +65,17 @@ describe('gridPng, pixel by pixel', () => {
     expect(mismatches).toBe(0);
   });
 
-  it('tileGrid gives the same bytes the PNG decodes to', () => {
+  it('tileGrid gives the same bytes the PNG decodes to', async () => {
     const pixels = randomPixels(6, 1);
     const { bytes, width, height } = tileGrid(pixels, 6, { columns: 4, scale: 2, gap: 1 });
-    const png = decode(encodeGreyPng(bytes, width, height));
+    const png = decode(await encodeGreyPng(bytes, width, height));
     expect(Buffer.from(png.data as Uint8Array).equals(Buffer.from(bytes))).toBe(true);
   });
 
-  it('imagePng is one tile, every pixel, at any scale', () => {
+  it('imagePng is one tile, every pixel, at any scale', async () => {
     const pixels = randomPixels(1, 2);
     for (const scale of [1, 3]) {
-      const png = decode(imagePng(pixels, scale));
+      const png = decode(await imagePng(pixels, scale));
       expect([png.width, png.height]).toEqual([SIDE * scale, SIDE * scale]);
       const data = png.data as Uint8Array;
       for (let Y = 0; Y < png.height; Y++) {

@@ -7,15 +7,15 @@ describe('PNG writer', () => {
     expect([toByte(-1), toByte(0), toByte(0.5), toByte(1), toByte(2), toByte(NaN)]).toEqual([0, 0, 128, 255, 255, 0]);
   });
 
-  it('encodes a 28x28 greyscale PNG that decodes to the same pixels', () => {
+  it('encodes a 28x28 greyscale PNG that decodes to the same pixels', async () => {
     const pixels = Float32Array.from({ length: 784 }, (_, i) => (i % 28) / 27);
-    const png = decode(imagePng(pixels));
+    const png = decode(await imagePng(pixels));
     expect([png.width, png.height, png.channels, png.depth]).toEqual([28, 28, 1, 8]);
     expect(png.data[27]).toBe(255);
     expect(png.data[28]).toBe(0);
   });
 
-  it('lays tiles out 8 per row, scaled by nearest neighbour', () => {
+  it('lays tiles out 8 per row, scaled by nearest neighbour', async () => {
     const count = 10;
     const pixels = Float32Array.from({ length: count * 784 }, (_, i) => Math.floor(i / 784) / 9);
     const { width, height, bytes } = tileGrid(pixels, count, { columns: 8, scale: 2 });
@@ -25,7 +25,7 @@ describe('PNG writer', () => {
     const x = 28 * 2 + 7;
     expect(bytes[y * width + x]).toBe(toByte(9 / 9));
     expect(bytes[0]).toBe(0);
-    const png = decode(gridPng(pixels, count, { columns: 8, scale: 2 }));
+    const png = decode(await gridPng(pixels, count, { columns: 8, scale: 2 }));
     expect([png.width, png.height]).toEqual([448, 112]);
   });
 

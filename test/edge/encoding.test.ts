@@ -21,9 +21,9 @@ describe('encodeGrid', () => {
     [8, 1],
     [9, 2],
     [13, 3],
-  ])('%i images at scale %i: 8 per row, request order, no gaps, every pixel', (count, scale) => {
+  ])('%i images at scale %i: 8 per row, request order, no gaps, every pixel', async (count, scale) => {
     const p = pixels(count, count * 7 + scale);
-    const png = decode(encodeGrid(p, count, scale));
+    const png = decode(await encodeGrid(p, count, scale));
     const cols = Math.min(GRID_COLUMNS, count);
     expect(GRID_COLUMNS).toBe(8);
     expect([png.width, png.height, png.channels]).toEqual([cols * 28 * scale, Math.ceil(count / cols) * 28 * scale, 1]);
@@ -43,10 +43,10 @@ describe('encodeGrid', () => {
 });
 
 describe('encodeTiles', () => {
-  it('one base64 28x28 PNG per image, in request order, every pixel', () => {
+  it('one base64 28x28 PNG per image, in request order, every pixel', async () => {
     const count = 5;
     const p = pixels(count, 3);
-    const tiles = encodeTiles(p, count);
+    const tiles = await encodeTiles(p, count);
     expect(tiles).toHaveLength(count);
     tiles.forEach((b64, i) => {
       expect(b64).toMatch(/^[A-Za-z0-9+/]+=*$/);

@@ -83,7 +83,7 @@ describe('worker pixels = onnxruntime-node pixels for the same noise', () => {
     const res = await fetch(`${base}/v1/digits/4?seed=77&n=12&scale=2`);
     const served = new Uint8Array(await res.arrayBuffer());
     const pixels = await native.samples(77, 12, 4);
-    const expected = gridPng(pixels, 12, { columns: 8, scale: 2 });
+    const expected = await gridPng(pixels, 12, { columns: 8, scale: 2 });
     const servedImage = decode(served);
     const servedGrid = servedImage.data as Uint8Array;
     const c = compare(servedGrid, decode(expected).data as Uint8Array);
@@ -92,7 +92,7 @@ describe('worker pixels = onnxruntime-node pixels for the same noise', () => {
     // the bytes: re-encoding the served pixels with the project's writer reproduces the response exactly,
     // so the only difference from the native grid is in those pixels, never in the encoding
     expect([servedImage.width, servedImage.height, servedImage.channels, servedImage.depth]).toEqual([2 * 8 * 28, 2 * 2 * 28, 1, 8]);
-    expect(Buffer.from(encodeGreyPng(servedGrid, servedImage.width, servedImage.height)).equals(Buffer.from(served))).toBe(true);
+    expect(Buffer.from(await encodeGreyPng(servedGrid, servedImage.width, servedImage.height)).equals(Buffer.from(served))).toBe(true);
     console.log(`[parity] ${report.join('\n[parity] ')}`);
   });
 });

@@ -40,10 +40,10 @@ export async function writeFigures(dir: string, study: GenerationStudy, curves: 
   await mkdir(dir, { recursive: true });
   const f = study.figures;
   const files: [string, Uint8Array | string][] = [
-    [FIGURES.samples, gridPng(f.samples, f.samples.length / 784, { columns: 8, scale: 2, gap: 2 })],
-    [FIGURES.conditional, gridPng(f.conditionalGrid, f.conditionalGrid.length / 784, { columns: f.conditionalColumns, scale: 2, gap: 2 })],
-    [FIGURES.interpolation, gridPng(f.interpolationRows, f.interpolationRows.length / 784, { columns: study.metrics.interpolation.steps, scale: 2, gap: 2 })],
-    [FIGURES.reconstructions, gridPng(f.reconstructions, f.reconstructions.length / 784, { columns: f.reconstructionColumns, scale: 2, gap: 2 })],
+    [FIGURES.samples, await gridPng(f.samples, f.samples.length / 784, { columns: 8, scale: 2, gap: 2 })],
+    [FIGURES.conditional, await gridPng(f.conditionalGrid, f.conditionalGrid.length / 784, { columns: f.conditionalColumns, scale: 2, gap: 2 })],
+    [FIGURES.interpolation, await gridPng(f.interpolationRows, f.interpolationRows.length / 784, { columns: study.metrics.interpolation.steps, scale: 2, gap: 2 })],
+    [FIGURES.reconstructions, await gridPng(f.reconstructions, f.reconstructions.length / 784, { columns: f.reconstructionColumns, scale: 2, gap: 2 })],
     [FIGURES.accuracyCsv, curvesCsv(curves)],
     [
       FIGURES.accuracyCurves,

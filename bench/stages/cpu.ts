@@ -1,0 +1,157 @@
+/**
+ * Stage "cpu": what Workers would bill, CPU milliseconds per request, per endpoint at typical and largest
+ * sizes. For each case and server: a warm-up, then N sequential requests over HTTP while reading the
+ * runtime process's own CPU time (/proc/<pid>/task/<tid>/schedstat summed over threads: workerd's worker process, or the Node
+ * baseline process), minus what the process burns idle over the same wall time (measured just before).
+ * The count N grows until the run lasts `minMs`.
+ * Repeated `rounds` times with the servers' order alternated; median and spread reported.
+ *
+ * A case is one line: method, path, and for POST a body (see UPLOAD_CASES). Cases whose endpoint a build
+ * does not have (404/405 on the probe) are reported as absent rather than failing the run.
+ */
+import { cpuMs } from '../lib/processes';
+import type { Progress } from '../lib/progress';
+import { median } from '../lib/stats';
+
+export interface CpuCase {
+  /** the endpoint family, for the per-endpoint targets */
+  endpoint: string;
+  size: 'typical' | 'largest' | 'reference';
+  label: string;
+  path: string;
+  method?: 'GET' | 'POST';
+  /** for POST: the body and its type; built once per run from the server's own output */
+  body?: 'digit-png';
+}
+
+const GET = (endpoint: string, size: CpuCase['size'], label: string, path: string): CpuCase => ({ endpoint, size, label, path });
+const POST = (endpoint: string, size: CpuCase['size'], label: string, path: string): CpuCase => ({ endpoint, size, label, path, method: 'POST', body: 'digit-png' });
+
+export const CPU_CASES: CpuCase[] = [
+  GET('health', 'reference', '/health (request overhead)', '/health'),
+  GET('generate', 'typical', 'generate n=1', '/v1/generate?seed=1&n=1'),
+  GET('generate', 'typical', 'generate n=16 scale=4', '/v1/generate?seed=1&n=16&scale=4'),
+  GET('generate', 'typical', 'generate n=16 JSON', '/v1/generate?seed=1&n=16&format=json'),
+  GET('generate', 'largest', 'generate n=64 scale=8', '/v1/generate?seed=1&n=64&scale=8'),
+  GET('generate', 'largest', 'generate n=64 JSON', '/v1/generate?seed=1&n=64&format=json'),
+  GET('digits', 'typical', 'digits n=1', '/v1/digits/7?seed=1&n=1'),
+  GET('digits', 'typical', 'digits n=16 scale=4', '/v1/digits/7?seed=1&n=16&scale=4'),
+  GET('digits', 'largest', 'digits n=64 scale=8', '/v1/digits/9?seed=1&n=64&scale=8'),
+  GET('digits', 'largest', 'digits n=64 JSON', '/v1/digits/9?seed=1&n=64&format=json'),
+  GET('interpolate', 'typical', 'interpolate steps=2', '/v1/interpolate?from=1&to=2&steps=2'),
+  GET('interpolate', 'typical', 'interpolate steps=16 scale=4', '/v1/interpolate?from=1&to=2&steps=16&scale=4'),
+  GET('interpolate', 'largest', 'interpolate steps=32 digits scale=8', '/v1/interpolate?from=1&to=2&steps=32&digit_from=3&digit_to=8&scale=8'),
+  GET('interpolate', 'largest', 'interpolate steps=32 latent JSON', '/v1/interpolate?from=1&to=2&steps=32&space=latent&format=json'),
+];
+
+/** The upload endpoints (issue 9); absent builds skip them. The body is a 28x28 PNG of a generated digit. */
+export const UPLOAD_CASES: CpuCase[] = [
+  POST('POST /v1/encode', 'typical', 'POST /v1/encode (28x28 PNG)', '/v1/encode'),
+  POST('POST /v1/classify', 'typical', 'POST /v1/classify (28x28 PNG)', '/v1/classify'),
+  POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate steps=16 scale=4', '/v1/interpolate?to_seed=2&steps=16&scale=4'),
+  POST('POST /v1/interpolate', 'largest', 'POST /v1/interpolate steps=32 scale=8', '/v1/interpolate?to_seed=2&steps=32&scale=8'),
+];
+
+export interface CpuFigures {
+  /** median over rounds of CPU ms per request, idle rate subtracted */
+  cpuMs: number;
+  cpuMin: number;
+  cpuMax: number;
+  /** median over rounds of wall ms per request (sequential, client side) */
+  wallMs: number;
+  requests: number;
+  status: number;
+}
+
+export interface CpuRow {
+  case: CpuCase;
+  /** null: the endpoint is absent in this build */
+  byServer: Record<string, CpuFigures | null>;
+}
+
+export interface CpuOptions {
+  rounds: number;
+  /** each measured run lasts at least this long */
+  minMs: number;
+  minRequests: number;
+  warmup: number;
+}
+
+export interface CpuServer {
+  name: string;
+  origin: string;
+  pid: number | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function send(origin: string, c: CpuCase, body: Uint8Array | null): Promise<number> {
+  const res = await fetch(origin + c.path, {
+    method: c.method ?? 'GET',
+    ...(c.method === 'POST' && body ? { body: body as Uint8Array<ArrayBuffer>, headers: { 'Content-Type': 'image/png' } } : {}),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** ms of CPU per ms of wall time the process uses with nothing to do. */
+async function idleRate(pid: number, ms: number): Promise<number> {
+  const c0 = cpuMs(pid)!;
+  const t0 = performance.now();
+  await sleep(ms);
+  return (cpuMs(pid)! - c0) / (performance.now() - t0);
+}
+
+async function measureOnce(s: CpuServer, c: CpuCase, body: Uint8Array | null, opts: CpuOptions): Promise<{ cpu: number; wall: number; n: number; status: number }> {
+  const pid = s.pid!;
+  const idle = await idleRate(pid, 300);
+  const c0 = cpuMs(pid)!;
+  const t0 = performance.now();
+  let n = 0;
+  let status = 0;
+  while (n < opts.minRequests || performance.now() - t0 < opts.minMs) {
+    status = await send(s.origin, c, body);
+    n++;
+  }
+  const wall = performance.now() - t0;
+  const cpu = cpuMs(pid)! - c0 - idle * wall;
+  return { cpu: cpu / n, wall: wall / n, n, status };
+}
+
+export async function runCpu(servers: CpuServer[], cases: CpuCase[], opts: CpuOptions, progress: Progress): Promise<CpuRow[]> {
+  const rows: CpuRow[] = [];
+  const digitPng = new Uint8Array(await (await fetch(servers[0].origin + '/v1/generate?seed=5&n=1')).arrayBuffer());
+  for (const [i, c] of cases.entries()) {
+    progress.log(`  [${i + 1}/${cases.length}] ${c.label}`);
+    const body = c.body === 'digit-png' ? digitPng : null;
+    const present: CpuServer[] = [];
+    const byServer: CpuRow['byServer'] = {};
+    for (const s of servers) {
+      if (s.pid === null) throw new Error(`${s.name}: no runtime process to read CPU time from`);
+      const status = await send(s.origin, c, body);
+      if (status === 404 || status === 405) byServer[s.name] = null;
+      else present.push(s);
+    }
+    const runs: Record<string, { cpu: number; wall: number; n: number; status: number }[]> = Object.fromEntries(present.map((s) => [s.name, []]));
+    for (const s of present) for (let w = 0; w < opts.warmup; w++) await send(s.origin, c, body);
+    for (let r = 0; r < opts.rounds; r++) {
+      // alternate which server goes first, so drifting machine load does not always favour the same one
+      const order = r % 2 === 0 ? present : [...present].reverse();
+      for (const s of order) runs[s.name].push(await measureOnce(s, c, body, opts));
+    }
+    for (const s of present) {
+      const list = runs[s.name];
+      const cpu = list.map((x) => x.cpu);
+      byServer[s.name] = {
+        cpuMs: median(cpu),
+        cpuMin: Math.min(...cpu),
+        cpuMax: Math.max(...cpu),
+        wallMs: median(list.map((x) => x.wall)),
+        requests: list.reduce((sum, x) => sum + x.n, 0),
+        status: list[list.length - 1].status,
+      };
+    }
+    rows.push({ case: c, byServer });
+  }
+  return rows;
+}
