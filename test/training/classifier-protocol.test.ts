@@ -62,19 +62,19 @@ describe('honest 50-label protocol', () => {
     await selectBackend('wasm').catch(() => selectBackend('cpu'));
     data = await loadDataset({ limitTrain: 800, limitTest: 300 });
     clean = await study(data);
-  }, 240_000);
+  }, 600_000);
 
   it('gives the same honest result when every validation label is wrong (only the oracle row changes)', async () => {
     const poisoned = await study({ ...data, validation: { ...data.validation, labels: shifted(data.validation.labels) } });
     expect(honest(poisoned)).toEqual(honest(clean));
     expect(poisoned.oracle_validation_selection.frozen.runs).not.toEqual(clean.oracle_validation_selection.frozen.runs);
-  }, 240_000);
+  }, 600_000);
 
   it('makes the same choices when every test label is wrong (the test set only scores)', async () => {
     const poisoned = await study({ ...data, test: { ...data.test, labels: shifted(data.test.labels) } });
     expect(choices(poisoned)).toEqual(choices(clean));
     expect(poisoned.semisupervised.mean).toBeLessThan(clean.semisupervised.mean);
-  }, 240_000);
+  }, 600_000);
 
   it('holds out one image of every digit per fold', () => {
     const labels = Uint8Array.from({ length: 50 }, (_, i) => Math.floor(i / 5));
