@@ -16,6 +16,14 @@ export const BATCH_DIM = 'N';
 
 export type WeightStorage = 'float32' | 'float16';
 
+/**
+ * Weights with at most this many values keep float32 storage in float16 files: they save at most 2 KB
+ * each, and some must be exact, e.g. the latent GAN's mode selector, whose steep steps (slope 200) at the
+ * normal deciles would move by float16's rounding of their biases and send draws near a step to the
+ * neighbouring mode (measured: pixels changed by up to 0.0107 > 2/255).
+ */
+export const FLOAT32_BELOW = 1024;
+
 /** ONNX attributes are typed: an int, a float or a list of ints (all this exporter needs). */
 export type AttributeValue = { int: number } | { float: number } | { ints: number[] };
 
@@ -63,9 +71,10 @@ export class GraphBuilder {
   /**
    * A float32 weight. With float16 storage the initializer holds float16 values and a Cast node
    * restores float32, so every op still computes in float32; returns the float32 tensor's name.
+   * Tensors of at most FLOAT32_BELOW values stay float32 either way (see there).
    */
   addWeight(base: string, values: Float32Array, dims: number[]): string {
-    if (this.weights === 'float32') {
+    if (this.weights === 'float32' || values.length <= FLOAT32_BELOW) {
       const name = this.fresh(base);
       this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: littleEndianBytes(values) });
       return name;
