@@ -89,7 +89,8 @@ function variablesOf(model: tf.LayersModel): tf.Variable[] {
 
 /**
  * Scales the noise rows of the generator's first kernel by `temperature`: G'(z) = G(T z) for every z,
- * the one-hot rows of a conditional generator untouched.
+ * the one-hot rows of a conditional generator untouched. With a mode prior (buildGenerator's priorModes)
+ * the mode is still picked from the unscaled noise, so T narrows each mode without changing their shares.
  */
 export function bakeTemperature(generator: tf.LayersModel, conditional: boolean, temperature: number): void {
   if (temperature === 1) return;
