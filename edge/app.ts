@@ -8,6 +8,7 @@ import { ModelsUnavailableError, type ModelFiles, type ModelStore } from './infe
 import { errorResponse } from './routes/errors';
 import { imageRoutes } from './routes/images';
 import { metaRoutes } from './routes/meta';
+import { uploadRoutes } from './routes/uploads';
 import { demoPage } from './routes/page';
 
 export interface AppDeps {
@@ -16,7 +17,6 @@ export interface AppDeps {
   manifest: unknown;
 }
 
-const ALLOWED = 'GET, HEAD, OPTIONS';
 
 /** '/v1/digits/:digit' -> a regex matching concrete paths of that route. */
 function routePattern(path: string): RegExp {
@@ -31,7 +31,7 @@ export function createApp({ store, files, manifest }: AppDeps) {
     '*',
     cors({
       origin: '*',
-      allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+      allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
       exposeHeaders: ['X-Seed', 'X-Seed-From', 'X-Seed-To', 'X-Model-Version', 'ETag'],
       maxAge: 86400,
     }),
@@ -40,6 +40,7 @@ export function createApp({ store, files, manifest }: AppDeps) {
   app.get('/', (c) => c.html(demoPage));
   app.route('/', imageRoutes(store));
   app.route('/', metaRoutes(store, files, manifest));
+  app.route('/', uploadRoutes(store));
 
   app.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
@@ -56,14 +57,17 @@ export function createApp({ store, files, manifest }: AppDeps) {
     servers: [{ url: new URL(c.req.url).origin }],
   }));
 
-  const getRoutes = () =>
-    app.routes.filter((r) => r.method === 'GET').map((r) => routePattern(r.path));
+  /** The methods routed for a path: GET (and so HEAD) and/or POST. */
+  const methodsFor = (path: string) =>
+    [...new Set(app.routes.filter((r) => r.method !== 'ALL' && routePattern(r.path).test(path)).map((r) => r.method))].sort();
 
   app.notFound((c) => {
     const path = c.req.path;
-    if (getRoutes().some((pattern) => pattern.test(path))) {
-      return errorResponse(405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}; use GET`, {
-        headers: { Allow: ALLOWED },
+    const methods = methodsFor(path);
+    if (methods.length) {
+      const allowed = [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'];
+      return errorResponse(405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}; use ${methods.join(' or ')}`, {
+        headers: { Allow: allowed.join(', ') },
       });
     }
     return errorResponse(404, 'not_found', `no route ${path}; see /openapi.json for the endpoints`);

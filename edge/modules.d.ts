@@ -17,3 +17,9 @@ declare module '*/models/manifest.json' {
   const manifest: unknown;
   export default manifest;
 }
+
+/** jpeg-js's decoder alone (its index also pulls in the encoder, which the worker does not need). */
+declare module 'jpeg-js/lib/decoder.js' {
+  import { decode } from 'jpeg-js';
+  export default decode;
+}

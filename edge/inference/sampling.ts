@@ -18,11 +18,11 @@ export interface Images {
   generator: GeneratorId;
 }
 
-function tensor(data: Float32Array, rows: number, width: number): ort.Tensor {
+export function tensor(data: Float32Array, rows: number, width: number): ort.Tensor {
   return new ort.Tensor('float32', data, [rows, width]);
 }
 
-async function runOne(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string) {
+export async function runOne(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string) {
   const result = await session.run(feeds);
   const data = result[output].data as Float32Array;
   // The output aliases memory ORT may reuse; keep our own copy.

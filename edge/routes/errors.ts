@@ -6,6 +6,11 @@ import { z } from '@hono/zod-openapi';
 
 export type ErrorCode =
   | 'invalid_parameter'
+  | 'invalid_image'
+  | 'image_too_large'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'no_ink'
   | 'not_found'
   | 'method_not_allowed'
   | 'models_unavailable'
@@ -26,7 +31,7 @@ export function errorBody(code: ErrorCode, message: string, parameter?: string) 
 }
 
 export function errorResponse(
-  status: 400 | 404 | 405 | 500 | 503,
+  status: 400 | 404 | 405 | 413 | 415 | 500 | 503,
   code: ErrorCode,
   message: string,
   extra: { parameter?: string; headers?: Record<string, string> } = {},
