@@ -1,6 +1,7 @@
 /**
  * The HTTP surface of the worker: the image and service routes, /openapi.json generated from the same
- * schemas that validate requests, the demo page at /, open CORS for GET, and JSON for every error.
+ * schemas that validate requests, the upload routes, the demo page (public/, served as static assets), open CORS
+ * for GET and POST, and JSON for every error.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
@@ -9,7 +10,6 @@ import { errorResponse } from './routes/errors';
 import { imageRoutes } from './routes/images';
 import { metaRoutes } from './routes/meta';
 import { uploadRoutes } from './routes/uploads';
-import { demoPage } from './routes/page';
 
 export interface AppDeps {
   store: ModelStore;
@@ -37,7 +37,13 @@ export function createApp({ store, files, manifest }: AppDeps) {
     }),
   );
 
-  app.get('/', (c) => c.html(demoPage));
+  // The demo page is public/ (Workers Static Assets, wrangler.jsonc `assets`), which answers / before the
+  // worker runs; this route only sees / when the worker is run without the assets (it then says where the page is).
+  app.get('/', (c) => {
+    const assets = (c.env as { ASSETS?: { fetch(request: Request): Promise<Response> } } | undefined)?.ASSETS;
+    if (assets) return assets.fetch(c.req.raw);
+    return errorResponse(404, 'not_found', 'the demo page is served from public/ by Workers Static Assets, which this deployment lacks');
+  });
   app.route('/', imageRoutes(store));
   app.route('/', metaRoutes(store, files, manifest));
   app.route('/', uploadRoutes(store));
@@ -65,7 +71,7 @@ export function createApp({ store, files, manifest }: AppDeps) {
     const path = c.req.path;
     const methods = methodsFor(path);
     if (methods.length) {
-      const allowed = [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'];
+      const allowed = [...(methods.includes('GET') ? ['GET', 'HEAD'] : []), ...methods.filter((m) => m !== 'GET'), 'OPTIONS'];
       return errorResponse(405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}; use ${methods.join(' or ')}`, {
         headers: { Allow: allowed.join(', ') },
       });

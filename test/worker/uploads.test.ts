@@ -342,3 +342,21 @@ describe('bad uploads', () => {
     expect(preflight.headers.get('Access-Control-Allow-Headers')?.toLowerCase()).toContain('content-type');
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the upload request bodies and every response', async () => {
+    const doc = (await (await get('/openapi.json')).json()) as Record<string, any>;
+    for (const path of ['/v1/encode', '/v1/classify']) {
+      const op = doc.paths[path].post;
+      expect(Object.keys(op.requestBody.content).sort(), path).toEqual(['image/jpeg', 'image/png']);
+      expect(Object.keys(op.responses).sort(), path).toEqual(['200', '400', '413', '415', '503']);
+      expect(op.responses['413'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
+    }
+    const interpolate = doc.paths['/v1/interpolate'];
+    expect(Object.keys(interpolate)).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(interpolate.post.requestBody.content).sort()).toEqual(['application/json', 'image/jpeg', 'image/png', 'multipart/form-data']);
+    expect(interpolate.post.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['format', 'scale', 'seed', 'steps', 'to_digit', 'to_seed']);
+    expect(doc.paths['/v1/encode'].post.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Encoding');
+    expect(doc.components.schemas.Encoding.required).toEqual(expect.arrayContaining(['latent', 'input', 'reconstruction', 'digit', 'probabilities']));
+  });
+});
