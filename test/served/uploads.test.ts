@@ -44,7 +44,7 @@ async function nativePredictions(): Promise<number[]> {
 }
 
 async function classify(bytes: Uint8Array, type: string): Promise<number> {
-  const res = await fetch(`${base}/v1/classify`, { method: 'POST', body: bytes, headers: { 'Content-Type': type } });
+  const res = await fetch(`${base}/v1/classify`, { method: 'POST', body: bytes as BodyInit, headers: { 'Content-Type': type } });
   if (res.status !== 200) throw new Error(`/v1/classify answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { digit: number }).digit;
 }
