@@ -18,9 +18,10 @@ import { runColdStart } from './stages/cold-start';
 import { runHttp } from './stages/http';
 import { encodeCases, modelCases, runInference } from './stages/inference';
 import { runSoak } from './stages/soak';
+import { renderUploads, runUploads, type UploadResults } from './stages/uploads';
 import { runWorstCase } from './stages/worst-case';
 
-const STAGES = ['bundle', 'inference', 'worst', 'http', 'bad-input', 'load', 'cold'] as const;
+const STAGES = ['bundle', 'inference', 'worst', 'http', 'bad-input', 'load', 'cold', 'uploads'] as const;
 type Stage = (typeof STAGES)[number];
 
 const program = new Command()
@@ -51,10 +52,11 @@ const settings = {
   badRequests: Number(opts.badRequests ?? (quick ? 500 : 5000)),
   loadSeconds: Number(opts.loadSeconds ?? (quick ? 10 : 60)),
   coldRounds: quick ? 1 : 3,
+  uploads: quick ? { samples: 3, accuracyImages: 1000 } : { samples: 7, accuracyImages: 10_000 },
 };
 const PORTS = { worker: 8790, node: 8791, cold: 8792, probe: 8793 };
 
-const weights: Record<string, number> = { setup: 20, bundle: 15, inference: quick ? 20 : 70, worst: 20, http: quick ? 90 : 260, 'bad-input': quick ? 10 : 60, load: 2 * settings.loadSeconds + 10, cold: settings.coldRounds * 30 };
+const weights: Record<string, number> = { setup: 20, bundle: 15, inference: quick ? 20 : 70, worst: 20, http: quick ? 90 : 260, 'bad-input': quick ? 10 : 60, load: 2 * settings.loadSeconds + 10, cold: settings.coldRounds * 30, uploads: quick ? 30 : 150 };
 const progress = new Progress(Object.fromEntries(Object.entries(weights).filter(([k]) => k === 'setup' || only.has(k as Stage))));
 
 async function main(): Promise<void> {
@@ -72,13 +74,14 @@ async function main(): Promise<void> {
   };
   progress.log(`models: ${workspace.modelsDir} (run ${results.modelsRunId})${workspace.scratch ? ', scratch copy of the sources' : ''}; load average ${machine.loadAverage}`);
   const servers: Server[] = [];
+  let uploads: UploadResults | null = null;
   try {
     if (only.has('bundle')) {
       progress.begin('bundle: wrangler deploy --dry-run');
       results.bundle = measureBundle(workspace.root);
       progress.end();
     }
-    const needServers = ['inference', 'worst', 'http', 'bad-input', 'load'].some((s) => only.has(s as Stage));
+    const needServers = ['inference', 'worst', 'http', 'bad-input', 'load', 'uploads'].some((s) => only.has(s as Stage));
     if (needServers) {
       progress.begin('setup: starting wrangler dev (bench worker) and the Node baseline');
       const worker = await startWranglerDev(WORKER, workspace.root, 'bench/worker/wrangler.jsonc', PORTS.worker);
@@ -118,6 +121,11 @@ async function main(): Promise<void> {
         for (const s of [worker, node]) results.soak.push(await runSoak(s === worker ? WORKER : NODE, s.origin, s.runtimePid(), settings.loadSeconds, progress));
         progress.end();
       }
+      if (only.has('uploads')) {
+        progress.begin('uploads: upload work in workerd, MNIST test images through POST /v1/classify');
+        uploads = await runUploads(worker.origin, workspace.modelsDir, settings.uploads, progress);
+        progress.end();
+      }
       for (const s of servers.splice(0)) await s.stop();
     }
     if (only.has('cold')) {
@@ -131,7 +139,7 @@ async function main(): Promise<void> {
   }
   results.loadAtEnd = currentLoad();
   results.minutes = (performance.now() - started) / 60_000;
-  const markdown = renderReport(results);
+  const markdown = renderReport(results) + (uploads ? '\n' + renderUploads(uploads) : '');
   const out = resolve(opts.out);
   writeFileSync(out, markdown);
   process.stderr.write('\n');

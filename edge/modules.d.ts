@@ -18,8 +18,3 @@ declare module '*/models/manifest.json' {
   export default manifest;
 }
 
-/** jpeg-js's decoder alone (its index also pulls in the encoder, which the worker does not need). */
-declare module 'jpeg-js/lib/decoder.js' {
-  import { decode } from 'jpeg-js';
-  export default decode;
-}

@@ -7,6 +7,7 @@ import { createApp } from '../../edge/app';
 import { BUNDLED_MANIFEST, BUNDLED_MODELS } from '../../edge/bundle';
 import { ModelStore } from '../../edge/inference/model-store';
 import { benchRoutes } from '../app/bench-routes';
+import { uploadBenchRoutes } from '../app/upload-routes';
 import { wasmHeapBytes, watchWasmMemory } from './wasm-memory';
 
 watchWasmMemory();
@@ -27,5 +28,6 @@ app.route(
     startupMs: () => startupMs,
   }),
 );
+app.route('/__bench', uploadBenchRoutes(store));
 
 export default app;

@@ -3,12 +3,12 @@
  * recognised from the signature (not trusted from Content-Type), the dimensions are read from the header
  * (PNG IHDR, JPEG SOFn) and checked against MAX_SIDE first, and a PNG's compressed data is inflated once
  * with a byte budget before fast-png decodes it (a 2 MB deflate stream can expand ~1000x). Decoders:
- * fast-png (PNG, any bit depth, palette, interlaced; an animated PNG gives its default image) and jpeg-js
- * (baseline and progressive JPEG); both pure JavaScript, so they run in workerd and in Node alike.
+ * fast-png (PNG, any bit depth, palette, interlaced; an animated PNG gives its default image; pure
+ * JavaScript) and, for JPEG (baseline and progressive), a decoder passed in: mozjpeg as WebAssembly in the
+ * worker (./jpeg.ts), the same codec compiled from its file in Node tests.
  */
 import { convertIndexedToRgb, decode as decodePngBytes } from 'fast-png';
 import { Unzlib } from 'fflate';
-import decodeJpegBytes from 'jpeg-js/lib/decoder.js';
 import type { Raster } from './normalise';
 
 export const MAX_SIDE = 1024;
@@ -155,9 +155,16 @@ function checkInflatedSize(bytes: Uint8Array, chunks: PngChunk[], limit: number)
   data.forEach((c, i) => inflater.push(bytes.subarray(c.start, c.start + c.length), i === data.length - 1));
 }
 
+/** Deflate cannot expand data more than ~1032x: compressed data this small cannot be a bomb worth checking for. */
+const MAX_DEFLATE_RATIO = 1032;
+const SAFE_INFLATE_BYTES = 16 * 1024 * 1024;
+
 function decodePng(bytes: Uint8Array, header: ReturnType<typeof pngHeader>): Raster {
+  const compressed = header.chunks.reduce((n, c) => n + (c.type === 'IDAT' ? c.length : 0), 0);
   try {
-    checkInflatedSize(bytes, header.chunks, header.rawBytes!);
+    if (compressed * MAX_DEFLATE_RATIO > Math.max(header.rawBytes!, SAFE_INFLATE_BYTES)) {
+      checkInflatedSize(bytes, header.chunks, header.rawBytes!);
+    }
   } catch (err) {
     if (err instanceof ImageInputError) throw err;
     throw invalid(`corrupt PNG image data: ${err instanceof Error ? err.message : String(err)}`);
@@ -195,30 +202,43 @@ function decodePng(bytes: Uint8Array, header: ReturnType<typeof pngHeader>): Ras
   return { width: png.width, height: png.height, channels: png.channels as Raster['channels'], data, maxValue };
 }
 
-function decodeJpeg(bytes: Uint8Array): Raster {
-  try {
-    const image = decodeJpegBytes(bytes, {
-      useTArray: true,
-      formatAsRGBA: false,
-      tolerantDecoding: false,
-      maxResolutionInMP: (MAX_SIDE * MAX_SIDE) / 1e6 + 0.01,
-      maxMemoryUsageInMB: 64,
-    });
-    return { width: image.width, height: image.height, channels: 3, data: image.data, maxValue: 255 };
-  } catch (err) {
-    throw invalid(`corrupt JPEG: ${err instanceof Error ? err.message : String(err)}`);
-  }
+/** JPEG bytes -> RGBA pixels; throws on data it cannot decode. */
+export type JpegDecoder = (bytes: Uint8Array) => Promise<Raster>;
+
+/**
+ * A JpegDecoder over a codec with @jsquash/jpeg's shape: `ready()` once, then `decode(ArrayBuffer)` ->
+ * {width, height, data: RGBA}. The codec throws plain objects on corrupt data; they become invalid_image.
+ */
+export function jpegDecoderOf(
+  ready: () => Promise<void>,
+  decode: (buffer: ArrayBuffer) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>,
+): JpegDecoder {
+  return async (bytes) => {
+    await ready();
+    let image: { width: number; height: number; data: Uint8ClampedArray };
+    try {
+      image = await decode(bytes.slice().buffer);
+    } catch (err) {
+      throw invalid(`corrupt JPEG: ${err instanceof Error ? err.message : typeof err === 'string' ? err : 'the decoder rejected the data'}`);
+    }
+    if (!image || image.width * image.height * 4 !== image.data.length) throw invalid('corrupt JPEG: the decoder returned no image');
+    return { width: image.width, height: image.height, channels: 4, data: image.data, maxValue: 255 };
+  };
 }
 
 /**
  * Decodes an uploaded PNG or JPEG. `declared` is the request's Content-Type; it must name the same format
  * as the bytes.
  */
-export function decodeImage(bytes: Uint8Array, declared?: ImageType): { raster: Raster; header: ImageHeader } {
+export async function decodeImage(
+  bytes: Uint8Array,
+  decodeJpeg: JpegDecoder,
+  declared?: ImageType,
+): Promise<{ raster: Raster; header: ImageHeader }> {
   const header = readHeader(bytes);
   if (declared && declared !== header.type) {
     throw invalid(`the body is a ${header.type.slice(6).toUpperCase()} image but Content-Type says ${declared}`);
   }
-  const raster = header.type === 'image/png' ? decodePng(bytes, header as ReturnType<typeof pngHeader>) : decodeJpeg(bytes);
+  const raster = header.type === 'image/png' ? decodePng(bytes, header as ReturnType<typeof pngHeader>) : await decodeJpeg(bytes);
   return { raster, header };
 }

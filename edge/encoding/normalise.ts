@@ -14,7 +14,8 @@
  *    the strongest ink 1, so JPEG noise and grey paper drop out; a clean image (MNIST itself, a drawing on
  *    a flat background) is unchanged apart from the stretch to 1. Less than MIN_CONTRAST between floor and
  *    peak is "no ink found";
- * 5. crop to the bounding box of the pixels with ink > 0;
+ * 5. crop to the bounding box of the pixels with ink > 0 (pictures over 256 px are first box-averaged by a
+ *    whole factor, to at least 256 px, which keeps a 1024x1024 photo's work small);
  * 6. fit the longest side to 20 px with area averaging (each output pixel is the mean of the input area it
  *    covers, fractional pixels weighted by coverage), the other side round(side * 20 / longest), >= 1;
  * 7. centre of mass (in pixel-index coordinates) at (14, 14), the mean centre of MNIST's test digits
@@ -56,17 +57,21 @@ export interface NormalisedDigit {
 
 /** Step 1 and 2: grey in [0, 1] with transparency resolved. */
 export function toGrey(raster: Raster): Float32Array {
-  const { width, height, channels, data, maxValue } = raster;
+  const { width, height, channels, maxValue } = raster;
   const count = width * height;
-  if (data.length < count * channels) {
-    throw new RangeError(`expected ${count * channels} samples for ${width}x${height}x${channels}, got ${data.length}`);
+  if (raster.data.length < count * channels) {
+    throw new RangeError(`expected ${count * channels} samples for ${width}x${height}x${channels}, got ${raster.data.length}`);
   }
+  // one element type in the loops below (a clamped array is the same bytes), so they stay monomorphic
+  const data = raster.data instanceof Uint8ClampedArray ? new Uint8Array(raster.data.buffer, raster.data.byteOffset, raster.data.length) : raster.data;
   const grey = new Float32Array(count);
   const scale = 1 / maxValue;
   const hasAlpha = channels === 2 || channels === 4;
   const colour = channels >= 3;
-  for (let i = 0, j = 0; i < count; i++, j += channels) {
-    grey[i] = colour ? (0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2]) * scale : data[j] * scale;
+  if (colour) {
+    for (let i = 0, j = 0; i < count; i++, j += channels) grey[i] = (0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2]) * scale;
+  } else {
+    for (let i = 0, j = 0; i < count; i++, j += channels) grey[i] = data[j] * scale;
   }
   if (!hasAlpha) return grey;
 
@@ -163,7 +168,9 @@ export function resizeArea(
 export function normaliseGrey(grey: Float32Array, width: number, height: number): NormalisedDigit {
   const border = borderValues(grey, width, height);
   const inverted = quantile(border, 0.5) > 0.5;
-  const ink = inverted ? grey.map((v) => 1 - v) : grey.slice();
+  const ink = new Float32Array(grey.length);
+  if (inverted) for (let i = 0; i < grey.length; i++) ink[i] = 1 - grey[i];
+  else ink.set(grey);
   // the border's order flips with the picture; its 95th percentile after the flip is 1 - its 5th before
   const floor = inverted ? 1 - quantile(border, 1 - FLOOR_QUANTILE) : quantile(border, FLOOR_QUANTILE);
   let peak = 0;
@@ -218,7 +225,44 @@ export function normaliseGrey(grey: Float32Array, width: number, height: number)
   return { pixels, inverted, box: { x: x0, y: y0, width: boxW, height: boxH } };
 }
 
-/** The whole normalisation, decoded pixels -> MNIST-style 28x28. Throws NoInkError for a blank picture. */
+/** Pictures larger than this (longest side) are first box-averaged by a whole factor to at least this size. */
+export const WORKING_SIDE = 256;
+
+/**
+ * Box average of k x k blocks (a trailing partial block is dropped): area averaging in two steps gives
+ * the same 20 px result up to the crop's position, to within k pixels of the original picture.
+ */
+export function shrinkBy(grey: Float32Array, width: number, height: number, k: number): { grey: Float32Array; width: number; height: number } {
+  const w = Math.floor(width / k);
+  const h = Math.floor(height / k);
+  const out = new Float32Array(w * h);
+  const norm = 1 / (k * k);
+  for (let y = 0; y < h; y++) {
+    for (let dy = 0; dy < k; dy++) {
+      const row = (y * k + dy) * width;
+      for (let x = 0; x < w; x++) {
+        let sum = 0;
+        const from = row + x * k;
+        for (let dx = 0; dx < k; dx++) sum += grey[from + dx];
+        out[y * w + x] += sum;
+      }
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] *= norm;
+  return { grey: out, width: w, height: h };
+}
+
+/**
+ * The whole normalisation, decoded pixels -> MNIST-style 28x28. Throws NoInkError for a blank picture.
+ * Pictures over WORKING_SIDE are shrunk by a whole factor first (a 1024x1024 photo by 4), which keeps the
+ * work small; the ink box is then reported in the original picture's pixels.
+ */
 export function normaliseDigit(raster: Raster): NormalisedDigit {
-  return normaliseGrey(toGrey(raster), raster.width, raster.height);
+  const grey = toGrey(raster);
+  const k = Math.max(1, Math.floor(Math.max(raster.width, raster.height) / WORKING_SIDE));
+  if (k === 1) return normaliseGrey(grey, raster.width, raster.height);
+  const small = shrinkBy(grey, raster.width, raster.height, k);
+  const digit = normaliseGrey(small.grey, small.width, small.height);
+  const { x, y, width, height } = digit.box;
+  return { ...digit, box: { x: x * k, y: y * k, width: width * k, height: height * k } };
 }

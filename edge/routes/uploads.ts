@@ -12,6 +12,7 @@ import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES } from '../../core/contract';
 import { gridPng } from '../../core/png';
 import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, decodeImage, type ImageType } from '../encoding/image-input';
 import { encodeGrid, encodeTiles } from '../encoding/images';
+import { decodeJpegWasm } from '../encoding/jpeg';
 import { NoInkError, normaliseDigit, type NormalisedDigit } from '../encoding/normalise';
 import type { LoadedModels, ModelStore } from '../inference/model-store';
 import { decodeLatents } from '../inference/sampling';
@@ -236,9 +237,9 @@ interface ReadDigit {
   height: number;
 }
 
-function readDigit({ bytes, declared, field }: Upload): ReadDigit {
+async function readDigit({ bytes, declared, field }: Upload): Promise<ReadDigit> {
   try {
-    const { raster, header } = decodeImage(bytes, declared);
+    const { raster, header } = await decodeImage(bytes, decodeJpegWasm, declared);
     return { digit: normaliseDigit(raster), type: header.type, width: header.width, height: header.height };
   } catch (err) {
     const prefix = field ? `${field}: ` : '';
@@ -339,7 +340,7 @@ export function uploadRoutes(store: ModelStore) {
     const params = parseParams(query, {});
     if (params instanceof Response) return params;
     try {
-      const read = readDigit(await readImageBody(c.req.raw));
+      const read = await readDigit(await readImageBody(c.req.raw));
       return await store.use(async (models) => {
         const { probabilities, digits } = await recognise(models, read.digit.pixels);
         const body = { digit: digits[0], probabilities: Array.from(probabilities), model: `classifier@${models.version}` };
@@ -356,7 +357,7 @@ export function uploadRoutes(store: ModelStore) {
     const params = parseParams(query, { format: formatParam, scale: scaleParam });
     if (params instanceof Response) return params;
     try {
-      const read = readDigit(await readImageBody(c.req.raw));
+      const read = await readDigit(await readImageBody(c.req.raw));
       return await store.use(async (models) => {
         const { latents, probabilities, digits } = await recognise(models, read.digit.pixels);
         const reconstruction = await decodeLatents(models, latents, 1);
@@ -417,8 +418,8 @@ export function uploadRoutes(store: ModelStore) {
       if (params.seed !== undefined && params.to_digit === undefined) {
         return errorResponse(400, 'invalid_parameter', 'seed is the seed of the to_digit sample; give it only with to_digit', { parameter: 'seed' });
       }
-      const from = readDigit(pair.from);
-      const to = pair.to ? readDigit(pair.to) : null;
+      const from = await readDigit(pair.from);
+      const to = pair.to ? await readDigit(pair.to) : null;
       const steps = params.steps ?? 8;
       const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;
       const format: Format = chooseFormat(params.format, c.req.header('Accept'));

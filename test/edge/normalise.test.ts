@@ -1,6 +1,6 @@
 /**
  * The MNIST-style normalisation (edge/encoding/normalise.ts) and the upload decoder in front of it
- * (edge/encoding/image-input.ts), in Node: hand-worked values, and MNIST test digits that must come back
+ * (edge/encoding/image-input.ts, with the worker's mozjpeg codec), in Node: hand-worked values, and MNIST test digits that must come back
  * as themselves when posted as they are, enlarged, or re-compressed.
  */
 import { encode } from 'fast-png';
@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { IMAGE_PIXELS } from '../../core/contract';
 import { decodeImage, readHeader, sniffType } from '../../edge/encoding/image-input';
 import { NoInkError, normaliseDigit, normaliseGrey, resizeArea, toGrey } from '../../edge/encoding/normalise';
+import { decodeJpegNode } from './jpeg-node';
 import { digitAt, mnistTest, upscaledOnPaper } from './mnist-fixtures';
 
 const set = mnistTest(200);
@@ -114,23 +115,23 @@ describe('normalisation', () => {
     }
   });
 
-  it('MNIST digits enlarged 10x as dark-on-white RGB PNGs normalise back to the original', () => {
+  it('MNIST digits enlarged 10x as dark-on-white RGB PNGs normalise back to the original', async () => {
     for (let i = 0; i < 20; i++) {
       const digit = digitAt(set, i);
       const up = upscaledOnPaper(digit, 10);
-      const { raster } = decodeImage(encode({ width: up.width, height: up.height, data: up.rgb, channels: 3, depth: 8 }));
+      const { raster } = await decodeImage(encode({ width: up.width, height: up.height, data: up.rgb, channels: 3, depth: 8 }), decodeJpegNode);
       const { mean, max } = gap(normaliseDigit(raster).pixels, digit);
       expect(mean, `test image ${i}`).toBeLessThan(0.002);
       expect(max, `test image ${i}`).toBeLessThan(0.02);
     }
   });
 
-  it('the same as JPEG (quality 85, enlarged 4x) comes back close despite JPEG ringing around the strokes', () => {
+  it('the same as JPEG (quality 85, enlarged 4x) comes back close despite JPEG ringing around the strokes', async () => {
     for (let i = 0; i < 10; i++) {
       const digit = digitAt(set, i);
       const up = upscaledOnPaper(digit, 4);
       const bytes = new Uint8Array(jpeg.encode({ width: up.width, height: up.height, data: rgbaOf(up.rgb) }, 85).data);
-      const { mean } = gap(normaliseDigit(decodeImage(bytes, 'image/jpeg').raster).pixels, digit);
+      const { mean } = gap(normaliseDigit((await decodeImage(bytes, decodeJpegNode, 'image/jpeg')).raster).pixels, digit);
       // measured: mean 0.03 at 10x, up to 0.062 at 4x (ringing widens the crop by a pixel or two)
       expect(mean, `test image ${i}`).toBeLessThan(0.08);
     }
@@ -148,10 +149,10 @@ describe('image input', () => {
     expect(readHeader(jpg)).toMatchObject({ type: 'image/jpeg', width: 35, height: 19 });
   });
 
-  it('decodes grey+alpha, 16-bit and RGBA PNGs into rasters with the right sample range', () => {
-    const ga = decodeImage(encode({ width: 2, height: 1, data: Uint8Array.from([10, 255, 20, 0]), channels: 2, depth: 8 })).raster;
+  it('decodes grey+alpha, 16-bit and RGBA PNGs into rasters with the right sample range', async () => {
+    const ga = (await decodeImage(encode({ width: 2, height: 1, data: Uint8Array.from([10, 255, 20, 0]), channels: 2, depth: 8 }), decodeJpegNode)).raster;
     expect([ga.channels, ga.maxValue, [...ga.data]]).toEqual([2, 255, [10, 255, 20, 0]]);
-    const deep = decodeImage(encode({ width: 1, height: 1, data: Uint16Array.from([40000]), channels: 1, depth: 16 })).raster;
+    const deep = (await decodeImage(encode({ width: 1, height: 1, data: Uint16Array.from([40000]), channels: 1, depth: 16 }), decodeJpegNode)).raster;
     expect([deep.maxValue, deep.data[0]]).toEqual([65535, 40000]);
   });
 });
