@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
 import { encodeGreyPng } from '../../core/png';
-import { digitAt, mnistTest, upscaledOnPaper } from '../edge/mnist-fixtures';
+import { photoJpeg } from '../../bench/stages/uploads';
+import { digitAt, mnistTest } from '../edge/mnist-fixtures';
 import { MODELS_DIR, openModel, ort } from './models';
 
 const base = inject('workerUrl');
@@ -88,22 +88,8 @@ describe('a photo-sized JPEG', () => {
     const native = await nativePredictions();
     // the first test images the classifier gets right on raw pixels, each drawn as a "photo"
     const picks = [...set.labels.keys()].filter((i) => native[i] === set.labels[i]).slice(0, 3);
-    let state = 7;
-    const noise = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 16;
     for (const i of picks) {
-      const up = upscaledOnPaper(digitAt(set, i), 36); // 1008x1008
-      const side = 1024;
-      const rgba = new Uint8Array(side * side * 4);
-      for (let y = 0; y < side; y++) {
-        for (let x = 0; x < side; x++) {
-          const inside = x >= 8 && y >= 8 && x < 1016 && y < 1016;
-          const ink = inside ? 255 - up.rgb[((y - 8) * 1008 + (x - 8)) * 3] : 0;
-          const paper = 185 + (40 * x) / side + noise(); // lit from the right
-          const v = Math.max(0, Math.min(255, paper - ink * 0.75));
-          rgba.set([v + 6, v, v - 8, 255], (y * side + x) * 4);
-        }
-      }
-      const bytes = new Uint8Array(jpeg.encode({ width: side, height: side, data: rgba }, 88).data);
+      const bytes = photoJpeg(digitAt(set, i));
       expect(bytes.length).toBeLessThan(2 * 1024 * 1024);
       expect(await classify(bytes, 'image/jpeg'), `test image ${i}`).toBe(set.labels[i]);
     }

@@ -81,6 +81,35 @@ export function craftedPng(width: number, height: number, raw: Uint8Array): Uint
   ]);
 }
 
+/**
+ * An animated PNG (APNG) of a grey picture: acTL says 2 frames, the default image (IDAT) is \`frame0\` and the
+ * second frame (fdAT) is \`frame1\`; both frames width x height, 8-bit grey.
+ */
+export function animatedPng(width: number, height: number, frame0: Uint8Array, frame1: Uint8Array): Uint8Array {
+  const rows = (data: Uint8Array) => {
+    const out = new Uint8Array(height * (width + 1));
+    for (let y = 0; y < height; y++) out.set(data.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+    return out;
+  };
+  const u32 = (...values: number[]) => {
+    const out = new Uint8Array(values.length * 4);
+    values.forEach((v, i) => new DataView(out.buffer).setUint32(i * 4, v));
+    return out;
+  };
+  const ihdr = concat([u32(width, height), new Uint8Array([8, 0, 0, 0, 0])]);
+  const fctl = (sequence: number) => concat([u32(sequence, width, height, 0, 0), new Uint8Array([0, 1, 0, 10, 0, 0])]);
+  return concat([
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('acTL', u32(2, 0)),
+    chunk('fcTL', fctl(0)),
+    chunk('IDAT', zlibSync(rows(frame0))),
+    chunk('fcTL', fctl(1)),
+    chunk('fdAT', concat([u32(2), zlibSync(rows(frame1))])),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
 /** A JPEG that is only a start marker and a baseline frame header declaring width x height. */
 export function jpegHeaderOnly(width: number, height: number): Uint8Array {
   return new Uint8Array([

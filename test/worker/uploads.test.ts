@@ -12,6 +12,7 @@ import worker from '../../edge/index';
 import { ORIGIN, decodeGrey, fromBase64, get, type Grey } from './worker';
 import {
   SEVEN_JPEG_BASE64,
+  animatedPng,
   craftedPng,
   greyPng,
   jpegHeaderOnly,
@@ -135,6 +136,12 @@ describe('POST /v1/encode', () => {
     const { encode } = await import('fast-png');
     const deep = Uint16Array.from(BAR, (v) => v * 257);
     const body = await encodeOk(encode({ width: 40, height: 40, data: deep, channels: 1, depth: 16 }));
+    expect(tile(body.input).data).toEqual(barExpected());
+  });
+
+  it('an animated PNG gives its default image (the first frame)', async () => {
+    const other = rectangleGrey(40, 40, { x: 2, y: 2, w: 30, h: 6 });
+    const body = await encodeOk(animatedPng(40, 40, BAR, other));
     expect(tile(body.input).data).toEqual(barExpected());
   });
 
