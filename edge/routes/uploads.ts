@@ -128,8 +128,9 @@ const classifyRoute = createRoute({
   tags: ['uploads'],
   summary: 'Which digit a picture shows',
   description:
-    `${NORMALISATION} The classifier is the study's 50-label semi-supervised one (label spreading on the latent ` +
-    'kNN graph, distilled to a small network on the codes); its MNIST test accuracy is metrics.classifier.served in /v1/models.',
+    `${NORMALISATION} The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> ` +
+    'probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is ' +
+    'metrics.classifier.served.test_accuracy in /v1/models.',
   request: { body: imageBodyDoc },
   responses: {
     200: { description: 'the classification', headers: noStoreHeaders, content: { 'application/json': { schema: classificationJson } } },
