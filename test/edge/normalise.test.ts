@@ -155,4 +155,25 @@ describe('image input', () => {
     const deep = (await decodeImage(encode({ width: 1, height: 1, data: Uint16Array.from([40000]), channels: 1, depth: 16 }), decodeJpegNode)).raster;
     expect([deep.maxValue, deep.data[0]]).toEqual([65535, 40000]);
   });
+
+  it('unpacks 1-, 2- and 4-bit grey and palette PNGs to one sample per pixel', async () => {
+    const [w, h] = [5, 3];
+    const pack = (values: number[], depth: number) => {
+      const rowBytes = Math.ceil((w * depth) / 8);
+      const out = new Uint8Array(rowBytes * h);
+      values.forEach((v, i) => {
+        const bit = (i % w) * depth;
+        out[Math.floor(i / w) * rowBytes + (bit >> 3)] |= v << (8 - depth - (bit & 7));
+      });
+      return out;
+    };
+    for (const depth of [1, 2, 4] as const) {
+      const values = Array.from({ length: w * h }, (_, i) => (i * 7) % 2 ** depth);
+      const grey = (await decodeImage(encode({ width: w, height: h, data: pack(values, depth), depth, channels: 1 }), decodeJpegNode)).raster;
+      expect([grey.maxValue, [...grey.data]], `grey, ${depth} bits`).toEqual([2 ** depth - 1, values]);
+      const palette = Array.from({ length: 2 ** depth }, (_, k) => [k * 10, k * 10, k * 10]);
+      const indexed = (await decodeImage(encode({ width: w, height: h, data: pack(values, depth), depth, channels: 1, palette }), decodeJpegNode)).raster;
+      expect([...indexed.data].filter((_, i) => i % indexed.channels === 0), `palette, ${depth} bits`).toEqual(values.map((v) => v * 10));
+    }
+  });
 });
