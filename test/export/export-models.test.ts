@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LATENT_DIM, MODEL_IDS, MODEL_SPECS, NOISE_DIM, type ModelId } from '../../core/contract';
+import { LATENT_DIM, MODEL_IDS, MODEL_SPECS, NOISE_DIM, TENSOR, type ModelId } from '../../core/contract';
 import { manifestSchema } from '../../core/manifest';
 import { saveModel } from '../../training/model-io';
 import { buildConditionalGenerator, buildDecoder, buildEncoder, buildEvaluator, buildGenerator } from '../../training/models/architectures';
+import { buildDistilledClassifier } from '../../training/stages/distilled-classifier';
 import { composeManifest, exportModels, publishModels, type ExportResult } from '../../training/export/index';
 import { decodeModel } from '../../training/export/onnx-graph';
 import { sha256File } from '../../training/export/files';
@@ -21,6 +22,7 @@ const BUILDERS: Record<ModelId, () => tf.LayersModel> = {
   encoder: () => buildEncoder(),
   generator: buildGenerator,
   'cgan-generator': buildConditionalGenerator,
+  classifier: buildDistilledClassifier,
   evaluator: buildEvaluator,
 };
 
@@ -77,7 +79,7 @@ describe('exportModels', () => {
   it('records parity within 1e-5 in both runtimes, the float16 pixel error, and sizes', () => {
     const checks = result.checks as {
       float32_parity: { max_abs_diff: Record<string, Record<string, number>> };
-      float16: { models: Record<string, { pixel_max_abs_diff: number; rows: number }> };
+      float16: { models: Record<string, { pixel_max_abs_diff: number | null; probability_max_abs_diff?: number; rows: number }> };
       sizes: Record<string, { bytes: number; gzip_bytes: number }>;
     };
     for (const id of MODEL_IDS) {
@@ -86,11 +88,15 @@ describe('exportModels', () => {
       for (const d of Object.values(byRuntime)) expect(d).toBeLessThanOrEqual(1e-5);
     }
     for (const id of MODEL_IDS.filter((m) => MODEL_SPECS[m].edge)) {
-      expect(checks.float16.models[id].pixel_max_abs_diff).toBeLessThanOrEqual(2 / 255);
+      const f16 = checks.float16.models[id];
+      // class probabilities are bounded in probability, everything else in pixels
+      if (MODEL_SPECS[id].outputs[0].name === TENSOR.probabilities) expect(f16.probability_max_abs_diff).toBeLessThanOrEqual(0.005);
+      else expect(f16.pixel_max_abs_diff).toBeLessThanOrEqual(2 / 255);
       expect(checks.float16.models[id].rows).toBeGreaterThanOrEqual(1024);
-      expect(checks.sizes[`${id}.f16`].bytes).toBeLessThan(0.55 * checks.sizes[id].bytes);
+      // half the weight bytes, plus a fixed cost (graph, metadata, Cast nodes) that shows in tiny models like the classifier
+      expect(checks.sizes[`${id}.f16`].bytes).toBeLessThan(Math.max(0.55 * checks.sizes[id].bytes, 0.5 * checks.sizes[id].bytes + 4096));
     }
-    expect(logLines.filter((l) => /^\[\d\/5\]/.test(l))).toHaveLength(MODEL_IDS.length);
+    expect(logLines.filter((l) => new RegExp(`^\\[\\d/${MODEL_IDS.length}\\]`).test(l))).toHaveLength(MODEL_IDS.length);
   });
 
   it('fails naming the missing model when the tfjs dir is incomplete', async () => {

@@ -13,7 +13,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { MODEL_IDS, MODEL_SPECS, type ModelId } from '../../core/contract';
 import { manifestSchema, type Manifest, type ModelEntry } from '../../core/manifest';
 import { loadModel } from '../model-io';
-import { FLOAT16_MAX_PIXEL_DIFF, measureFloat16 } from './float16-check';
+import { FLOAT16_MAX_PIXEL_DIFF, FLOAT16_MAX_PROBABILITY_DIFF, measureFloat16 } from './float16-check';
 import { assertMatchesContract, FLOAT32_TOLERANCE, manifestKey, PARITY_ROWS, stageModelFile, verifyFloat32Parity } from './export-model';
 import { moveFile, sha256File } from './files';
 import { MANIFEST_FILE } from './manifest-file';
@@ -78,14 +78,18 @@ export async function exportModels(opts: ExportOptions): Promise<ExportResult> {
     log(`float16: measuring ${edgeIds} against tfjs ...`);
     const float16 = await measureFloat16(tfjsModels, float16Files);
     for (const [id, r] of Object.entries(float16)) {
-      log(`  ${id}.f16: output max abs diff ${r.output_max_abs_diff.toExponential(2)}, pixel max abs diff ${r.pixel_max_abs_diff.toExponential(2)} over ${r.rows} inputs`);
+      const measured =
+        r.pixel_max_abs_diff === null
+          ? `probability max abs diff ${r.probability_max_abs_diff?.toExponential(2)}, argmax changed for ${r.argmax_changed} of rows`
+          : `pixel max abs diff ${r.pixel_max_abs_diff.toExponential(2)}`;
+      log(`  ${id}.f16: output max abs diff ${r.output_max_abs_diff.toExponential(2)}, ${measured} over ${r.rows} inputs`);
     }
     return {
       models,
       checks: {
         check_model: checkModel,
         float32_parity: { tolerance: FLOAT32_TOLERANCE, rows: PARITY_ROWS, max_abs_diff: parity },
-        float16: { max_pixel_diff_allowed: FLOAT16_MAX_PIXEL_DIFF, models: float16 },
+        float16: { max_pixel_diff_allowed: FLOAT16_MAX_PIXEL_DIFF, max_probability_diff_allowed: FLOAT16_MAX_PROBABILITY_DIFF, models: float16 },
         sizes,
       },
     };
