@@ -68,8 +68,13 @@ function stroke([x0, y0], [x1, y1], pressure) {
   ctx.stroke();
 }
 
+// data-settled on the pad: "false" while a picture is waiting or being read, "true" once everything shown
+// (prediction, bars, morph) belongs to the latest picture.
+function settled(value) { pad.dataset.settled = String(value); }
+
 function send() {
   lastDraw = performance.now();
+  settled(false);
   pending = new Promise((resolve) => pad.toBlob(resolve, 'image/png'));
   pump();
 }
@@ -83,6 +88,7 @@ $('clear').addEventListener('click', () => {
 $('upload').addEventListener('change', async (event) => {
   const file = event.target.files[0];
   if (!file) return;
+  settled(false);
   pending = Promise.resolve(file);
   await pump();
   // show the upload on the pad too, so the next strokes add to what was sent
@@ -105,6 +111,7 @@ async function pump() {
   } finally {
     busy = false;
     if (pending) pump();
+    else settled(true);
   }
 }
 
@@ -146,9 +153,11 @@ function renderBars(probabilities, top) {
 }
 
 for (const b of document.querySelectorAll('[data-morph]')) {
-  b.addEventListener('click', () => {
+  b.addEventListener('click', async () => {
     target = Number(b.dataset.morph);
-    morph();
+    settled(false);
+    await morph();
+    if (!busy && !pending) settled(true);
   });
 }
 

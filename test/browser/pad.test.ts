@@ -59,7 +59,9 @@ async function draw(strokes: [number, number][][]) {
   }
 }
 
+/** The digit shown once the page has read the latest picture (live results of partial strokes come first). */
 async function prediction(): Promise<number> {
+  await expect.poll(() => page.getAttribute('#pad', 'data-settled'), { timeout: 30_000 }).toBe('true');
   await expect.poll(() => page.textContent('#prediction'), { timeout: 30_000 }).toMatch(/^It is a \d \(\d+%\)$/);
   return Number((await page.textContent('#prediction'))!.match(/\d/)![0]);
 }
@@ -99,20 +101,24 @@ describe('drawing pad', () => {
   });
 
   it('picking a target digit morphs the drawing into it: a strip of 8 frames', async () => {
-    await page.click('[data-morph="8"]');
-    await expect.poll(() => page.getAttribute('#morph', 'data-target')).toBe('8');
+    await expect.poll(() => page.getAttribute('#pad', 'data-settled')).toBe('true');
+    const before = await page.getAttribute('#morph', 'src');
+    await page.click('[data-morph="5"]');
+    await expect.poll(() => page.getAttribute('#pad', 'data-settled')).toBe('true');
+    expect(await page.getAttribute('#morph', 'data-target')).toBe('5');
+    expect(await page.getAttribute('#morph', 'src')).not.toBe(before);
     await expect.poll(() => loaded('#morph')).toBe(true);
     const size = await page.$eval('#morph', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
     expect(size).toEqual([8 * 28 * 3, 28 * 3]);
     expect(await page.getAttribute('#morph', 'src')).toMatch(/^blob:/);
-    expect(await page.textContent('#morph-status')).toContain('your digit → 8');
+    expect(await page.textContent('#morph-status')).toContain('your digit → 5');
   });
 
   it('an uploaded image file is read too', async () => {
     const set = mnistTest(3);
     // MNIST test image 1 is a 2
     await page.setInputFiles('#upload', { name: 'two.png', mimeType: 'image/png', buffer: Buffer.from(encodeGreyPng(digitAt(set, 1), 28, 28)) });
-    await expect.poll(() => prediction()).toBe(set.labels[1]);
+    expect(await prediction()).toBe(set.labels[1]);
   });
 
   it('runs without page errors or CSP violations', () => {
