@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       }
       if (only.has('uploads')) {
         progress.begin('uploads: upload work in workerd, MNIST test images through POST /v1/classify');
-        uploads = await runUploads(worker.origin, workspace.modelsDir, settings.uploads, progress);
+        uploads = await runUploads(worker.origin, worker.runtimePid(), workspace.modelsDir, settings.uploads, progress);
         progress.end();
       }
       for (const s of servers.splice(0)) await s.stop();
