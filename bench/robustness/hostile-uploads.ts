@@ -58,7 +58,7 @@ function mutate(rng: Rng): { body: Uint8Array; kind: string } {
     }
     case 3: {
       // IHDR 48x48 but image data that inflates far past it
-      const bomb = zlibSync(new Uint8Array(1 << (16 + rng.int(7))));
+      const bomb = zlibSync(new Uint8Array(1 << (16 + rng.int(5)))); // 64 KB..1 MB of zeros
       const out = new Uint8Array(bytes.length + bomb.length);
       out.set(bytes.subarray(0, 33));
       out.set([0, 0, 0, 0], 33); // the chunk's length is fixed below

@@ -290,8 +290,13 @@ describe('bad uploads', () => {
   });
 
   it('a PNG whose data inflates past its header is refused (a decompression bomb)', async () => {
-    // IHDR says 10x10 (110 bytes of rows) but the stream inflates to 64 MB of zeros
-    const bomb = craftedPng(10, 10, new Uint8Array(64 * 1024 * 1024));
+    // IHDR says 10x10 (110 bytes of rows) but the stream inflates to 4 MB: a 1 KB pattern repeated, ~50 KB
+    // compressed, past the 16 KB below which no stream can inflate past 16 MB (deflate's ratio is at most ~1032)
+    const pattern = Uint8Array.from({ length: 1024 }, (_, i) => (i * 2654435761) >>> 24);
+    const raw = new Uint8Array(4 * 1024 * 1024);
+    for (let at = 0; at < raw.length; at += pattern.length) raw.set(pattern, at);
+    const bomb = craftedPng(10, 10, raw);
+    expect(bomb.length).toBeGreaterThan(16 * 1024);
     expect(bomb.length).toBeLessThan(100_000);
     await expectError(await post('/v1/encode', bomb, 'image/png'), 400, 'invalid_image', /inflates past/);
   });
