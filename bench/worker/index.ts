@@ -9,6 +9,7 @@ import { ModelStore } from '../../edge/inference/model-store';
 import { ort } from '../../edge/inference/ort';
 import { benchRoutes } from '../app/bench-routes';
 import { countOutputTensors, liveTensors, tensorsCreated } from '../app/tensor-count';
+import { uploadBenchRoutes } from '../app/upload-routes';
 import { wasmHeapBytes, watchWasmMemory } from './wasm-memory';
 
 watchWasmMemory();
@@ -30,5 +31,6 @@ app.route(
     startupMs: () => startupMs,
   }),
 );
+app.route('/__bench', uploadBenchRoutes(store));
 
 export default app;
