@@ -7,7 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { ModelsUnavailableError, type ModelFiles, type ModelStore } from './inference/model-store';
 import { OverloadedError } from './inference/scheduler';
-import { errorResponses, HEADERS } from './routes/docs';
+import { errorResponses } from './routes/docs';
 import { errorResponse, quote } from './routes/errors';
 import { imageRoutes } from './routes/images';
 import { metaRoutes, requireJson } from './routes/meta';

@@ -17,9 +17,14 @@ import { NoInkError, normaliseDigit, type NormalisedDigit } from '../encoding/no
 import type { LoadedModels, ModelStore } from '../inference/model-store';
 import { decodeLatents } from '../inference/sampling';
 import { decodePath, latentOfEnd, recogniseImages, type PathEnd } from '../inference/recognition';
-import { errorBodySchema, errorResponse, invalidParameters } from './errors';
+import { estimateCost, yieldToEventLoop } from '../inference/scheduler';
+import { errorResponses, HEADERS } from './docs';
+import { errorResponse, invalidParameters, quote } from './errors';
+import { requireJson } from './meta';
+import { negotiate, type Offer } from './negotiate';
 import { digitQueryParam, formatParam, scaleParam, seedParam, stepsParam, type Format } from './params';
-import { chooseFormat, randomSeed } from './respond';
+import { chooseFormat, notAcceptable, randomSeed } from './respond';
+import { nearest, strictQuery } from './strict-query';
 import { isImageType, mediaType, readBody, readImageBody, unsupportedType } from './upload-body';
 
 /** multipart or JSON bodies carry two images (JSON as base64, 4/3 larger) and a little framing */
@@ -78,21 +83,13 @@ const uploadInterpolationJson = z
   })
   .openapi('UploadInterpolation');
 
-const errors = (extra: Record<number, string> = {}) =>
-  Object.fromEntries(
-    Object.entries({
-      400: 'bad parameter, or an image that is empty, truncated, corrupt, not the declared format, over ' +
-        `${MAX_SIDE}x${MAX_SIDE} (checked from its header before decoding) or blank (code no_ink)`,
-      413: `the body is over its limit (${MAX_UPLOAD_BYTES} bytes per image), checked before it is read`,
-      415: 'Content-Type missing or not accepted',
-      503: 'models could not be loaded; retried on the next request',
-      ...extra,
-    }).map(([status, description]) => [status, { description, content: { 'application/json': { schema: errorBodySchema } } }]),
-  );
+/** The error responses of an upload operation (descriptions in docs.ts; the limits are in the body's description). */
+const UPLOAD_ERRORS = [400, 406, 413, 415, 429, 500, 503] as const;
 
 const noStoreHeaders = {
   'Cache-Control': { schema: { type: 'string' as const }, description: 'always "no-store": uploads are not cached or kept' },
-  'X-Model-Version': { schema: { type: 'string' as const }, description: 'model version' },
+  'X-Model-Version': HEADERS.modelVersion,
+  'Content-Length': HEADERS.contentLength,
 };
 
 const NORMALISATION =
@@ -103,6 +100,7 @@ const NORMALISATION =
 const encodeRoute = createRoute({
   method: 'post',
   path: '/v1/encode',
+  operationId: 'encodeUpload',
   tags: ['uploads'],
   summary: 'Encode a picture of a digit into the latent space',
   description:
@@ -115,16 +113,17 @@ const encodeRoute = createRoute({
   responses: {
     200: {
       description: 'the encoding',
-      headers: noStoreHeaders,
+      headers: { ...noStoreHeaders, Vary: HEADERS.vary },
       content: { 'application/json': { schema: encodingJson }, 'image/png': { schema: z.string().openapi({ format: 'binary' }) } },
     },
-    ...errors(),
+    ...errorResponses(UPLOAD_ERRORS),
   },
 });
 
 const classifyRoute = createRoute({
   method: 'post',
   path: '/v1/classify',
+  operationId: 'classifyUpload',
   tags: ['uploads'],
   summary: 'Which digit a picture shows',
   description:
@@ -134,13 +133,14 @@ const classifyRoute = createRoute({
   request: { body: imageBodyDoc },
   responses: {
     200: { description: 'the classification', headers: noStoreHeaders, content: { 'application/json': { schema: classificationJson } } },
-    ...errors(),
+    ...errorResponses(UPLOAD_ERRORS),
   },
 });
 
 const interpolateRoute = createRoute({
   method: 'post',
   path: '/v1/interpolate',
+  operationId: 'interpolateUpload',
   tags: ['uploads'],
   summary: 'A path through the latent space from an uploaded digit',
   description:
@@ -150,7 +150,8 @@ const interpolateRoute = createRoute({
     'frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as ' +
     'multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or ' +
     'image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart ' +
-    'text fields / JSON members of the same names. format=png (default) is one strip, 8 tiles per row, like GET ' +
+    `text fields / JSON members of the same names (a multipart or JSON body: at most ${MAX_PAIR_BYTES} bytes, each image at most ` +
+    `${MAX_UPLOAD_BYTES}). format=png (default) is one strip, 8 tiles per row, like GET ` +
     `/v1/interpolate. ${NORMALISATION}`,
   request: {
     query: z.object({
@@ -183,13 +184,13 @@ const interpolateRoute = createRoute({
   responses: {
     200: {
       description: 'the path',
-      headers: noStoreHeaders,
+      headers: { ...noStoreHeaders, Vary: HEADERS.vary, 'X-Seed': { schema: { type: 'string' as const }, description: 'to_digit only: the seed of the conditional sample' } },
       content: {
         'image/png': { schema: z.string().openapi({ format: 'binary' }) },
         'application/json': { schema: uploadInterpolationJson },
       },
     },
-    ...errors({ 413: `the body is over ${MAX_PAIR_BYTES} bytes, or an image over ${MAX_UPLOAD_BYTES}` }),
+    ...errorResponses(UPLOAD_ERRORS),
   },
 });
 
@@ -201,12 +202,15 @@ type Shape = Record<string, z.ZodType>;
 function parseParams<S extends Shape>(params: Record<string, string>, shape: S): z.infer<z.ZodObject<S>> | Response {
   const unknown = Object.keys(params).filter((k) => !(k in shape));
   if (unknown.length) {
+    // the query was checked by strictQuery already; this catches multipart fields and JSON members
     const names = Object.keys(shape);
+    const guess = nearest(unknown[0], names);
     return errorResponse(
       400,
-      'invalid_parameter',
-      `unknown parameter ${JSON.stringify(unknown[0])}; expected ${names.length ? `one of ${names.join(', ')}` : 'none'}`,
-      { parameter: unknown[0] },
+      'unknown_parameter',
+      `unknown parameter ${quote(unknown[0])}${guess ? ` (did you mean "${guess}"?)` : ''}; ` +
+        `this endpoint takes ${names.length ? names.join(', ') : 'no parameters'}`,
+      { parameter: unknown[0].slice(0, 64) },
     );
   }
   const result = z.object(shape).safeParse(params);
@@ -216,7 +220,9 @@ function parseParams<S extends Shape>(params: Record<string, string>, shape: S):
 function queryOf(c: Context): Record<string, string> | Response {
   const out: Record<string, string> = {};
   for (const [key, values] of Object.entries(c.req.queries())) {
-    if (values.length > 1) return errorResponse(400, 'invalid_parameter', `${key} is given ${values.length} times; give it once`, { parameter: key });
+    if (values.length > 1) {
+      return errorResponse(400, 'invalid_parameter', `${quote(key)} is given ${values.length} times; give it once`, { parameter: key.slice(0, 64) });
+    }
     out[key] = values[0];
   }
   return out;
@@ -329,9 +335,32 @@ async function readPair(request: Request, type: string): Promise<{ from: Upload;
   return { from: images.from, to: images.to, params };
 }
 
+/** What POST /v1/encode answers: JSON by default, or the [input | reconstruction] PNG. */
+const ENCODE_OFFERS: readonly (Offer & { format: Format })[] = [
+  { type: 'application/json', params: { charset: 'utf-8' }, format: 'json' },
+  { type: 'image/png', format: 'png' },
+];
+
+/** `format` wins; otherwise Accept decides (JSON preferred on a tie); null when neither is acceptable. */
+function encodeFormat(format: Format | undefined, accept: string | undefined): Format | null {
+  if (format) return format;
+  const index = negotiate(accept, ENCODE_OFFERS);
+  return index < 0 ? null : ENCODE_OFFERS[index].format;
+}
+
+/** Rows through the models per upload: encoder and classifier. */
+const RECOGNISE_ROWS = 2;
+
 export function uploadRoutes(store: ModelStore) {
   const app = new OpenAPIHono();
   for (const route of [encodeRoute, classifyRoute, interpolateRoute]) app.openAPIRegistry.registerPath(route);
+  const integers = ['scale', 'steps', 'to_digit', 'to_seed', 'seed'];
+  app.use('/v1/classify', strictQuery({ allowed: [], methods: ['POST'] }));
+  app.use('/v1/encode', strictQuery({ allowed: ['format', 'scale'], integers, methods: ['POST'] }));
+  app.use(
+    '/v1/interpolate',
+    strictQuery({ allowed: ['steps', 'to_digit', 'to_seed', 'seed', 'format', 'scale'], integers, methods: ['POST'] }),
+  );
 
   const recognise = (models: LoadedModels, pixels: Float32Array) => recogniseImages(models, pixels, 1);
 
@@ -340,13 +369,20 @@ export function uploadRoutes(store: ModelStore) {
     if (query instanceof Response) return query;
     const params = parseParams(query, {});
     if (params instanceof Response) return params;
+    const unacceptable = requireJson(c.req.header('Accept'));
+    if (unacceptable) return unacceptable;
     try {
       const read = await readDigit(await readImageBody(c.req.raw));
-      return await store.use(async (models) => {
-        const { probabilities, digits } = await recognise(models, read.digit.pixels);
-        const body = { digit: digits[0], probabilities: Array.from(probabilities), model: `classifier@${models.version}` };
-        return reply(JSON.stringify(body), JSON_TYPE, models.version);
-      });
+      await yieldToEventLoop(); // decoding a large picture is long; let other requests run before queueing
+      return await store.use(
+        estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0 }),
+        async (models) => {
+          const { probabilities, digits } = await recognise(models, read.digit.pixels);
+          const body = { digit: digits[0], probabilities: Array.from(probabilities), model: `classifier@${models.version}` };
+          return reply(JSON.stringify(body), JSON_TYPE, models.version);
+        },
+        c.req.raw.signal,
+      );
     } catch (err) {
       return failure(err);
     }
@@ -357,31 +393,40 @@ export function uploadRoutes(store: ModelStore) {
     if (query instanceof Response) return query;
     const params = parseParams(query, { format: formatParam, scale: scaleParam });
     if (params instanceof Response) return params;
+    const accept = c.req.header('Accept');
+    const format = encodeFormat(params.format, accept);
+    if (!format) return notAcceptable(accept, ENCODE_OFFERS.map((o) => o.type));
+    const scale = params.scale ?? 1;
     try {
       const read = await readDigit(await readImageBody(c.req.raw));
-      return await store.use(async (models) => {
-        const { latents, probabilities, digits } = await recognise(models, read.digit.pixels);
-        const reconstruction = await decodeLatents(models, latents, 1);
-        if (params.format === 'png') {
+      await yieldToEventLoop();
+      const outputPixels = 2 * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1);
+      return await store.use(
+        estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels }),
+        async (models) => {
+          const { latents, probabilities, digits } = await recognise(models, read.digit.pixels);
+          const reconstruction = await decodeLatents(models, latents, 1);
+          await yieldToEventLoop(); // between model work and encoding
           const pair = new Float32Array(2 * IMAGE_PIXELS);
           pair.set(read.digit.pixels);
           pair.set(reconstruction, IMAGE_PIXELS);
-          return reply(gridPng(pair, 2, { scale: params.scale ?? 1 }), 'image/png', models.version);
-        }
-        const [input, recon] = encodeTiles(new Float32Array([...read.digit.pixels, ...reconstruction]), 2);
-        const body = {
-          latent: Array.from(latents),
-          input,
-          reconstruction: recon,
-          digit: digits[0],
-          probabilities: Array.from(probabilities),
-          inverted: read.digit.inverted,
-          ink_box: read.digit.box,
-          source: { type: read.type, width: read.width, height: read.height },
-          model: `encoder@${models.version}`,
-        };
-        return reply(JSON.stringify(body), JSON_TYPE, models.version);
-      });
+          if (format === 'png') return reply(await gridPng(pair, 2, { scale }), 'image/png', models.version, { Vary: 'Accept' });
+          const [input, recon] = await encodeTiles(pair, 2);
+          const body = {
+            latent: Array.from(latents),
+            input,
+            reconstruction: recon,
+            digit: digits[0],
+            probabilities: Array.from(probabilities),
+            inverted: read.digit.inverted,
+            ink_box: read.digit.box,
+            source: { type: read.type, width: read.width, height: read.height },
+            model: `encoder@${models.version}`,
+          };
+          return reply(JSON.stringify(body), JSON_TYPE, models.version, { Vary: 'Accept' });
+        },
+        c.req.raw.signal,
+      );
     } catch (err) {
       return failure(err);
     }
@@ -395,7 +440,9 @@ export function uploadRoutes(store: ModelStore) {
       if (!(PAIR_TYPES as readonly string[]).includes(type)) throw unsupportedType(type, PAIR_TYPES);
       const pair = await readPair(c.req.raw, type);
       for (const name of Object.keys(pair.params)) {
-        if (name in query) return errorResponse(400, 'invalid_parameter', `${name} is given twice (query and body)`, { parameter: name });
+        if (name in query) {
+          return errorResponse(400, 'invalid_parameter', `${quote(name)} is given twice (query and body)`, { parameter: name.slice(0, 64) });
+        }
       }
       const params = parseParams(
         { ...query, ...pair.params },
@@ -409,6 +456,9 @@ export function uploadRoutes(store: ModelStore) {
         },
       );
       if (params instanceof Response) return params;
+      const accept = c.req.header('Accept');
+      const format = chooseFormat(params.format, accept);
+      if (!format) return notAcceptable(accept, ['image/png', 'application/json']);
       const targets = [pair.to && 'to', params.to_digit !== undefined && 'to_digit', params.to_seed !== undefined && 'to_seed'].filter(Boolean);
       if (targets.length !== 1) {
         const message = targets.length
@@ -421,30 +471,42 @@ export function uploadRoutes(store: ModelStore) {
       }
       const from = await readDigit(pair.from);
       const to = pair.to ? await readDigit(pair.to) : null;
+      await yieldToEventLoop();
       const steps = params.steps ?? 8;
+      const scale = params.scale ?? 1;
       const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;
-      const format: Format = chooseFormat(params.format, c.req.header('Accept'));
-      return await store.use(async (models) => {
-        const pixels = to ? new Float32Array([...from.digit.pixels, ...to.digit.pixels]) : from.digit.pixels;
-        const { latents, digits } = await recogniseImages(models, pixels, to ? 2 : 1);
-        const end: PathEnd = to
-          ? { kind: 'latent', latent: latents.slice(LATENT_DIM, 2 * LATENT_DIM) }
-          : params.to_digit !== undefined
-            ? { kind: 'digit', digit: params.to_digit, seed: seed! }
-            : { kind: 'seed', seed: params.to_seed! };
-        const path = await decodePath(models, latents.slice(0, LATENT_DIM), await latentOfEnd(models, end), steps);
-        const headers: Record<string, string> = { Vary: 'Accept', ...(seed !== undefined ? { 'X-Seed': String(seed) } : {}) };
-        if (format === 'png') return reply(encodeGrid(path, steps, params.scale ?? 1), 'image/png', models.version, headers);
-        const body = {
-          steps,
-          ...(params.to_digit !== undefined ? { to_digit: params.to_digit, seed } : {}),
-          ...(params.to_seed !== undefined ? { to_seed: params.to_seed } : {}),
-          from_digit: digits[0],
-          images: encodeTiles(path, steps),
-          model: `decoder@${models.version}`,
-        };
-        return reply(JSON.stringify(body), JSON_TYPE, models.version, headers);
+      const uploads = to ? 2 : 1;
+      const cost = estimateCost({
+        // encoder + classifier per upload, the sample at the end (if any), the decoder per step
+        rows: RECOGNISE_ROWS * uploads + (to ? 0 : 1) + steps,
+        outputPixels: steps * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1),
       });
+      return await store.use(
+        cost,
+        async (models) => {
+          const pixels = to ? new Float32Array([...from.digit.pixels, ...to.digit.pixels]) : from.digit.pixels;
+          const { latents, digits } = await recogniseImages(models, pixels, uploads);
+          const end: PathEnd = to
+            ? { kind: 'latent', latent: latents.slice(LATENT_DIM, 2 * LATENT_DIM) }
+            : params.to_digit !== undefined
+              ? { kind: 'digit', digit: params.to_digit, seed: seed! }
+              : { kind: 'seed', seed: params.to_seed! };
+          const path = await decodePath(models, latents.slice(0, LATENT_DIM), await latentOfEnd(models, end), steps);
+          await yieldToEventLoop(); // between model work and encoding
+          const headers: Record<string, string> = { Vary: 'Accept', ...(seed !== undefined ? { 'X-Seed': String(seed) } : {}) };
+          if (format === 'png') return reply(await encodeGrid(path, steps, scale), 'image/png', models.version, headers);
+          const body = {
+            steps,
+            ...(params.to_digit !== undefined ? { to_digit: params.to_digit, seed } : {}),
+            ...(params.to_seed !== undefined ? { to_seed: params.to_seed } : {}),
+            from_digit: digits[0],
+            images: await encodeTiles(path, steps),
+            model: `decoder@${models.version}`,
+          };
+          return reply(JSON.stringify(body), JSON_TYPE, models.version, headers);
+        },
+        c.req.raw.signal,
+      );
     } catch (err) {
       return failure(err);
     }

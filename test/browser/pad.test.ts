@@ -117,7 +117,7 @@ describe('drawing pad', () => {
   it('an uploaded image file is read too', async () => {
     const set = mnistTest(3);
     // MNIST test image 1 is a 2
-    await page.setInputFiles('#upload', { name: 'two.png', mimeType: 'image/png', buffer: Buffer.from(encodeGreyPng(digitAt(set, 1), 28, 28)) });
+    await page.setInputFiles('#upload', { name: 'two.png', mimeType: 'image/png', buffer: Buffer.from(await encodeGreyPng(digitAt(set, 1), 28, 28)) });
     expect(await prediction()).toBe(set.labels[1]);
   });
 

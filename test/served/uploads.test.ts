@@ -60,7 +60,7 @@ describe('MNIST test images through POST /v1/classify', () => {
     const worker = async () => {
       while (next < COUNT) {
         const i = next++;
-        served[i] = await classify(encodeGreyPng(digitAt(set, i), 28, 28), 'image/png');
+        served[i] = await classify(await encodeGreyPng(digitAt(set, i), 28, 28), 'image/png');
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
