@@ -9,7 +9,6 @@ import { ModelStore } from '../../edge/inference/model-store';
 import { ort } from '../../edge/inference/ort';
 import { benchRoutes } from '../app/bench-routes';
 import { countOutputTensors, liveTensors, tensorsCreated } from '../app/tensor-count';
-import { uploadBenchRoutes } from '../app/upload-routes';
 import { wasmHeapBytes, watchWasmMemory } from './wasm-memory';
 
 watchWasmMemory();
@@ -31,6 +30,5 @@ app.route(
     startupMs: () => startupMs,
   }),
 );
-app.route('/__bench', uploadBenchRoutes(store));
 
 export default app;
