@@ -188,7 +188,8 @@ describe('edges', () => {
       headers: { Origin: 'https://example.org', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-evil, authorization' },
     });
     const allowed = (res.headers.get('Access-Control-Allow-Headers') ?? '').toLowerCase().split(/\s*,\s*/).sort();
-    expect(allowed).toEqual(['accept', 'if-none-match']);
+    // Content-Type: the upload routes (POST with image/png, image/jpeg, multipart or JSON bodies)
+    expect(allowed).toEqual(['accept', 'content-type', 'if-none-match']);
   });
 
   it('exposes Retry-After and the version headers to other origins', async () => {

@@ -336,9 +336,24 @@ describe('bad uploads', () => {
     await expectError(await post('/v1/classify', greyPng(50, 50, faint), 'image/png'), 400, 'no_ink', /5 grey levels/);
   });
 
-  it('unknown query parameters are refused', async () => {
-    await expectError(await post('/v1/classify?format=png', bar, 'image/png'), 400, 'invalid_parameter', /unknown parameter "format"; expected none/);
-    await expectError(await post('/v1/encode?size=3', bar, 'image/png'), 400, 'invalid_parameter', /expected one of format, scale/);
+  it('unknown query parameters are refused (strict query, like the GET routes), with a suggestion', async () => {
+    await expectError(await post('/v1/classify?format=png', bar, 'image/png'), 400, 'unknown_parameter', /"format"; this endpoint takes no query parameters/);
+    await expectError(await post('/v1/encode?size=3', bar, 'image/png'), 400, 'unknown_parameter', /this endpoint takes format, scale/);
+    await expectError(await post('/v1/encode?scael=3', bar, 'image/png'), 400, 'unknown_parameter', /did you mean "scale"/);
+    // POST /v1/interpolate takes its own parameters, not GET's
+    await expectError(await post('/v1/interpolate?from=1', bar, 'image/png'), 400, 'unknown_parameter', /"from"/);
+    await expectError(await post('/v1/interpolate?to_digit=%33', bar, 'image/png'), 400, 'invalid_parameter', /plain digits/);
+  });
+
+  it('Accept is negotiated: classify is JSON only (406 otherwise), encode gives JSON or PNG', async () => {
+    const refused = await post('/v1/classify', bar, 'image/png', { Accept: 'image/png' });
+    await expectError(refused, 406, 'not_acceptable');
+    const png = await post('/v1/encode', bar, 'image/png', { Accept: 'image/png' });
+    expect(png.status).toBe(200);
+    expect(png.headers.get('Content-Type')).toBe('image/png');
+    expect(png.headers.get('Vary')).toBe('Accept');
+    expect(png.headers.get('Cache-Control')).toBe('no-store');
+    await expectError(await post('/v1/encode', bar, 'image/png', { Accept: 'image/webp' }), 406, 'not_acceptable');
   });
 
   it('GET on an upload route is 405 naming POST; preflight allows POST with an image type', async () => {
@@ -361,7 +376,8 @@ describe('OpenAPI', () => {
     for (const path of ['/v1/encode', '/v1/classify']) {
       const op = doc.paths[path].post;
       expect(Object.keys(op.requestBody.content).sort(), path).toEqual(['image/jpeg', 'image/png']);
-      expect(Object.keys(op.responses).sort(), path).toEqual(['200', '400', '413', '415', '503']);
+      expect(Object.keys(op.responses).sort(), path).toEqual(['200', '400', '406', '413', '415', '429', '500', '503']);
+      expect(op.operationId, path).toMatch(/^[a-z][A-Za-z]+$/);
       expect(op.responses['413'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
     }
     const interpolate = doc.paths['/v1/interpolate'];
