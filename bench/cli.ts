@@ -21,9 +21,10 @@ import { runHealthUnderLoad } from './stages/health-under-load';
 import { runHttp } from './stages/http';
 import { encodeCases, modelCases, runInference } from './stages/inference';
 import { runSoak } from './stages/soak';
+import { renderUploads, runUploads, type UploadResults } from './stages/uploads';
 import { runWorstCase } from './stages/worst-case';
 
-const STAGES = ['bundle', 'inference', 'cpu', 'worst', 'http', 'health', 'bad-input', 'load', 'cold'] as const;
+const STAGES = ['bundle', 'inference', 'cpu', 'worst', 'http', 'health', 'bad-input', 'load', 'cold', 'uploads'] as const;
 type Stage = (typeof STAGES)[number];
 
 const program = new Command()
@@ -62,6 +63,7 @@ const settings = {
   } as Record<string, number>,
   coldRounds: quick ? 1 : 3,
   health: quick ? { clients: 8, seconds: 5 } : { clients: 16, seconds: 20 },
+  uploads: quick ? { accuracyImages: 1000 } : { accuracyImages: 10_000 },
 };
 const PORT_BASE = Number(opts.portBase);
 const PORTS = { worker: PORT_BASE, node: PORT_BASE + 1, cold: PORT_BASE + 2, probe: PORT_BASE + 3 };
@@ -77,6 +79,7 @@ const weights: Record<string, number> = {
   load: settings.loadSeconds[WORKER] + settings.loadSeconds[NODE] + 10,
   health: settings.health.seconds + 5,
   cold: settings.coldRounds * 30,
+  uploads: quick ? 30 : 150,
 };
 const progress = new Progress(Object.fromEntries(Object.entries(weights).filter(([k]) => k === 'setup' || only.has(k as Stage))));
 
@@ -95,13 +98,14 @@ async function main(): Promise<void> {
   };
   progress.log(`models: ${workspace.modelsDir} (run ${results.modelsRunId})${workspace.scratch ? ', scratch copy of the sources' : ''}; load average ${machine.loadAverage}`);
   const servers: Server[] = [];
+  let uploads: UploadResults | null = null;
   try {
     if (only.has('bundle')) {
       progress.begin('bundle: wrangler deploy --dry-run');
       results.bundle = measureBundle(workspace.root);
       progress.end();
     }
-    const needServers = ['inference', 'worst', 'http', 'health', 'bad-input', 'load'].some((s) => only.has(s as Stage));
+    const needServers = ['inference', 'worst', 'http', 'health', 'bad-input', 'load', 'uploads'].some((s) => only.has(s as Stage));
     if (needServers) {
       progress.begin('setup: starting wrangler dev (bench worker) and the Node baseline');
       const worker = await startWranglerDev(WORKER, workspace.root, 'bench/worker/wrangler.jsonc', PORTS.worker);
@@ -160,6 +164,11 @@ async function main(): Promise<void> {
         }
         progress.end();
       }
+      if (only.has('uploads')) {
+        progress.begin('uploads: MNIST test images through POST /v1/classify');
+        uploads = await runUploads(worker.origin, workspace.modelsDir, settings.uploads, progress);
+        progress.end();
+      }
       for (const s of servers.splice(0)) await s.stop();
     }
     if (only.has('cold')) {
@@ -173,7 +182,7 @@ async function main(): Promise<void> {
   }
   results.loadAtEnd = currentLoad();
   results.minutes = (performance.now() - started) / 60_000;
-  const markdown = renderReport(results);
+  const markdown = renderReport(results) + (uploads ? '\n' + renderUploads(uploads) : '');
   const out = resolve(opts.out);
   writeFileSync(out, markdown);
   process.stderr.write('\n');

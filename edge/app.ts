@@ -1,18 +1,18 @@
 /**
  * The HTTP surface of the worker: the image and service routes, /openapi.json generated from the same
- * schemas that validate requests, the demo page at /, CORS for the API's own methods and headers, a
- * per-client rate limit, and JSON for every error.
+ * schemas that validate requests, the upload routes, the demo page (public/, served as Workers Static Assets),
+ * CORS for the API's own methods and headers, a per-client rate limit, and JSON for every error.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { ModelsUnavailableError, type ModelFiles, type ModelStore } from './inference/model-store';
 import { OverloadedError } from './inference/scheduler';
-import { errorResponses, HEADERS } from './routes/docs';
+import { errorResponses } from './routes/docs';
 import { errorResponse, quote } from './routes/errors';
 import { imageRoutes } from './routes/images';
 import { metaRoutes, requireJson } from './routes/meta';
-import { servePage } from './routes/page';
 import { rateLimit, type RateLimitEnv } from './routes/rate-limit';
+import { uploadRoutes } from './routes/uploads';
 
 export interface AppDeps {
   store: ModelStore;
@@ -20,9 +20,10 @@ export interface AppDeps {
   manifest: unknown;
 }
 
-export const ALLOWED_METHODS = ['GET', 'HEAD', 'OPTIONS'];
-/** Request headers the API reads; preflights allow these and nothing else. */
-export const CORS_REQUEST_HEADERS = ['Accept', 'If-None-Match'];
+/** Every method some route takes (CORS preflights); a 405 names the ones of its own path. */
+export const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
+/** Request headers the API reads; preflights allow these and nothing else (Content-Type: the uploads). */
+export const CORS_REQUEST_HEADERS = ['Accept', 'If-None-Match', 'Content-Type'];
 /** Response headers scripts on other origins may read. */
 export const CORS_EXPOSED_HEADERS = ['X-Seed', 'X-Seed-From', 'X-Seed-To', 'X-Model-Version', 'ETag', 'Retry-After'];
 
@@ -46,9 +47,10 @@ const DESCRIPTION =
 
 export function createApp({ store, files, manifest }: AppDeps) {
   const app = new OpenAPIHono<{ Bindings: RateLimitEnv }>();
-  const routePatterns = () =>
-    app.routes.filter((r) => r.method === 'GET').map((r) => routePattern(r.path));
-  const isRoute = (path: string) => routePatterns().some((pattern) => pattern.test(path));
+  /** The methods routed for a path: GET (and so HEAD) and/or POST; none when there is no such route. */
+  const methodsFor = (path: string) =>
+    [...new Set(app.routes.filter((r) => r.method !== 'ALL' && routePattern(r.path).test(path)).map((r) => r.method))].sort();
+  const isRoute = (path: string) => methodsFor(path).length > 0;
 
   app.use('*', async (c, next) => {
     // OPTIONS only where a route exists: elsewhere it is a 404 like any other method.
@@ -79,27 +81,33 @@ export function createApp({ store, files, manifest }: AppDeps) {
   );
   app.use('*', rateLimit());
 
-  app.get('/', (c) => servePage(c.req.raw));
+  // The demo page is public/ (Workers Static Assets, wrangler.jsonc `assets`), which answers / before the
+  // worker runs; this route only sees / when the worker is run without the assets (it then says where the page is).
+  app.get('/', (c) => {
+    const assets = (c.env as { ASSETS?: { fetch(request: Request): Promise<Response> } } | undefined)?.ASSETS;
+    if (assets) return assets.fetch(c.req.raw);
+    return errorResponse(404, 'not_found', 'the demo page is served from public/ by Workers Static Assets, which this deployment lacks');
+  });
   app.route('/', imageRoutes(store));
   app.route('/', metaRoutes(store, files, manifest));
+  app.route('/', uploadRoutes(store));
 
+  // Documented here although Workers Static Assets answer it: its headers come from public/_headers.
+  const pageHeaders = {
+    'Cache-Control': { schema: { type: 'string' as const }, description: '"public, max-age=300" (public/_headers)' },
+    ETag: { schema: { type: 'string' as const }, description: 'the static asset\'s ETag' },
+  };
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/',
     operationId: 'getDemoPage',
     tags: ['service'],
     summary: 'The demo page',
+    description: 'public/index.html, served by Workers Static Assets with the security headers of public/_headers.',
     responses: {
-      200: {
-        description: 'an HTML page that calls this API',
-        headers: { 'Cache-Control': { schema: { type: 'string' }, description: '"public, max-age=300"' }, ETag: HEADERS.etag },
-        content: { 'text/html': { schema: { type: 'string' } } },
-      },
-      304: {
-        description: 'not modified (If-None-Match matched)',
-        headers: { 'Cache-Control': { schema: { type: 'string' }, description: '"public, max-age=300"' }, ETag: HEADERS.etag },
-      },
-      ...errorResponses([429, 500]),
+      200: { description: 'an HTML page that calls this API', headers: pageHeaders, content: { 'text/html': { schema: { type: 'string' } } } },
+      304: { description: 'not modified (If-None-Match matched)', headers: pageHeaders },
+      ...errorResponses([404]),
     },
   });
   app.openAPIRegistry.registerPath({
@@ -136,6 +144,7 @@ export function createApp({ store, files, manifest }: AppDeps) {
         security: [],
         tags: [
           { name: 'images', description: 'generated images' },
+          { name: 'uploads', description: 'real digits: uploaded pictures encoded, classified and interpolated' },
           { name: 'service', description: 'what is running, and this document' },
         ],
       }),
@@ -147,9 +156,11 @@ export function createApp({ store, files, manifest }: AppDeps) {
 
   app.notFound((c) => {
     const path = c.req.path;
-    if (isRoute(path)) {
-      return errorResponse(405, 'method_not_allowed', `${quote(c.req.method)} is not allowed on ${quote(path)}; use GET`, {
-        headers: { Allow: ALLOWED_METHODS.join(', ') },
+    const methods = methodsFor(path);
+    if (methods.length) {
+      const allowed = [...(methods.includes('GET') ? ['GET', 'HEAD'] : []), ...methods.filter((m) => m !== 'GET'), 'OPTIONS'];
+      return errorResponse(405, 'method_not_allowed', `${quote(c.req.method)} is not allowed on ${quote(path)}; use ${methods.join(' or ')}`, {
+        headers: { Allow: allowed.join(', ') },
       });
     }
     return errorResponse(404, 'not_found', `no route ${quote(path)}; see /openapi.json for the endpoints`);

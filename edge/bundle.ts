@@ -7,6 +7,8 @@
 import generator from '../models/generator.f16.onnx';
 import decoder from '../models/decoder.f16.onnx';
 import conditional from '../models/cgan-generator.f16.onnx';
+import encoder from '../models/encoder.f16.onnx';
+import classifier from '../models/classifier.f16.onnx';
 import manifest from '../models/manifest.json';
 import type { ModelFiles } from './inference/model-store';
 
@@ -14,6 +16,8 @@ export const BUNDLED_MODELS: ModelFiles = {
   generator: { file: 'generator.f16.onnx', bytes: generator },
   decoder: { file: 'decoder.f16.onnx', bytes: decoder },
   'cgan-generator': { file: 'cgan-generator.f16.onnx', bytes: conditional },
+  encoder: { file: 'encoder.f16.onnx', bytes: encoder },
+  classifier: { file: 'classifier.f16.onnx', bytes: classifier },
 };
 
 /** models/manifest.json as bundled; validated against core/manifest.ts where it is served. */

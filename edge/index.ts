@@ -8,6 +8,8 @@ import { BUNDLED_MANIFEST, BUNDLED_MODELS } from './bundle';
 import { ModelStore } from './inference/model-store';
 
 const store = new ModelStore(BUNDLED_MODELS);
-await store.load().catch(() => undefined); // remembered in store.failure; retried after a backoff
+// Sessions only: the model version needs the PNG encoder's CompressionStream, which workerd allows only
+// inside a handler, so the first request computes it (load() then reports failures with backoff).
+await store.warm();
 
 export default createApp({ store, files: BUNDLED_MODELS, manifest: BUNDLED_MANIFEST });

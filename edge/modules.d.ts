@@ -17,3 +17,4 @@ declare module '*/models/manifest.json' {
   const manifest: unknown;
   export default manifest;
 }
+

@@ -9,9 +9,11 @@
  * A case is one line: method, path, and for POST a body (see UPLOAD_CASES). Cases whose endpoint a build
  * does not have (404/405 on the probe) are reported as absent rather than failing the run.
  */
+import { IMAGE_PIXELS } from '../../core/contract';
 import { cpuMs } from '../lib/processes';
 import type { Progress } from '../lib/progress';
 import { median } from '../lib/stats';
+import { mnistTestSet, padPng, photoJpeg } from './uploads';
 
 export interface CpuCase {
   /** the endpoint family, for the per-endpoint targets */
@@ -20,12 +22,24 @@ export interface CpuCase {
   label: string;
   path: string;
   method?: 'GET' | 'POST';
-  /** for POST: the body and its type; built once per run from the server's own output */
-  body?: 'digit-png';
+  /** for POST: the body (built once per run, uploads.ts): the drawing pad's 280x280 PNG or a 1024x1024 photo-like JPEG */
+  body?: UploadBody;
+  /** its own CPU target in ms (issue 9's upload budgets), instead of the per-endpoint one */
+  targetMs?: number;
 }
 
+export type UploadBody = 'pad-png' | 'photo-jpeg';
+
 const GET = (endpoint: string, size: CpuCase['size'], label: string, path: string): CpuCase => ({ endpoint, size, label, path });
-const POST = (endpoint: string, size: CpuCase['size'], label: string, path: string): CpuCase => ({ endpoint, size, label, path, method: 'POST', body: 'digit-png' });
+const POST = (endpoint: string, size: CpuCase['size'], label: string, path: string, body: UploadBody, targetMs?: number): CpuCase => ({
+  endpoint,
+  size,
+  label,
+  path,
+  method: 'POST',
+  body,
+  ...(targetMs === undefined ? {} : { targetMs }),
+});
 
 export const CPU_CASES: CpuCase[] = [
   GET('health', 'reference', '/health (request overhead)', '/health'),
@@ -44,13 +58,24 @@ export const CPU_CASES: CpuCase[] = [
   GET('interpolate', 'largest', 'interpolate steps=32 latent JSON', '/v1/interpolate?from=1&to=2&steps=32&space=latent&format=json'),
 ];
 
-/** The upload endpoints (issue 9); absent builds skip them. The body is a 28x28 PNG of a generated digit. */
+/**
+ * The upload endpoints (issue 9); absent builds skip them. Bodies: MNIST test image 0 as the demo page's pad
+ * sends it (280x280 RGBA PNG, target <= 5 ms CPU) and as a 1024x1024 photo-like JPEG (target <= 40 ms).
+ */
 export const UPLOAD_CASES: CpuCase[] = [
-  POST('POST /v1/encode', 'typical', 'POST /v1/encode (28x28 PNG)', '/v1/encode'),
-  POST('POST /v1/classify', 'typical', 'POST /v1/classify (28x28 PNG)', '/v1/classify'),
-  POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate steps=16 scale=4', '/v1/interpolate?to_seed=2&steps=16&scale=4'),
-  POST('POST /v1/interpolate', 'largest', 'POST /v1/interpolate steps=32 scale=8', '/v1/interpolate?to_seed=2&steps=32&scale=8'),
+  POST('POST /v1/classify', 'typical', 'POST /v1/classify (280x280 pad PNG)', '/v1/classify', 'pad-png', 5),
+  POST('POST /v1/encode', 'typical', 'POST /v1/encode (280x280 pad PNG)', '/v1/encode', 'pad-png', 5),
+  POST('POST /v1/encode', 'largest', 'POST /v1/encode (1024x1024 JPEG)', '/v1/encode', 'photo-jpeg', 40),
+  POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate pad PNG steps=16 scale=4', '/v1/interpolate?to_seed=2&steps=16&scale=4', 'pad-png'),
+  POST('POST /v1/interpolate', 'largest', 'POST /v1/interpolate 1024x1024 JPEG steps=32 scale=8', '/v1/interpolate?to_seed=2&steps=32&scale=8', 'photo-jpeg'),
 ];
+
+const BODY_TYPES: Record<UploadBody, string> = { 'pad-png': 'image/png', 'photo-jpeg': 'image/jpeg' };
+
+interface Body {
+  bytes: Uint8Array;
+  type: string;
+}
 
 export interface CpuFigures {
   /** median over rounds of CPU ms per request, idle rate subtracted */
@@ -85,10 +110,10 @@ export interface CpuServer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function send(origin: string, c: CpuCase, body: Uint8Array | null): Promise<number> {
+async function send(origin: string, c: CpuCase, body: Body | null): Promise<number> {
   const res = await fetch(origin + c.path, {
     method: c.method ?? 'GET',
-    ...(c.method === 'POST' && body ? { body: body as Uint8Array<ArrayBuffer>, headers: { 'Content-Type': 'image/png' } } : {}),
+    ...(c.method === 'POST' && body ? { body: body.bytes as Uint8Array<ArrayBuffer>, headers: { 'Content-Type': body.type } } : {}),
   });
   await res.arrayBuffer();
   return res.status;
@@ -102,7 +127,7 @@ async function idleRate(pid: number, ms: number): Promise<number> {
   return (cpuMs(pid)! - c0) / (performance.now() - t0);
 }
 
-async function measureOnce(s: CpuServer, c: CpuCase, body: Uint8Array | null, opts: CpuOptions): Promise<{ cpu: number; wall: number; n: number; status: number }> {
+async function measureOnce(s: CpuServer, c: CpuCase, body: Body | null, opts: CpuOptions): Promise<{ cpu: number; wall: number; n: number; status: number }> {
   const pid = s.pid!;
   const idle = await idleRate(pid, 300);
   const c0 = cpuMs(pid)!;
@@ -120,10 +145,12 @@ async function measureOnce(s: CpuServer, c: CpuCase, body: Uint8Array | null, op
 
 export async function runCpu(servers: CpuServer[], cases: CpuCase[], opts: CpuOptions, progress: Progress): Promise<CpuRow[]> {
   const rows: CpuRow[] = [];
-  const digitPng = new Uint8Array(await (await fetch(servers[0].origin + '/v1/generate?seed=5&n=1')).arrayBuffer());
+  const digit = mnistTestSet(1).images.subarray(0, IMAGE_PIXELS);
+  const made: Partial<Record<UploadBody, Uint8Array>> = {};
+  const bodyOf = (kind: UploadBody): Body => ({ bytes: (made[kind] ??= kind === 'pad-png' ? padPng(digit) : photoJpeg(digit)), type: BODY_TYPES[kind] });
   for (const [i, c] of cases.entries()) {
     progress.log(`  [${i + 1}/${cases.length}] ${c.label}`);
-    const body = c.body === 'digit-png' ? digitPng : null;
+    const body = c.body ? bodyOf(c.body) : null;
     const present: CpuServer[] = [];
     const byServer: CpuRow['byServer'] = {};
     for (const s of servers) {

@@ -16,11 +16,9 @@ countOutputTensors(ort);
 const store = new ModelStore(BUNDLED_MODELS);
 // Locally workerd's clock advances during startup work (only the deployed runtime freezes it between I/O).
 const started = performance.now();
-const loaded = await store.load().then(
-  () => true,
-  () => false,
-);
-const startupMs = loaded ? performance.now() - started : null;
+// sessions only, as edge/index.ts: the version's PNG probe needs a handler (CompressionStream)
+await store.warm();
+const startupMs = performance.now() - started;
 
 const app = createApp({ store, files: BUNDLED_MODELS, manifest: BUNDLED_MANIFEST });
 app.route(

@@ -13,7 +13,7 @@ import { Scheduler } from './scheduler';
 import { modelVersion } from './version';
 
 /** The models the worker serves; each is a `MODEL_SPECS` id with `edge: true`. */
-export const EDGE_MODEL_IDS = ['generator', 'decoder', 'cgan-generator'] as const satisfies readonly ModelId[];
+export const EDGE_MODEL_IDS = ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier'] as const satisfies readonly ModelId[];
 export type EdgeModelId = (typeof EDGE_MODEL_IDS)[number];
 
 export interface ModelFile {
@@ -78,6 +78,8 @@ export class ModelStore {
   private lastError: ModelsUnavailableError | null = null;
   private failures = 0;
   private retryAt = 0;
+  /** sessions opened at startup by `warm()`, taken by the first load */
+  private warmSessions: Record<EdgeModelId, ort.InferenceSession> | null = null;
 
   constructor(
     private readonly files: ModelFiles,
@@ -149,11 +151,29 @@ export class ModelStore {
     return this.lastError?.message ?? null;
   }
 
-  private async open(): Promise<LoadedModels> {
+  /**
+   * Opens the sessions at worker startup (global scope), without the model version: computing it runs the
+   * PNG encoder, whose CompressionStream workerd forbids outside a handler. The first load() takes these
+   * sessions and adds the version. A failure here is left to that load (and its backoff).
+   */
+  async warm(): Promise<void> {
+    if (this.loaded || this.warmSessions) return;
     configureOrt();
     const sessions = {} as Record<EdgeModelId, ort.InferenceSession>;
     try {
       for (const id of EDGE_MODEL_IDS) sessions[id] = await openSession(id, this.files[id]);
+      this.warmSessions = sessions;
+    } catch {
+      await Promise.allSettled(Object.values(sessions).map((s) => s.release()));
+    }
+  }
+
+  private async open(): Promise<LoadedModels> {
+    configureOrt();
+    const sessions = this.warmSessions ?? ({} as Record<EdgeModelId, ort.InferenceSession>);
+    this.warmSessions = null;
+    try {
+      for (const id of EDGE_MODEL_IDS) sessions[id] ??= await openSession(id, this.files[id]);
       return { sessions, version: await modelVersion(this.files) };
     } catch (err) {
       await Promise.allSettled(Object.values(sessions).map((s) => s.release()));

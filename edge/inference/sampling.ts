@@ -18,11 +18,11 @@ export interface Images {
   generator: GeneratorId;
 }
 
-function tensor(data: Float32Array, rows: number, width: number): ort.Tensor {
+export function tensor(data: Float32Array, rows: number, width: number): ort.Tensor {
   return new ort.Tensor('float32', data, [rows, width]);
 }
 
-async function runOne(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string) {
+export async function runOne(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string) {
   const result = await session.run(feeds);
   // Already ours, no second copy needed: onnxruntime-web 1.30 copies every CPU output out of the wasm heap into
   // a fresh typed array, and onnxruntime-node returns a buffer of its own; dispose() drops the tensor's

@@ -1,7 +1,7 @@
 /**
  * Pieces of /openapi.json shared by the routes: the response headers the API sends and the error
  * responses, each described once so every operation documents the same thing the same way.
- * New routes (POST /v1/encode, ...) document their errors with `errorResponses([...])`.
+ * Every route documents its errors with `errorResponses([...])`.
  */
 import { errorBodySchema, type ErrorStatus } from './errors';
 
@@ -32,11 +32,18 @@ export const IMAGE_HEADERS = {
 } as const;
 
 const ERRORS: Record<ErrorStatus, { description: string; headers?: Record<string, unknown> }> = {
-  400: { description: 'invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed' },
+  400: {
+    description:
+      'invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for ' +
+      'uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its ' +
+      'header) and no_ink (a blank picture)',
+  },
   404: { description: 'not_found' },
   405: { description: 'method_not_allowed', headers: { Allow: HEADERS.allow } },
   406: { description: 'not_acceptable: nothing in Accept can be produced (use `format`, or accept image/png or application/json)' },
   409: { description: 'version_mismatch: `v` is not the served model version, which X-Model-Version names', headers: { 'X-Model-Version': HEADERS.modelVersion } },
+  413: { description: 'image_too_large: the upload body is over its limit, refused before it is read' },
+  415: { description: 'unsupported_media_type: Content-Type is missing or not one the operation takes' },
   429: { description: 'rate_limited: too many requests from this client', headers: { 'Retry-After': HEADERS.retryAfter } },
   500: { description: 'internal_error: the request was valid but the server failed' },
   503: {

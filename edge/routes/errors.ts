@@ -8,6 +8,10 @@ import { z } from '@hono/zod-openapi';
 export const ERROR_CODES = [
   'invalid_parameter',
   'unknown_parameter',
+  'invalid_image',
+  'no_ink',
+  'image_too_large',
+  'unsupported_media_type',
   'version_mismatch',
   'not_acceptable',
   'not_found',
@@ -19,7 +23,7 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export type ErrorStatus = 400 | 404 | 405 | 406 | 409 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 404 | 405 | 406 | 409 | 413 | 415 | 429 | 500 | 503;
 
 export const errorBodySchema = z
   .object({
@@ -27,8 +31,9 @@ export const errorBodySchema = z
       code: z.enum(ERROR_CODES).openapi({
         example: 'invalid_parameter',
         description:
-          'invalid_parameter, unknown_parameter (400); not_found (404); method_not_allowed (405); not_acceptable ' +
-          '(406); version_mismatch (409); rate_limited (429); internal_error (500); overloaded, models_unavailable (503)',
+          'invalid_parameter, unknown_parameter, invalid_image, no_ink (400); not_found (404); method_not_allowed (405); ' +
+          'not_acceptable (406); version_mismatch (409); image_too_large (413); unsupported_media_type (415); ' +
+          'rate_limited (429); internal_error (500); overloaded, models_unavailable (503)',
       }),
       message: z.string().openapi({ example: 'n must be an integer 1..64, got "abc"' }),
       parameter: z.string().optional().openapi({

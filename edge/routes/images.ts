@@ -152,7 +152,8 @@ export function imageRoutes(store: ModelStore) {
   });
   app.use('/v1/generate', strictQuery({ allowed: SAMPLE_QUERY, integers: INTEGER_PARAMETERS }));
   app.use('/v1/digits/*', strictQuery({ allowed: SAMPLE_QUERY, integers: INTEGER_PARAMETERS }));
-  app.use('/v1/interpolate', strictQuery({ allowed: INTERPOLATE_QUERY, integers: INTEGER_PARAMETERS }));
+  // GET only: POST /v1/interpolate (uploads.ts) takes other parameters
+  app.use('/v1/interpolate', strictQuery({ allowed: INTERPOLATE_QUERY, integers: INTEGER_PARAMETERS, methods: ['GET', 'HEAD'] }));
 
   app.openapi(generateRoute, async (c) => {
     const q = c.req.valid('query');

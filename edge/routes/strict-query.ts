@@ -16,6 +16,8 @@ export interface QueryRules {
   allowed: readonly string[];
   /** those whose values are integers */
   integers?: readonly string[];
+  /** the methods these rules are for, when a path takes several with different parameters (GET and POST /v1/interpolate) */
+  methods?: readonly string[];
 }
 
 function decode(raw: string): string {
@@ -103,6 +105,7 @@ export function strictUrlProblem(url: string, rules: QueryRules): Response | nul
 /** Hono middleware form of `strictUrlProblem`, for one route. */
 export function strictQuery(rules: QueryRules): MiddlewareHandler {
   return async (c, next) => {
+    if (rules.methods && !rules.methods.includes(c.req.method)) return next();
     const problem = strictUrlProblem(c.req.url, rules);
     if (problem) return problem;
     await next();

@@ -1,6 +1,8 @@
 /**
  * `wrangler deploy --dry-run` builds the exact upload without deploying; its size is what Cloudflare
- * limits (compressed). The budget is the project's: 5 MB gzip, of which onnxruntime-web's wasm is ~3.7 MB.
+ * limits (compressed). The budget is the project's: 6.5 MB gzip (issue 9: the encoder and classifier joined the
+ * bundle; Cloudflare's paid-plan limit is 10 MB), of which onnxruntime-web's wasm is ~3.7 MB and the JPEG
+ * decoder's (mozjpeg) 0.06 MB. The demo page's static assets are uploaded separately and do not count.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BUDGET_GZIP_BYTES = 5 * 1000 * 1000;
+const BUDGET_GZIP_BYTES = 6.5 * 1000 * 1000;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -42,8 +44,8 @@ describe('wrangler deploy --dry-run', () => {
           return `${f.slice(outdir.length + 1)} ${(bytes.length / 1e6).toFixed(2)} MB -> ${(z / 1e6).toFixed(2)} MB gzip`;
         });
       console.log(`[bundle] wrangler: ${wranglerLine.trim()}\n[bundle] ${rows.join('\n[bundle] ')}\n[bundle] total ${(raw / 1e6).toFixed(2)} MB, gzip ${(gzip / 1e6).toFixed(2)} MB`);
-      expect(rows.some((r) => r.includes('.wasm'))).toBe(true);
-      expect(rows.filter((r) => r.includes('.onnx'))).toHaveLength(3);
+      expect(rows.filter((r) => r.includes('.wasm'))).toHaveLength(2); // onnxruntime-web, mozjpeg
+      expect(rows.filter((r) => r.includes('.onnx'))).toHaveLength(5);
       expect(gzip).toBeLessThan(BUDGET_GZIP_BYTES);
     } finally {
       rmSync(outdir, { recursive: true, force: true });

@@ -128,6 +128,16 @@ describe('a generated client (openapi-fetch) calling every operation', () => {
     const path = await api.GET('/v1/interpolate', { params: { query: { from: 1, to: 2, steps: 3, digit_from: 3, format: 'json' } } });
     expect(jsonOf(path.data)).toMatchObject({ from: 1, to: 2, steps: 3, digit_from: 3, digit_to: 3 });
 
+    // the upload operations, with a generated digit as the picture (binary bodies pass through unserialised)
+    const picture = png.data as ArrayBuffer;
+    const upload = { body: picture as unknown as string, bodySerializer: (b: unknown) => b as BodyInit, headers: { 'Content-Type': 'image/png' } };
+    const classified = await api.POST('/v1/classify', upload);
+    expect(classified.data?.probabilities).toHaveLength(10);
+    const encoded = await api.POST('/v1/encode', { ...upload, params: { query: { format: 'json' } } });
+    expect(jsonOf(encoded.data).latent).toHaveLength(16);
+    const walk = await api.POST('/v1/interpolate', { ...upload, params: { query: { to_seed: 2, steps: 3, format: 'json' } } });
+    expect(jsonOf(walk.data).images).toHaveLength(3);
+
     const page = await api.GET('/', { parseAs: 'text' });
     expect(page.data).toContain('<title>Latent Digits</title>');
     const document = await api.GET('/openapi.json');

@@ -63,7 +63,7 @@ export class Contract {
       if (!doc) return problems.push(`${where}: header ${name} not documented`);
       const schema = doc.schema ?? {};
       const parsed = schema.type === 'integer' ? Number(value) : value;
-      const validate = this.validator(`${template} ${res.status} header ${name}`, schema);
+      const validate = this.validator(`${method} ${template} ${res.status} header ${name}`, schema);
       if (!validate(parsed)) problems.push(`${where}: header ${name}: ${JSON.stringify(value)} ${this.ajv.errorsText(validate.errors)}`);
     });
     const contentType = res.headers.get('content-type');
@@ -78,7 +78,7 @@ export class Contract {
       } catch {
         return [...problems, `${where}: body is not JSON`];
       }
-      const validate = this.validator(`${template} ${res.status} body`, documented.content[mediaType].schema);
+      const validate = this.validator(`${method} ${template} ${res.status} body`, documented.content[mediaType].schema);
       if (!validate(json)) problems.push(`${where}: body: ${this.ajv.errorsText(validate.errors)}`);
     }
     if (res.headers.has('content-length') && Number(res.headers.get('content-length')) !== body.length) {

@@ -14,9 +14,10 @@ describe('GET /openapi.json', () => {
 
   it('every documented operation answers 200 with its documented content type', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
-      paths: Record<string, { get: { responses: Record<string, { content?: Record<string, unknown> }> } }>;
+      paths: Record<string, { get?: { responses: Record<string, { content?: Record<string, unknown> }> } }>;
     };
     for (const [path, item] of Object.entries(doc.paths)) {
+      if (!item.get) continue; // the upload operations (POST) are exercised by test/worker/uploads.test.ts
       const query = path === '/v1/interpolate' ? '?from=1&to=2' : path.startsWith('/v1/') && path !== '/v1/models' ? '?seed=1' : '';
       const url = `${base}${path.replace('{digit}', '7')}${query}`;
       const res = await fetch(url);

@@ -282,13 +282,15 @@ describe('service endpoints', () => {
       generator: 'generator.f16.onnx',
       decoder: 'decoder.f16.onnx',
       'cgan-generator': 'cgan-generator.f16.onnx',
+      encoder: 'encoder.f16.onnx',
+      classifier: 'classifier.f16.onnx',
     });
   });
 
   it('GET /health reports the loaded model version', async () => {
     const { res, body } = await json<Record<string, any>>('/health');
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ status: 'ok', models: ['generator', 'decoder', 'cgan-generator'] });
+    expect(body).toMatchObject({ status: 'ok', models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier'] });
     expect(body.model_version).toBe((await get('/v1/generate?seed=1')).headers.get('X-Model-Version'));
   });
 
@@ -297,7 +299,7 @@ describe('service endpoints', () => {
     expect(res.status).toBe(200);
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/', '/openapi.json', '/health', '/v1/digits/{digit}', '/v1/generate', '/v1/interpolate', '/v1/models'].sort(),
+      ['/', '/openapi.json', '/health', '/v1/classify', '/v1/digits/{digit}', '/v1/encode', '/v1/generate', '/v1/interpolate', '/v1/models'].sort(),
     );
     const param = (path: string, name: string) =>
       doc.paths[path].get.parameters.find((p: { name: string }) => p.name === name);

@@ -25,6 +25,11 @@ export interface paths {
      * @description The endpoints are the samples of seeds `from` and `to`: endpoint noise is noiseForSeed(seed, 1, 32), i.e. image 0 of /v1/generate (or /v1/digits) for that seed. Step i of `steps` uses t = i/(steps-1) and v_i = (1-t)*a + t*b computed in float64 and rounded to float32. space=noise (default) interpolates the noise (and, for digit walks, the one-hot labels, so the label input is a mix of two digits midway) and runs every step through the generator; space=latent interpolates the two endpoints' latent codes instead. With digit_from and/or digit_to (a missing one defaults to the other) the path walks between conditional samples, e.g. a 3 morphing into an 8.
      */
     get: operations["interpolate"];
+    /**
+     * A path through the latent space from an uploaded digit
+     * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
+     */
+    post: operations["interpolateUpload"];
   };
   "/v1/models": {
     /**
@@ -40,8 +45,25 @@ export interface paths {
      */
     get: operations["getHealth"];
   };
+  "/v1/encode": {
+    /**
+     * Encode a picture of a digit into the latent space
+     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
+     */
+    post: operations["encodeUpload"];
+  };
+  "/v1/classify": {
+    /**
+     * Which digit a picture shows
+     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
+     */
+    post: operations["classifyUpload"];
+  };
   "/": {
-    /** The demo page */
+    /**
+     * The demo page
+     * @description public/index.html, served by Workers Static Assets with the security headers of public/_headers.
+     */
     get: operations["getDemoPage"];
   };
   "/openapi.json": {
@@ -69,11 +91,11 @@ export interface components {
     Error: {
       error: {
         /**
-         * @description invalid_parameter, unknown_parameter (400); not_found (404); method_not_allowed (405); not_acceptable (406); version_mismatch (409); rate_limited (429); internal_error (500); overloaded, models_unavailable (503)
+         * @description invalid_parameter, unknown_parameter, invalid_image, no_ink (400); not_found (404); method_not_allowed (405); not_acceptable (406); version_mismatch (409); image_too_large (413); unsupported_media_type (415); rate_limited (429); internal_error (500); overloaded, models_unavailable (503)
          * @example invalid_parameter
          * @enum {string}
          */
-        code: "invalid_parameter" | "unknown_parameter" | "version_mismatch" | "not_acceptable" | "not_found" | "method_not_allowed" | "rate_limited" | "overloaded" | "models_unavailable" | "internal_error";
+        code: "invalid_parameter" | "unknown_parameter" | "invalid_image" | "no_ink" | "image_too_large" | "unsupported_media_type" | "version_mismatch" | "not_acceptable" | "not_found" | "method_not_allowed" | "rate_limited" | "overloaded" | "models_unavailable" | "internal_error";
         /** @example n must be an integer 1..64, got "abc" */
         message: string;
         /** @description the offending parameter, for invalid_parameter, unknown_parameter and version_mismatch */
@@ -149,6 +171,12 @@ export interface components {
       metrics: {
         [key: string]: unknown;
       };
+      quality_gate?: {
+        passed: boolean;
+        forced: boolean;
+        floors: number;
+        misses: string[];
+      };
       served: components["schemas"]["Served"];
     };
     Served: {
@@ -173,6 +201,69 @@ export interface components {
       model_version: string;
       run_id: string | null;
       models: string[];
+    };
+    Encoding: {
+      /** @description the encoder's 16-d code of the normalised input */
+      latent: number[];
+      /**
+       * Format: byte
+       * @description the normalised 28x28 input the encoder saw, greyscale PNG, base64
+       */
+      input: string;
+      /**
+       * Format: byte
+       * @description decoder(latent), 28x28 greyscale PNG, base64
+       */
+      reconstruction: string;
+      digit: number;
+      /** @description softmax of the 50-label classifier, index = digit */
+      probabilities: number[];
+      /** @description the background was light, so the picture was inverted to white ink on black */
+      inverted: boolean;
+      /** @description bounding box of the ink in the uploaded picture, in its pixels */
+      ink_box: {
+        x: number;
+        y: number;
+        width: number;
+        height: number;
+      };
+      source: {
+        /** @enum {string} */
+        type: "image/png" | "image/jpeg";
+        width: number;
+        height: number;
+      };
+      /**
+       * @description "encoder@" and the model version (see X-Model-Version)
+       * @example encoder@3f2a9c1b0d4e
+       */
+      model: string;
+    };
+    Classification: {
+      digit: number;
+      /** @description softmax of the 50-label classifier, index = digit */
+      probabilities: number[];
+      /**
+       * @description "classifier@" and the model version (see X-Model-Version)
+       * @example classifier@3f2a9c1b0d4e
+       */
+      model: string;
+    };
+    UploadInterpolation: {
+      steps: number;
+      to_digit?: number;
+      to_seed?: number;
+      /** @description to_digit only: seed of the conditional sample */
+      seed?: number;
+      /** @description the classifier's reading of the `from` image */
+      from_digit: number;
+      /** @description the path, 28x28 greyscale PNGs, base64 */
+      images: string[];
+      /**
+       * @description "decoder@" and the model version (see X-Model-Version)
+       * @example decoder@3f2a9c1b0d4e
+       */
+      model: string;
     };
   };
   responses: never;
@@ -246,7 +337,7 @@ export interface operations {
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
@@ -375,7 +466,7 @@ export interface operations {
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
@@ -512,7 +603,7 @@ export interface operations {
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
@@ -581,6 +672,153 @@ export interface operations {
     };
   };
   /**
+   * A path through the latent space from an uploaded digit
+   * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
+   */
+  interpolateUpload: {
+    parameters: {
+      query?: {
+        /** @description Images on the path, first and last included, 2..32 (default 8). */
+        steps?: number;
+        /** @description End the path at a conditional sample of this digit, 0..9. */
+        to_digit?: number;
+        /** @description End the path at the unconditional sample of this seed (image 0 of /v1/generate?seed=). */
+        to_seed?: number;
+        /** @description to_digit only: seed of the conditional sample (default: random, named in X-Seed). */
+        seed?: number;
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        format?: "png" | "json";
+        /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
+        scale?: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "multipart/form-data": {
+          /**
+           * Format: binary
+           * @description PNG or JPEG
+           */
+          from: string;
+          /**
+           * Format: binary
+           * @description PNG or JPEG; or give to_digit or to_seed
+           */
+          to?: string;
+        };
+        "application/json": {
+          /**
+           * Format: byte
+           * @description PNG or JPEG, base64
+           */
+          from: string;
+          /**
+           * Format: byte
+           * @description PNG or JPEG, base64; or give to_digit or to_seed
+           */
+          to?: string;
+        };
+        "image/png": string;
+        "image/jpeg": string;
+      };
+    };
+    responses: {
+      /** @description the path */
+      200: {
+        headers: {
+          /** @description always "no-store": uploads are not cached or kept */
+          "Cache-Control"?: string;
+          /** @description the model version that produced the bytes (pin it with `v`) */
+          "X-Model-Version"?: string;
+          /** @description body length in bytes; HEAD sends the same value */
+          "Content-Length"?: number;
+          /** @description "Accept": without `format`, the body depends on Accept */
+          Vary?: string;
+          /** @description to_digit only: the seed of the conditional sample */
+          "X-Seed"?: string;
+        };
+        content: {
+          "image/png": string;
+          "application/json": components["schemas"]["UploadInterpolation"];
+        };
+      };
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      400: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_acceptable: nothing in Accept can be produced (use `format`, or accept image/png or application/json) */
+      406: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description image_too_large: the upload body is over its limit, refused before it is read */
+      413: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description unsupported_media_type: Content-Type is missing or not one the operation takes */
+      415: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate_limited: too many requests from this client */
+      429: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+          /** @description seconds to wait before retrying */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description internal_error: the request was valid but the server failed */
+      500: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      503: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+          /** @description seconds to wait before retrying */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
    * The model manifest
    * @description models/manifest.json as deployed (model ids, files, sha256, metrics of the training run), plus `served`: the files this worker runs and the model version that appears in `model`, X-Model-Version and ETags. Answers 503 exactly when /health does.
    */
@@ -598,7 +836,7 @@ export interface operations {
           "application/json": components["schemas"]["Manifest"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
@@ -694,30 +932,83 @@ export interface operations {
       };
     };
   };
-  /** The demo page */
-  getDemoPage: {
+  /**
+   * Encode a picture of a digit into the latent space
+   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
+   */
+  encodeUpload: {
+    parameters: {
+      query?: {
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        format?: "png" | "json";
+        /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
+        scale?: number;
+      };
+    };
+    /** @description One PNG or JPEG picture of a single digit, at most 1024x1024 pixels and 2 MB, grey or colour, with or without alpha (any bit depth; an animated PNG gives its default image). Dark ink on a light background and light ink on a dark one both work. */
+    requestBody: {
+      content: {
+        "image/png": string;
+        "image/jpeg": string;
+      };
+    };
     responses: {
-      /** @description an HTML page that calls this API */
+      /** @description the encoding */
       200: {
         headers: {
-          /** @description "public, max-age=300" */
+          /** @description always "no-store": uploads are not cached or kept */
           "Cache-Control"?: string;
-          /** @description seeded requests only: "<model version>-<16 hex digits>" */
-          ETag?: string;
+          /** @description the model version that produced the bytes (pin it with `v`) */
+          "X-Model-Version"?: string;
+          /** @description body length in bytes; HEAD sends the same value */
+          "Content-Length"?: number;
+          /** @description "Accept": without `format`, the body depends on Accept */
+          Vary?: string;
         };
         content: {
-          "text/html": string;
+          "application/json": components["schemas"]["Encoding"];
+          "image/png": string;
         };
       };
-      /** @description not modified (If-None-Match matched) */
-      304: {
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      400: {
         headers: {
-          /** @description "public, max-age=300" */
+          /** @description "no-store" */
           "Cache-Control"?: string;
-          /** @description seeded requests only: "<model version>-<16 hex digits>" */
-          ETag?: string;
         };
-        content: never;
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_acceptable: nothing in Accept can be produced (use `format`, or accept image/png or application/json) */
+      406: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description image_too_large: the upload body is over its limit, refused before it is read */
+      413: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description unsupported_media_type: Content-Type is missing or not one the operation takes */
+      415: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
       };
       /** @description rate_limited: too many requests from this client */
       429: {
@@ -733,6 +1024,161 @@ export interface operations {
       };
       /** @description internal_error: the request was valid but the server failed */
       500: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      503: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+          /** @description seconds to wait before retrying */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Which digit a picture shows
+   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
+   */
+  classifyUpload: {
+    /** @description One PNG or JPEG picture of a single digit, at most 1024x1024 pixels and 2 MB, grey or colour, with or without alpha (any bit depth; an animated PNG gives its default image). Dark ink on a light background and light ink on a dark one both work. */
+    requestBody: {
+      content: {
+        "image/png": string;
+        "image/jpeg": string;
+      };
+    };
+    responses: {
+      /** @description the classification */
+      200: {
+        headers: {
+          /** @description always "no-store": uploads are not cached or kept */
+          "Cache-Control"?: string;
+          /** @description the model version that produced the bytes (pin it with `v`) */
+          "X-Model-Version"?: string;
+          /** @description body length in bytes; HEAD sends the same value */
+          "Content-Length"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Classification"];
+        };
+      };
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      400: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_acceptable: nothing in Accept can be produced (use `format`, or accept image/png or application/json) */
+      406: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description image_too_large: the upload body is over its limit, refused before it is read */
+      413: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description unsupported_media_type: Content-Type is missing or not one the operation takes */
+      415: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate_limited: too many requests from this client */
+      429: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+          /** @description seconds to wait before retrying */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description internal_error: the request was valid but the server failed */
+      500: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      503: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+          /** @description seconds to wait before retrying */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * The demo page
+   * @description public/index.html, served by Workers Static Assets with the security headers of public/_headers.
+   */
+  getDemoPage: {
+    responses: {
+      /** @description an HTML page that calls this API */
+      200: {
+        headers: {
+          /** @description "public, max-age=300" (public/_headers) */
+          "Cache-Control"?: string;
+          /** @description the static asset's ETag */
+          ETag?: string;
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description not modified (If-None-Match matched) */
+      304: {
+        headers: {
+          /** @description "public, max-age=300" (public/_headers) */
+          "Cache-Control"?: string;
+          /** @description the static asset's ETag */
+          ETag?: string;
+        };
+        content: never;
+      };
+      /** @description not_found */
+      404: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;

@@ -1,0 +1,268 @@
+/**
+ * Any picture of one digit -> a 28x28 image the way MNIST was made (LeCun et al.: "size normalized to
+ * fit in a 20x20 pixel box while preserving their aspect ratio ... centered in a 28x28 image by computing
+ * the center of mass of the pixels"), so the encoder sees what it was trained on:
+ *
+ * 1. grey: luminance 0.299 R + 0.587 G + 0.114 B (Rec. 601, as JPEG and PIL's "L" mode), in [0, 1];
+ * 2. alpha: transparent pixels show a backdrop that contrasts with the ink. The ink colour is the
+ *    alpha-weighted mean grey of the picture: dark ink (a pen stroke on a transparent canvas) goes over
+ *    white, light ink (white chalk on a transparent canvas) over black. Compositing over one fixed colour
+ *    would make one of the two invisible;
+ * 3. invert when the background is light: the background is the median of the 1-pixel border; MNIST is
+ *    white ink on black, so a median above 0.5 flips every pixel;
+ * 4. levels: the background's noise floor (95th percentile of the border, after any flip) becomes 0 and
+ *    the strongest ink 1, so JPEG noise and grey paper drop out; a clean image (MNIST itself, a drawing on
+ *    a flat background) is unchanged apart from the stretch to 1. Less than MIN_CONTRAST between floor and
+ *    peak is "no ink found";
+ * 5. crop to the bounding box of the pixels with ink > 0 (pictures over 256 px are first box-averaged by a
+ *    whole factor, to at least 256 px, which keeps a 1024x1024 photo's work small);
+ * 6. fit the longest side to 20 px with area averaging (each output pixel is the mean of the input area it
+ *    covers, fractional pixels weighted by coverage), the other side round(side * 20 / longest), >= 1;
+ * 7. centre of mass (in pixel-index coordinates) at (14, 14), the mean centre of MNIST's test digits
+ *    (14.01, 13.99), by a whole-pixel shift, kept inside the 28x28 field.
+ *
+ * An MNIST digit (longest ink side 20 in 9,997 of the 10,000 test images) comes back as itself up to the
+ * 1-level stretch and a whole-pixel re-centring.
+ */
+import { IMAGE_PIXELS, IMAGE_SIDE } from '../../core/contract';
+
+/** Decoded pixels, row-major, interleaved channels: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA. */
+export interface Raster {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  data: Uint8Array | Uint8ClampedArray | Uint16Array;
+  /** 255 for 8-bit samples, 65535 for 16-bit */
+  maxValue: number;
+}
+
+export const FIT_SIDE = 20;
+export const CENTRE = 14;
+/** below this spread between background floor and strongest ink the picture counts as blank */
+export const MIN_CONTRAST = 0.1;
+const FLOOR_QUANTILE = 0.95;
+
+export class NoInkError extends Error {
+  override readonly name = 'NoInkError';
+}
+
+export interface NormalisedDigit {
+  /** [784] in [0, 1], white ink on black, row-major */
+  pixels: Float32Array;
+  /** the background was light and the picture was flipped */
+  inverted: boolean;
+  /** the ink's bounding box in the uploaded picture */
+  box: { x: number; y: number; width: number; height: number };
+}
+
+/** Step 1 and 2: grey in [0, 1] with transparency resolved. */
+export function toGrey(raster: Raster): Float32Array {
+  const { width, height, channels, maxValue } = raster;
+  const count = width * height;
+  if (raster.data.length < count * channels) {
+    throw new RangeError(`expected ${count * channels} samples for ${width}x${height}x${channels}, got ${raster.data.length}`);
+  }
+  // one element type in the loops below (a clamped array is the same bytes), so they stay monomorphic
+  const data = raster.data instanceof Uint8ClampedArray ? new Uint8Array(raster.data.buffer, raster.data.byteOffset, raster.data.length) : raster.data;
+  const grey = new Float32Array(count);
+  const scale = 1 / maxValue;
+  const hasAlpha = channels === 2 || channels === 4;
+  const colour = channels >= 3;
+  if (colour) {
+    for (let i = 0, j = 0; i < count; i++, j += channels) grey[i] = (0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2]) * scale;
+  } else {
+    for (let i = 0, j = 0; i < count; i++, j += channels) grey[i] = data[j] * scale;
+  }
+  if (!hasAlpha) return grey;
+
+  const alphaAt = channels - 1;
+  let weight = 0;
+  let weighted = 0;
+  let transparent = false;
+  for (let i = 0, j = alphaAt; i < count; i++, j += channels) {
+    const a = data[j] * scale;
+    weight += a;
+    weighted += a * grey[i];
+    if (a < 1) transparent = true;
+  }
+  if (!transparent) return grey;
+  const backdrop = weight > 0 && weighted / weight > 0.5 ? 0 : 1;
+  for (let i = 0, j = alphaAt; i < count; i++, j += channels) {
+    const a = data[j] * scale;
+    grey[i] = a * grey[i] + (1 - a) * backdrop;
+  }
+  return grey;
+}
+
+function quantile(sorted: Float32Array, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function borderValues(grey: Float32Array, width: number, height: number): Float32Array {
+  const values: number[] = [];
+  for (let x = 0; x < width; x++) {
+    values.push(grey[x]);
+    if (height > 1) values.push(grey[(height - 1) * width + x]);
+  }
+  for (let y = 1; y < height - 1; y++) {
+    values.push(grey[y * width]);
+    if (width > 1) values.push(grey[y * width + width - 1]);
+  }
+  return Float32Array.from(values).sort();
+}
+
+/**
+ * Weights of an area-averaging resize along one axis: output o covers input [o*r, (o+1)*r) with
+ * r = from/to; each entry is [input index, coverage / r].
+ */
+function areaWeights(from: number, to: number): [number, number][][] {
+  const r = from / to;
+  const rows: [number, number][][] = [];
+  for (let o = 0; o < to; o++) {
+    const start = o * r;
+    const end = (o + 1) * r;
+    const row: [number, number][] = [];
+    for (let i = Math.floor(start); i < Math.min(from, Math.ceil(end)); i++) {
+      const cover = Math.min(end, i + 1) - Math.max(start, i);
+      if (cover > 1e-9) row.push([i, cover / r]);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Area-averaging resize of a w x h float image (a window of `src` with row stride `stride`). */
+export function resizeArea(
+  src: Float32Array,
+  stride: number,
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+): Float32Array {
+  const wx = areaWeights(w, outW);
+  const wy = areaWeights(h, outH);
+  // horizontal pass over the window's rows: [h, outW]
+  const mid = new Float32Array(h * outW);
+  for (let y = 0; y < h; y++) {
+    const row = (y0 + y) * stride + x0;
+    for (let o = 0; o < outW; o++) {
+      let sum = 0;
+      for (const [i, wgt] of wx[o]) sum += src[row + i] * wgt;
+      mid[y * outW + o] = sum;
+    }
+  }
+  const out = new Float32Array(outH * outW);
+  for (let o = 0; o < outH; o++) {
+    for (const [i, wgt] of wy[o]) {
+      const from = i * outW;
+      for (let x = 0; x < outW; x++) out[o * outW + x] += mid[from + x] * wgt;
+    }
+  }
+  return out;
+}
+
+/** Steps 3-7 on a grey image. Throws NoInkError for a blank picture. */
+export function normaliseGrey(grey: Float32Array, width: number, height: number): NormalisedDigit {
+  const border = borderValues(grey, width, height);
+  const inverted = quantile(border, 0.5) > 0.5;
+  const ink = new Float32Array(grey.length);
+  if (inverted) for (let i = 0; i < grey.length; i++) ink[i] = 1 - grey[i];
+  else ink.set(grey);
+  // the border's order flips with the picture; its 95th percentile after the flip is 1 - its 5th before
+  const floor = inverted ? 1 - quantile(border, 1 - FLOOR_QUANTILE) : quantile(border, FLOOR_QUANTILE);
+  let peak = 0;
+  for (let i = 0; i < ink.length; i++) if (ink[i] > peak) peak = ink[i];
+  if (peak - floor < MIN_CONTRAST) {
+    throw new NoInkError(
+      `no ink found: the strongest ink is ${Math.round((peak - floor) * 255)} grey levels from the background, ` +
+        `expected at least ${Math.round(MIN_CONTRAST * 255)}`,
+    );
+  }
+  const gain = 1 / (peak - floor);
+  let x0 = width;
+  let x1 = -1;
+  let y0 = height;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const v = (ink[i] - floor) * gain;
+      ink[i] = v > 0 ? (v < 1 ? v : 1) : 0;
+      if (ink[i] > 0) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  const boxW = x1 - x0 + 1;
+  const boxH = y1 - y0 + 1;
+  const longest = Math.max(boxW, boxH);
+  const fitW = Math.max(1, Math.round((boxW * FIT_SIDE) / longest));
+  const fitH = Math.max(1, Math.round((boxH * FIT_SIDE) / longest));
+  const fitted = resizeArea(ink, width, x0, y0, boxW, boxH, fitW, fitH);
+
+  let mass = 0;
+  let mx = 0;
+  let my = 0;
+  for (let y = 0; y < fitH; y++) {
+    for (let x = 0; x < fitW; x++) {
+      const v = fitted[y * fitW + x];
+      mass += v;
+      mx += x * v;
+      my += y * v;
+    }
+  }
+  const clampShift = (shift: number, size: number) => Math.min(IMAGE_SIDE - size, Math.max(0, shift));
+  const ox = clampShift(Math.round(CENTRE - mx / mass), fitW);
+  const oy = clampShift(Math.round(CENTRE - my / mass), fitH);
+  const pixels = new Float32Array(IMAGE_PIXELS);
+  for (let y = 0; y < fitH; y++) pixels.set(fitted.subarray(y * fitW, (y + 1) * fitW), (oy + y) * IMAGE_SIDE + ox);
+  return { pixels, inverted, box: { x: x0, y: y0, width: boxW, height: boxH } };
+}
+
+/** Pictures larger than this (longest side) are first box-averaged by a whole factor to at least this size. */
+export const WORKING_SIDE = 256;
+
+/**
+ * Box average of k x k blocks (a trailing partial block is dropped): area averaging in two steps gives
+ * the same 20 px result up to the crop's position, to within k pixels of the original picture.
+ */
+export function shrinkBy(grey: Float32Array, width: number, height: number, k: number): { grey: Float32Array; width: number; height: number } {
+  const w = Math.floor(width / k);
+  const h = Math.floor(height / k);
+  const out = new Float32Array(w * h);
+  const norm = 1 / (k * k);
+  for (let y = 0; y < h; y++) {
+    for (let dy = 0; dy < k; dy++) {
+      const row = (y * k + dy) * width;
+      for (let x = 0; x < w; x++) {
+        let sum = 0;
+        const from = row + x * k;
+        for (let dx = 0; dx < k; dx++) sum += grey[from + dx];
+        out[y * w + x] += sum;
+      }
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] *= norm;
+  return { grey: out, width: w, height: h };
+}
+
+/**
+ * The whole normalisation, decoded pixels -> MNIST-style 28x28. Throws NoInkError for a blank picture.
+ * Pictures over WORKING_SIDE are shrunk by a whole factor first (a 1024x1024 photo by 4), which keeps the
+ * work small; the ink box is then reported in the original picture's pixels.
+ */
+export function normaliseDigit(raster: Raster): NormalisedDigit {
+  const grey = toGrey(raster);
+  const k = Math.max(1, Math.floor(Math.max(raster.width, raster.height) / WORKING_SIDE));
+  if (k === 1) return normaliseGrey(grey, raster.width, raster.height);
+  const small = shrinkBy(grey, raster.width, raster.height, k);
+  const digit = normaliseGrey(small.grey, small.width, small.height);
+  const { x, y, width, height } = digit.box;
+  return { ...digit, box: { x: x * k, y: y * k, width: width * k, height: height * k } };
+}

@@ -1,0 +1,516 @@
+/**
+ * The upload endpoints, real digits into the autoencoder's latent space: POST /v1/encode, POST /v1/classify
+ * and POST /v1/interpolate. Each upload is decoded (edge/encoding/image-input.ts), normalised the MNIST
+ * way (edge/encoding/normalise.ts), encoded and classified. Responses are never cached (`no-store`) and
+ * nothing is kept. The bodies are read by hand (edge/routes/upload-body.ts) rather than by the OpenAPI
+ * validators, so the size limit holds before a body is read; the routes are still documented in
+ * /openapi.json from the schemas below.
+ */
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES } from '../../core/contract';
+import { gridPng } from '../../core/png';
+import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, decodeImage, type ImageType } from '../encoding/image-input';
+import { encodeGrid, encodeTiles } from '../encoding/images';
+import { decodeJpegWasm } from '../encoding/jpeg';
+import { NoInkError, normaliseDigit, type NormalisedDigit } from '../encoding/normalise';
+import type { LoadedModels, ModelStore } from '../inference/model-store';
+import { decodeLatents } from '../inference/sampling';
+import { decodePath, latentOfEnd, recogniseImages, type PathEnd } from '../inference/recognition';
+import { estimateCost, yieldToEventLoop } from '../inference/scheduler';
+import { errorResponses, HEADERS } from './docs';
+import { errorResponse, invalidParameters, quote } from './errors';
+import { requireJson } from './meta';
+import { negotiate, type Offer } from './negotiate';
+import { digitQueryParam, formatParam, scaleParam, seedParam, stepsParam, type Format } from './params';
+import { chooseFormat, notAcceptable, randomSeed } from './respond';
+import { nearest, strictQuery } from './strict-query';
+import { isImageType, mediaType, readBody, readImageBody, unsupportedType } from './upload-body';
+
+/** multipart or JSON bodies carry two images (JSON as base64, 4/3 larger) and a little framing */
+export const MAX_PAIR_BYTES = Math.ceil((2 * MAX_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
+const PAIR_TYPES = ['multipart/form-data', 'application/json', ...IMAGE_TYPES] as const;
+
+const NO_STORE = 'no-store';
+
+// ---- documentation -------------------------------------------------------------------------------
+
+const imageBodyDoc = {
+  description:
+    `One PNG or JPEG picture of a single digit, at most ${MAX_SIDE}x${MAX_SIDE} pixels and ${MAX_UPLOAD_BYTES / 1024 / 1024} MB, ` +
+    'grey or colour, with or without alpha (any bit depth; an animated PNG gives its default image). Dark ink on ' +
+    'a light background and light ink on a dark one both work.',
+  required: true,
+  content: Object.fromEntries(IMAGE_TYPES.map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }])),
+};
+
+const probabilitiesSchema = z
+  .array(z.number())
+  .length(NUM_CLASSES)
+  .openapi({ description: 'softmax of the 50-label classifier, index = digit' });
+const uploadModelField = (id: string) =>
+  z.string().openapi({ example: `${id}@3f2a9c1b0d4e`, description: `"${id}@" and the model version (see X-Model-Version)` });
+
+const classificationJson = z
+  .object({ digit: z.number().int().min(0).max(9), probabilities: probabilitiesSchema, model: uploadModelField('classifier') })
+  .openapi('Classification');
+
+const encodingJson = z
+  .object({
+    latent: z.array(z.number()).length(LATENT_DIM).openapi({ description: "the encoder's 16-d code of the normalised input" }),
+    input: z.string().openapi({ format: 'byte', description: 'the normalised 28x28 input the encoder saw, greyscale PNG, base64' }),
+    reconstruction: z.string().openapi({ format: 'byte', description: 'decoder(latent), 28x28 greyscale PNG, base64' }),
+    digit: z.number().int().min(0).max(9),
+    probabilities: probabilitiesSchema,
+    inverted: z.boolean().openapi({ description: 'the background was light, so the picture was inverted to white ink on black' }),
+    ink_box: z
+      .object({ x: z.number().int(), y: z.number().int(), width: z.number().int(), height: z.number().int() })
+      .openapi({ description: 'bounding box of the ink in the uploaded picture, in its pixels' }),
+    source: z.object({ type: z.enum(IMAGE_TYPES), width: z.number().int(), height: z.number().int() }),
+    model: uploadModelField('encoder'),
+  })
+  .openapi('Encoding');
+
+const uploadInterpolationJson = z
+  .object({
+    steps: z.number().int(),
+    to_digit: z.number().int().optional(),
+    to_seed: z.number().int().optional(),
+    seed: z.number().int().optional().openapi({ description: 'to_digit only: seed of the conditional sample' }),
+    from_digit: z.number().int().openapi({ description: 'the classifier\'s reading of the `from` image' }),
+    images: z.array(z.string().openapi({ format: 'byte' })).openapi({ description: 'the path, 28x28 greyscale PNGs, base64' }),
+    model: uploadModelField('decoder'),
+  })
+  .openapi('UploadInterpolation');
+
+/** The error responses of an upload operation (descriptions in docs.ts; the limits are in the body's description). */
+const UPLOAD_ERRORS = [400, 406, 413, 415, 429, 500, 503] as const;
+
+const noStoreHeaders = {
+  'Cache-Control': { schema: { type: 'string' as const }, description: 'always "no-store": uploads are not cached or kept' },
+  'X-Model-Version': HEADERS.modelVersion,
+  'Content-Length': HEADERS.contentLength,
+};
+
+const NORMALISATION =
+  'The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with ' +
+  'the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, ' +
+  'cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.';
+
+const encodeRoute = createRoute({
+  method: 'post',
+  path: '/v1/encode',
+  operationId: 'encodeUpload',
+  tags: ['uploads'],
+  summary: 'Encode a picture of a digit into the latent space',
+  description:
+    `${NORMALISATION} Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. ` +
+    'format=png returns [input | reconstruction] as one PNG instead.',
+  request: {
+    query: z.object({ format: formatParam, scale: scaleParam }),
+    body: imageBodyDoc,
+  },
+  responses: {
+    200: {
+      description: 'the encoding',
+      headers: { ...noStoreHeaders, Vary: HEADERS.vary },
+      content: { 'application/json': { schema: encodingJson }, 'image/png': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    ...errorResponses(UPLOAD_ERRORS),
+  },
+});
+
+const classifyRoute = createRoute({
+  method: 'post',
+  path: '/v1/classify',
+  operationId: 'classifyUpload',
+  tags: ['uploads'],
+  summary: 'Which digit a picture shows',
+  description:
+    `${NORMALISATION} The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> ` +
+    'probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is ' +
+    'metrics.classifier.served.test_accuracy in /v1/models.',
+  request: { body: imageBodyDoc },
+  responses: {
+    200: { description: 'the classification', headers: noStoreHeaders, content: { 'application/json': { schema: classificationJson } } },
+    ...errorResponses(UPLOAD_ERRORS),
+  },
+});
+
+const interpolateRoute = createRoute({
+  method: 'post',
+  path: '/v1/interpolate',
+  operationId: 'interpolateUpload',
+  tags: ['uploads'],
+  summary: 'A path through the latent space from an uploaded digit',
+  description:
+    'From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of ' +
+    '`to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of ' +
+    '/v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first ' +
+    'frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as ' +
+    'multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or ' +
+    'image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart ' +
+    `text fields / JSON members of the same names (a multipart or JSON body: at most ${MAX_PAIR_BYTES} bytes, each image at most ` +
+    `${MAX_UPLOAD_BYTES}). format=png (default) is one strip, 8 tiles per row, like GET ` +
+    `/v1/interpolate. ${NORMALISATION}`,
+  request: {
+    query: z.object({
+      steps: stepsParam,
+      to_digit: digitQueryParam('to_digit', 'End the path at a conditional sample of this digit, 0..9.'),
+      to_seed: seedParam('to_seed', 'End the path at the unconditional sample of this seed (image 0 of /v1/generate?seed=).'),
+      seed: seedParam('seed', 'to_digit only: seed of the conditional sample (default: random, named in X-Seed).'),
+      format: formatParam,
+      scale: scaleParam,
+    }),
+    body: {
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: z.object({
+            from: z.string().openapi({ format: 'binary', description: 'PNG or JPEG' }),
+            to: z.string().optional().openapi({ format: 'binary', description: 'PNG or JPEG; or give to_digit or to_seed' }),
+          }),
+        },
+        'application/json': {
+          schema: z.object({
+            from: z.string().openapi({ format: 'byte', description: 'PNG or JPEG, base64' }),
+            to: z.string().optional().openapi({ format: 'byte', description: 'PNG or JPEG, base64; or give to_digit or to_seed' }),
+          }),
+        },
+        ...imageBodyDoc.content,
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'the path',
+      headers: { ...noStoreHeaders, Vary: HEADERS.vary, 'X-Seed': { schema: { type: 'string' as const }, description: 'to_digit only: the seed of the conditional sample' } },
+      content: {
+        'image/png': { schema: z.string().openapi({ format: 'binary' }) },
+        'application/json': { schema: uploadInterpolationJson },
+      },
+    },
+    ...errorResponses(UPLOAD_ERRORS),
+  },
+});
+
+// ---- parameters ----------------------------------------------------------------------------------
+
+type Shape = Record<string, z.ZodType>;
+
+/** Validates string parameters against `shape`; unknown names are refused, naming what is accepted. */
+function parseParams<S extends Shape>(params: Record<string, string>, shape: S): z.infer<z.ZodObject<S>> | Response {
+  const unknown = Object.keys(params).filter((k) => !(k in shape));
+  if (unknown.length) {
+    // the query was checked by strictQuery already; this catches multipart fields and JSON members
+    const names = Object.keys(shape);
+    const guess = nearest(unknown[0], names);
+    return errorResponse(
+      400,
+      'unknown_parameter',
+      `unknown parameter ${quote(unknown[0])}${guess ? ` (did you mean "${guess}"?)` : ''}; ` +
+        `this endpoint takes ${names.length ? names.join(', ') : 'no parameters'}`,
+      { parameter: unknown[0].slice(0, 64) },
+    );
+  }
+  const result = z.object(shape).safeParse(params);
+  return result.success ? result.data : invalidParameters(result.error.issues);
+}
+
+function queryOf(c: Context): Record<string, string> | Response {
+  const out: Record<string, string> = {};
+  for (const [key, values] of Object.entries(c.req.queries())) {
+    if (values.length > 1) {
+      return errorResponse(400, 'invalid_parameter', `${quote(key)} is given ${values.length} times; give it once`, { parameter: key.slice(0, 64) });
+    }
+    out[key] = values[0];
+  }
+  return out;
+}
+
+// ---- work ----------------------------------------------------------------------------------------
+
+interface Upload {
+  bytes: Uint8Array;
+  declared?: ImageType;
+  /** the field it came from, for messages */
+  field?: string;
+}
+
+interface ReadDigit {
+  digit: NormalisedDigit;
+  type: ImageType;
+  width: number;
+  height: number;
+}
+
+async function readDigit({ bytes, declared, field }: Upload): Promise<ReadDigit> {
+  try {
+    const { raster, header } = await decodeImage(bytes, decodeJpegWasm, declared);
+    return { digit: normaliseDigit(raster), type: header.type, width: header.width, height: header.height };
+  } catch (err) {
+    const prefix = field ? `${field}: ` : '';
+    if (err instanceof ImageInputError) throw new ImageInputError(err.status, err.code, prefix + err.message);
+    if (err instanceof NoInkError) throw new ImageInputError(400, 'no_ink', prefix + err.message);
+    throw err;
+  }
+}
+
+function failure(err: unknown): Response {
+  if (err instanceof ImageInputError) return errorResponse(err.status, err.code, err.message);
+  throw err; // the app's handler: 503 for unavailable models, else 500
+}
+
+function reply(body: Uint8Array | string, contentType: string, version: string, extra: Record<string, string> = {}): Response {
+  return new Response(body as BodyInit, {
+    status: 200,
+    headers: { 'Content-Type': contentType, 'Cache-Control': NO_STORE, 'X-Model-Version': version, ...extra },
+  });
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** multipart/JSON/image body of POST /v1/interpolate -> images and string parameters. */
+async function readPair(request: Request, type: string): Promise<{ from: Upload; to?: Upload; params: Record<string, string> }> {
+  const params: Record<string, string> = {};
+  if (isImageType(type)) {
+    return { from: { ...(await readImageBody(request)), field: 'from' }, params };
+  }
+  const bytes = await readBody(request, MAX_PAIR_BYTES);
+  const bad = (message: string) => new ImageInputError(400, 'invalid_image', message);
+  const images: Record<string, Upload> = {};
+  const take = (name: string, upload: Upload) => {
+    if (upload.bytes.length > MAX_UPLOAD_BYTES) {
+      throw new ImageInputError(413, 'image_too_large', `${name} is ${upload.bytes.length} bytes; expected at most ${MAX_UPLOAD_BYTES}`);
+    }
+    images[name] = { ...upload, field: name };
+  };
+  const param = (name: string, value: unknown) => {
+    if (name in params) throw bad(`${name} is given twice`);
+    params[name] = typeof value === 'string' ? value : JSON.stringify(value);
+  };
+  if (type === 'application/json') {
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch (err) {
+      throw bad(`the body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('the JSON body must be an object {"from": base64, "to": base64}');
+    for (const [name, value] of Object.entries(body)) {
+      if (name === 'from' || name === 'to') {
+        if (typeof value !== 'string') throw bad(`${name} must be a base64 string of a PNG or JPEG`);
+        let decoded: Uint8Array;
+        try {
+          decoded = Uint8Array.from(atob(value.replace(/^data:image\/[a-z]+;base64,/, '')), (ch) => ch.charCodeAt(0));
+        } catch {
+          throw bad(`${name} is not valid base64`);
+        }
+        take(name, { bytes: decoded });
+      } else {
+        param(name, value);
+      }
+    }
+  } else {
+    let form: FormData;
+    try {
+      form = await new Response(bytes as BodyInit, { headers: { 'Content-Type': request.headers.get('Content-Type')! } }).formData();
+    } catch (err) {
+      throw bad(`the multipart body could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    for (const [name, value] of form.entries()) {
+      if (name === 'from' || name === 'to') {
+        if (name in images) throw bad(`${name} is given twice`);
+        if (typeof value === 'string') throw bad(`${name} must be a file part (curl -F ${name}=@digit.png), got a text field`);
+        const declared = mediaType(value.type);
+        take(name, { bytes: new Uint8Array(await value.arrayBuffer()), declared: isImageType(declared) ? declared : undefined });
+      } else if (typeof value === 'string') {
+        param(name, value);
+      } else {
+        throw bad(`unexpected file part ${JSON.stringify(name)}; expected from and to`);
+      }
+    }
+  }
+  if (!images.from) throw bad('the from image is missing');
+  return { from: images.from, to: images.to, params };
+}
+
+/** What POST /v1/encode answers: JSON by default, or the [input | reconstruction] PNG. */
+const ENCODE_OFFERS: readonly (Offer & { format: Format })[] = [
+  { type: 'application/json', params: { charset: 'utf-8' }, format: 'json' },
+  { type: 'image/png', format: 'png' },
+];
+
+/** `format` wins; otherwise Accept decides (JSON preferred on a tie); null when neither is acceptable. */
+function encodeFormat(format: Format | undefined, accept: string | undefined): Format | null {
+  if (format) return format;
+  const index = negotiate(accept, ENCODE_OFFERS);
+  return index < 0 ? null : ENCODE_OFFERS[index].format;
+}
+
+/** Rows through the models per upload: encoder and classifier. */
+const RECOGNISE_ROWS = 2;
+
+export function uploadRoutes(store: ModelStore) {
+  const app = new OpenAPIHono();
+  for (const route of [encodeRoute, classifyRoute, interpolateRoute]) app.openAPIRegistry.registerPath(route);
+  const integers = ['scale', 'steps', 'to_digit', 'to_seed', 'seed'];
+  app.use('/v1/classify', strictQuery({ allowed: [], methods: ['POST'] }));
+  app.use('/v1/encode', strictQuery({ allowed: ['format', 'scale'], integers, methods: ['POST'] }));
+  app.use(
+    '/v1/interpolate',
+    strictQuery({ allowed: ['steps', 'to_digit', 'to_seed', 'seed', 'format', 'scale'], integers, methods: ['POST'] }),
+  );
+
+  const recognise = (models: LoadedModels, pixels: Float32Array) => recogniseImages(models, pixels, 1);
+
+  app.post('/v1/classify', async (c) => {
+    const query = queryOf(c);
+    if (query instanceof Response) return query;
+    const params = parseParams(query, {});
+    if (params instanceof Response) return params;
+    const unacceptable = requireJson(c.req.header('Accept'));
+    if (unacceptable) return unacceptable;
+    try {
+      const read = await readDigit(await readImageBody(c.req.raw));
+      await yieldToEventLoop(); // decoding a large picture is long; let other requests run before queueing
+      return await store.use(
+        estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0 }),
+        async (models) => {
+          const { probabilities, digits } = await recognise(models, read.digit.pixels);
+          const body = { digit: digits[0], probabilities: Array.from(probabilities), model: `classifier@${models.version}` };
+          return reply(JSON.stringify(body), JSON_TYPE, models.version);
+        },
+        c.req.raw.signal,
+      );
+    } catch (err) {
+      return failure(err);
+    }
+  });
+
+  app.post('/v1/encode', async (c) => {
+    const query = queryOf(c);
+    if (query instanceof Response) return query;
+    const params = parseParams(query, { format: formatParam, scale: scaleParam });
+    if (params instanceof Response) return params;
+    const accept = c.req.header('Accept');
+    const format = encodeFormat(params.format, accept);
+    if (!format) return notAcceptable(accept, ENCODE_OFFERS.map((o) => o.type));
+    const scale = params.scale ?? 1;
+    try {
+      const read = await readDigit(await readImageBody(c.req.raw));
+      await yieldToEventLoop();
+      const outputPixels = 2 * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1);
+      return await store.use(
+        estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels }),
+        async (models) => {
+          const { latents, probabilities, digits } = await recognise(models, read.digit.pixels);
+          const reconstruction = await decodeLatents(models, latents, 1);
+          await yieldToEventLoop(); // between model work and encoding
+          const pair = new Float32Array(2 * IMAGE_PIXELS);
+          pair.set(read.digit.pixels);
+          pair.set(reconstruction, IMAGE_PIXELS);
+          if (format === 'png') return reply(await gridPng(pair, 2, { scale }), 'image/png', models.version, { Vary: 'Accept' });
+          const [input, recon] = await encodeTiles(pair, 2);
+          const body = {
+            latent: Array.from(latents),
+            input,
+            reconstruction: recon,
+            digit: digits[0],
+            probabilities: Array.from(probabilities),
+            inverted: read.digit.inverted,
+            ink_box: read.digit.box,
+            source: { type: read.type, width: read.width, height: read.height },
+            model: `encoder@${models.version}`,
+          };
+          return reply(JSON.stringify(body), JSON_TYPE, models.version, { Vary: 'Accept' });
+        },
+        c.req.raw.signal,
+      );
+    } catch (err) {
+      return failure(err);
+    }
+  });
+
+  app.post('/v1/interpolate', async (c) => {
+    const query = queryOf(c);
+    if (query instanceof Response) return query;
+    const type = mediaType(c.req.header('Content-Type'));
+    try {
+      if (!(PAIR_TYPES as readonly string[]).includes(type)) throw unsupportedType(type, PAIR_TYPES);
+      const pair = await readPair(c.req.raw, type);
+      for (const name of Object.keys(pair.params)) {
+        if (name in query) {
+          return errorResponse(400, 'invalid_parameter', `${quote(name)} is given twice (query and body)`, { parameter: name.slice(0, 64) });
+        }
+      }
+      const params = parseParams(
+        { ...query, ...pair.params },
+        {
+          steps: stepsParam,
+          to_digit: digitQueryParam('to_digit', ''),
+          to_seed: seedParam('to_seed', ''),
+          seed: seedParam('seed', ''),
+          format: formatParam,
+          scale: scaleParam,
+        },
+      );
+      if (params instanceof Response) return params;
+      const accept = c.req.header('Accept');
+      const format = chooseFormat(params.format, accept);
+      if (!format) return notAcceptable(accept, ['image/png', 'application/json']);
+      const targets = [pair.to && 'to', params.to_digit !== undefined && 'to_digit', params.to_seed !== undefined && 'to_seed'].filter(Boolean);
+      if (targets.length !== 1) {
+        const message = targets.length
+          ? `give one end of the path, got ${targets.join(' and ')}`
+          : 'the end of the path is missing; give a to image, to_digit or to_seed';
+        return errorResponse(400, 'invalid_parameter', message, { parameter: targets.length ? String(targets[1]) : 'to' });
+      }
+      if (params.seed !== undefined && params.to_digit === undefined) {
+        return errorResponse(400, 'invalid_parameter', 'seed is the seed of the to_digit sample; give it only with to_digit', { parameter: 'seed' });
+      }
+      const from = await readDigit(pair.from);
+      const to = pair.to ? await readDigit(pair.to) : null;
+      await yieldToEventLoop();
+      const steps = params.steps ?? 8;
+      const scale = params.scale ?? 1;
+      const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;
+      const uploads = to ? 2 : 1;
+      const cost = estimateCost({
+        // encoder + classifier per upload, the sample at the end (if any), the decoder per step
+        rows: RECOGNISE_ROWS * uploads + (to ? 0 : 1) + steps,
+        outputPixels: steps * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1),
+      });
+      return await store.use(
+        cost,
+        async (models) => {
+          const pixels = to ? new Float32Array([...from.digit.pixels, ...to.digit.pixels]) : from.digit.pixels;
+          const { latents, digits } = await recogniseImages(models, pixels, uploads);
+          const end: PathEnd = to
+            ? { kind: 'latent', latent: latents.slice(LATENT_DIM, 2 * LATENT_DIM) }
+            : params.to_digit !== undefined
+              ? { kind: 'digit', digit: params.to_digit, seed: seed! }
+              : { kind: 'seed', seed: params.to_seed! };
+          const path = await decodePath(models, latents.slice(0, LATENT_DIM), await latentOfEnd(models, end), steps);
+          await yieldToEventLoop(); // between model work and encoding
+          const headers: Record<string, string> = { Vary: 'Accept', ...(seed !== undefined ? { 'X-Seed': String(seed) } : {}) };
+          if (format === 'png') return reply(await encodeGrid(path, steps, scale), 'image/png', models.version, headers);
+          const body = {
+            steps,
+            ...(params.to_digit !== undefined ? { to_digit: params.to_digit, seed } : {}),
+            ...(params.to_seed !== undefined ? { to_seed: params.to_seed } : {}),
+            from_digit: digits[0],
+            images: await encodeTiles(path, steps),
+            model: `decoder@${models.version}`,
+          };
+          return reply(JSON.stringify(body), JSON_TYPE, models.version, headers);
+        },
+        c.req.raw.signal,
+      );
+    } catch (err) {
+      return failure(err);
+    }
+  });
+
+  return app;
+}

@@ -1,0 +1,124 @@
+/**
+ * The upload endpoints as a client sees them (wrangler dev, over HTTP): real MNIST test images posted to
+ * /v1/classify are classified as accurately as the study reports (models/manifest.json
+ * metrics.classifier.served.test_accuracy) and as onnxruntime-node classifies the same raw pixels; a
+ * photo-sized JPEG of a digit is read correctly; the demo page's static files carry a strict CSP.
+ * `npm run bench` posts all 10,000 test images (bench/stages/uploads.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
+import { encodeGreyPng } from '../../core/png';
+import { photoJpeg } from '../../bench/stages/uploads';
+import { digitAt, mnistTest } from '../edge/mnist-fixtures';
+import { MODELS_DIR, openModel, ort } from './models';
+
+const base = inject('workerUrl');
+/** Test images posted: the first COUNT of the 10,000 (the bench posts all of them). */
+const COUNT = 400;
+const CONCURRENCY = 4;
+
+const set = mnistTest(COUNT);
+
+function servedAccuracy(): number {
+  const manifest = JSON.parse(readFileSync(resolve(MODELS_DIR, 'manifest.json'), 'utf8'));
+  const value = manifest?.metrics?.classifier?.served?.test_accuracy;
+  if (typeof value !== 'number') throw new Error('models/manifest.json lacks metrics.classifier.served.test_accuracy (the served classifier\'s MNIST test accuracy)');
+  return value;
+}
+
+/** encoder.f16 -> classifier.f16 in onnxruntime-node on the raw test pixels: what the manifest's number measures. */
+async function nativePredictions(): Promise<number[]> {
+  const encoder = await openModel('encoder');
+  const classifier = await openModel('classifier');
+  const pixels = Float32Array.from(set.images, (b) => b / 255);
+  const codes = await encoder.run({ [TENSOR.image]: new ort.Tensor('float32', pixels, [COUNT, IMAGE_PIXELS]) });
+  const latents = codes[TENSOR.latent].data as Float32Array;
+  const out = await classifier.run({ [TENSOR.latent]: new ort.Tensor('float32', latents, [COUNT, LATENT_DIM]) });
+  const p = out[TENSOR.probabilities].data as Float32Array;
+  return Array.from({ length: COUNT }, (_, i) => {
+    const row = Array.from(p.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES));
+    return row.indexOf(Math.max(...row));
+  });
+}
+
+async function classify(bytes: Uint8Array, type: string): Promise<number> {
+  const res = await fetch(`${base}/v1/classify`, { method: 'POST', body: bytes as BodyInit, headers: { 'Content-Type': type } });
+  if (res.status !== 200) throw new Error(`/v1/classify answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { digit: number }).digit;
+}
+
+describe('MNIST test images through POST /v1/classify', () => {
+  let served: number[];
+  let native: number[];
+
+  beforeAll(async () => {
+    native = await nativePredictions();
+    served = new Array(COUNT);
+    let next = 0;
+    const worker = async () => {
+      while (next < COUNT) {
+        const i = next++;
+        served[i] = await classify(await encodeGreyPng(digitAt(set, i), 28, 28), 'image/png');
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  }, 300_000);
+
+  const accuracy = (predictions: number[]) => predictions.filter((d, i) => d === set.labels[i]).length / COUNT;
+
+  it('agrees with the classifier run natively on the raw pixels (the normalisation leaves MNIST digits as they are)', () => {
+    const agree = served.filter((d, i) => d === native[i]).length / COUNT;
+    expect(agree).toBeGreaterThanOrEqual(0.99);
+    expect(Math.abs(accuracy(served) - accuracy(native))).toBeLessThanOrEqual(0.005);
+  });
+
+  it('is as accurate as the manifest reports, within sampling error of the first images', () => {
+    const reported = servedAccuracy();
+    // three binomial standard errors for COUNT images: ~0.04 at 0.9; the bench checks all 10,000 to 0.005
+    const tolerance = 3 * Math.sqrt((reported * (1 - reported)) / COUNT);
+    console.log(`[uploads] /v1/classify on the first ${COUNT} MNIST test images: ${accuracy(served).toFixed(4)} (native ${accuracy(native).toFixed(4)}, manifest ${reported} on all 10,000)`);
+    expect(Math.abs(accuracy(served) - reported)).toBeLessThanOrEqual(tolerance);
+  });
+});
+
+describe('a photo-sized JPEG', () => {
+  it('1024x1024, dark ink on uneven noisy paper, is read as its digit', async () => {
+    const native = await nativePredictions();
+    // the first test images the classifier gets right on raw pixels, each drawn as a "photo"
+    const picks = [...set.labels.keys()].filter((i) => native[i] === set.labels[i]).slice(0, 3);
+    for (const i of picks) {
+      const bytes = photoJpeg(digitAt(set, i));
+      expect(bytes.length).toBeLessThan(2 * 1024 * 1024);
+      expect(await classify(bytes, 'image/jpeg'), `test image ${i}`).toBe(set.labels[i]);
+    }
+  });
+});
+
+describe('the demo page as static assets', () => {
+  it('/ is the HTML file with a strict CSP: scripts and styles only from files, no inline script', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Content-Type')).toMatch(/^text\/html/);
+    const csp = res.headers.get('Content-Security-Policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await res.text();
+    expect(html).toContain('<script type="module" src="/app.js"></script>');
+    expect(html.match(/<script\b[^>]*>[^<]+<\/script>/)).toBeNull(); // no inline script bodies
+    expect(html).not.toMatch(/\son[a-z]+=/i); // no inline event handlers
+    expect(html).not.toMatch(/\sstyle=/i);
+  });
+
+  it('serves the script module and the stylesheet; the API paths stay with the worker', async () => {
+    const js = await fetch(`${base}/app.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('Content-Type')).toMatch(/javascript/);
+    const css = await fetch(`${base}/style.css`);
+    expect(css.headers.get('Content-Type')).toMatch(/^text\/css/);
+    const health = await fetch(`${base}/health`);
+    expect(health.headers.get('Content-Type')).toMatch(/^application\/json/);
+  });
+});
