@@ -193,12 +193,23 @@ async function startPad() {
 }
 startPad();
 
+/** fetch, or null after saying on `status` that the request failed on the network (never "generating…" forever) */
+async function fetchOrSay(url, status) {
+  try {
+    return await fetch(url);
+  } catch (err) {
+    show(status, 'request failed: ' + (err && err.message ? err.message : String(err)), true);
+    return null;
+  }
+}
+
 // ---- samples ----
 async function sample(digit) {
   const path = digit === null ? '/v1/generate' : '/v1/digits/' + digit;
   const url = path + '?' + params({ n: $('n').value, seed: $('seed').value, scale: $('scale').value });
   show($('status'), 'generating…');
-  const res = await fetch(url);
+  const res = await fetchOrSay(url, $('status'));
+  if (!res) return;
   if (!res.ok) return show($('status'), await failure(res), true);
   const img = $('result');
   if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
@@ -225,7 +236,8 @@ $('walk').addEventListener('click', async () => {
   const q = { from: $('from').value, to: $('to').value, steps: STEPS, space: $('space').value,
               digit_from: $('digit-from').value, digit_to: $('digit-to').value };
   show($('path-status'), 'walking…');
-  const res = await fetch('/v1/interpolate?' + params({ ...q, format: 'json' }));
+  const res = await fetchOrSay('/v1/interpolate?' + params({ ...q, format: 'json' }), $('path-status'));
+  if (!res) return;
   if (!res.ok) return show($('path-status'), await failure(res), true);
   const body = await res.json();
   frames = body.images;
@@ -233,7 +245,10 @@ $('walk').addEventListener('click', async () => {
   $('slider').disabled = false;
   $('slider').value = '0';
   showFrame(0);
-  $('strip').src = '/v1/interpolate?' + params({ ...q, scale: 2 });
+  // the strip shows the same path as the slider (the seeds the JSON says it used, even when the boxes were
+  // blank) and pins the model version, so a cached strip can never come from other models
+  const version = String(body.model).split('@')[1];
+  $('strip').src = '/v1/interpolate?' + params({ ...q, from: body.from, to: body.to, scale: 2, v: version });
   $('strip').hidden = false;
   show($('path-status'), 'seed ' + body.from + ' → ' + body.to + ', model ' + body.model);
 });

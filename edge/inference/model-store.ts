@@ -143,7 +143,9 @@ export class ModelStore {
    */
   async use<T>(cost: number, work: (models: LoadedModels) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const models = await this.load();
-    return this.scheduler.run(cost, () => work(models), signal);
+    // `return await`, not `return`: run() may reject at once (overloaded), and a promise returned already
+    // rejected is adopted a microtask later, which workerd reports as an unhandled rejection meanwhile
+    return await this.scheduler.run(cost, () => work(models), signal);
   }
 
   /** The reason of the last failed load, if the models are not loaded. */
