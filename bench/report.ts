@@ -113,7 +113,7 @@ export function targets(r: Results): Target[] {
   }
   if (r.bundle) {
     const others = r.bundle.totalGzip - r.bundle.parts[0].gzipBytes;
-    out.push({ what: 'worker upload, gzip', target: '<= 5.0 MB', measured: `${(r.bundle.totalGzip / MB).toFixed(2)} MB`, met: r.bundle.totalGzip <= 5 * MB });
+    out.push({ what: 'worker upload, gzip (issue 9 budget, paid plan 10 MB)', target: '<= 6.5 MB', measured: `${(r.bundle.totalGzip / MB).toFixed(2)} MB`, met: r.bundle.totalGzip <= 6.5 * MB });
     out.push({ what: 'models + code, gzip', target: '<= 1.3 MB', measured: `${(others / MB).toFixed(2)} MB`, met: others <= 1.3 * MB });
   }
   for (const b of r.badInput ?? []) {
