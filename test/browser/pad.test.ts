@@ -4,41 +4,28 @@
  * the normalised input, reconstruction, probability bars and a morph strip; an uploaded file works too;
  * and the page runs under its CSP without a violation.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openPage, type BrowserPage } from './chromium';
 import { encodeGreyPng } from '../../core/png';
 import { digitAt, mnistTest } from '../edge/mnist-fixtures';
 
 const base = inject('workerUrl');
-const CHROMIUM = '/usr/bin/chromium';
-let browser: BrowserContext;
+let opened: BrowserPage;
 let page: Page;
-let profile: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 const cspViolations: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (as .ci/run does)`);
-  profile = mkdtempSync(join(tmpdir(), 'latent-digits-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    timeout: 60_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  opened = await openPage();
+  ({ page, pageErrors } = opened);
   page.on('console', (msg) => {
     if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
   });
-  page.setDefaultTimeout(30_000);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await opened?.close();
 });
 
 /** Images on the page that have loaded real pixels. */

@@ -2,45 +2,22 @@
  * The demo page at / in a real browser (Debian's chromium, driven by playwright-core): click a digit and
  * an image of digits appears; walk an interpolation and scrub it with the slider.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openPage, type BrowserPage } from './chromium';
 
 const base = inject('workerUrl');
-const CHROMIUM = '/usr/bin/chromium';
-let browser: BrowserContext;
+let opened: BrowserPage;
 let page: Page;
-let profile: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (as .ci/run does)`);
-  profile = mkdtempSync(join(tmpdir(), 'latent-digits-chromium-'));
-  // a fresh profile per run (playwright passes it as --user-data-dir)
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    timeout: 60_000,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.setDefaultTimeout(30_000);
+  opened = await openPage();
+  ({ page, pageErrors } = opened);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await opened?.close();
 });
 
 /** naturalWidth/Height of an <img> once it has loaded a non-empty image. */
