@@ -5,7 +5,7 @@
  * the largest requests, HTTP load per endpoint, bad input, a load run with memory sampling, cold starts.
  * See --help.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { Progress } from './lib/progress';
@@ -99,11 +99,23 @@ async function main(): Promise<void> {
   progress.log(`models: ${workspace.modelsDir} (run ${results.modelsRunId})${workspace.scratch ? ', scratch copy of the sources' : ''}; load average ${machine.loadAverage}`);
   const servers: Server[] = [];
   let uploads: UploadResults | null = null;
+  const out = resolve(opts.out);
+  const partial = out.replace(/\.md$/, '') + '.partial.md';
+  const render = (): string => {
+    results.loadAtEnd = currentLoad();
+    results.minutes = (performance.now() - started) / 60_000;
+    return renderReport(results) + (uploads ? '\n' + renderUploads(uploads) : '');
+  };
+  // after every stage the tables so far go to a side file, so one failing stage cannot lose a 20-minute run
+  const checkpoint = (stage: string): void => {
+    writeAtomically(partial, `> PARTIAL: stages up to "${stage}" of ${[...only].join(', ')}; the run has not finished.\n\n${render()}`);
+    progress.end();
+  };
   try {
     if (only.has('bundle')) {
       progress.begin('bundle: wrangler deploy --dry-run');
       results.bundle = measureBundle(workspace.root);
-      progress.end();
+      checkpoint('bundle');
     }
     const needServers = ['inference', 'worst', 'http', 'health', 'bad-input', 'load', 'uploads'].some((s) => only.has(s as Stage));
     if (needServers) {
@@ -123,34 +135,34 @@ async function main(): Promise<void> {
         progress.begin('1. model work and encoding inside each runtime');
         results.inference = await runInference(modelCases(), runtimes, settings.inference, progress);
         results.encoding = await runInference(encodeCases(), runtimes, settings.inference, progress);
-        progress.end();
+        checkpoint('inference');
       }
       if (only.has('cpu')) {
         progress.begin('CPU ms per request (process CPU time over sequential requests)');
         results.cpu = await runCpu(runtimes, [...CPU_CASES, ...UPLOAD_CASES], settings.cpu, progress);
-        progress.end();
+        checkpoint('cpu');
       }
       if (only.has('worst')) {
         progress.begin('5. largest allowed requests');
         results.worst = await runWorstCase(runtimes, settings.worstRepeats);
-        progress.end();
+        checkpoint('worst');
       }
       if (only.has('http')) {
         progress.begin('2. HTTP load per endpoint (autocannon)');
         results.http = await runHttp(runtimes, settings.http, progress);
-        progress.end();
+        checkpoint('http');
       }
       if (only.has('health')) {
         progress.begin(`6. /health while ${settings.health.clients} clients saturate the heavy endpoints`);
         results.healthUnderLoad = [];
         for (const r of runtimes) results.healthUnderLoad.push(await runHealthUnderLoad(r.name, r.origin, settings.health, progress));
-        progress.end();
+        checkpoint('health');
       }
       if (only.has('bad-input')) {
         progress.begin(`robustness: ${settings.badRequests} bad requests per server`);
         results.badInput = [];
         for (const r of runtimes) results.badInput.push(await runBadInput(r.name, r.origin, settings.badRequests, 2024, progress));
-        progress.end();
+        checkpoint('bad-input');
       }
       if (only.has('load')) {
         progress.begin(`robustness: load with memory sampling (workerd ${settings.loadSeconds[WORKER]} s, node ${settings.loadSeconds[NODE]} s)`);
@@ -162,33 +174,37 @@ async function main(): Promise<void> {
           if (soak.non2xx + soak.errors > 0) soak.logTail = s.output().slice(-3000);
           results.soak.push(soak);
         }
-        progress.end();
+        checkpoint('load');
       }
       if (only.has('uploads')) {
         progress.begin('uploads: MNIST test images through POST /v1/classify');
         uploads = await runUploads(worker.origin, workspace.modelsDir, settings.uploads, progress);
-        progress.end();
+        checkpoint('uploads');
       }
       for (const s of servers.splice(0)) await s.stop();
     }
     if (only.has('cold')) {
       progress.begin(`3. cold start, ${settings.coldRounds} round(s)`);
       results.cold = await runColdStart(workspace.root, workspace.modelsDir, settings.coldRounds, { worker: PORTS.cold, probe: PORTS.probe, node: PORTS.node }, progress);
-      progress.end();
+      checkpoint('cold');
     }
   } finally {
     for (const s of servers) await s.stop();
     workspace.dispose();
   }
-  results.loadAtEnd = currentLoad();
-  results.minutes = (performance.now() - started) / 60_000;
-  const markdown = renderReport(results) + (uploads ? '\n' + renderUploads(uploads) : '');
-  const out = resolve(opts.out);
-  writeFileSync(out, markdown);
+  const markdown = render();
+  writeAtomically(out, markdown);
+  rmSync(partial, { force: true });
   process.stderr.write('\n');
   process.stdout.write(markdown);
   const missed = targets(results).filter((t) => t.met === false);
   process.stderr.write(`\nwrote ${relative(process.cwd(), out)}; ${missed.length ? `targets missed: ${missed.map((t) => t.what).join('; ')}` : 'all targets met'}\n`);
+}
+
+/** Write beside, then move into place: a reader never sees half a file. */
+function writeAtomically(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
 }
 
 main().catch((err: unknown) => {
