@@ -105,7 +105,7 @@ describe('generator temperature', () => {
   for (const conditional of [false, true]) {
     it(`a ${conditional ? 'conditional' : 'latent'} generator with T baked in equals the original applied to T * noise`, () => {
       // without the mode prior: with it, the mode is picked from the unscaled noise by design (see bakeTemperature)
-      const shape = { ...FULL_CONFIG.gan, generatorHidden: 32, priorModes: 0 };
+      const shape = { ...FULL_CONFIG.gan, generatorHidden: 32, clusters: 0 };
       const build = () => (conditional ? buildConditionalGenerator(shape) : buildGenerator(shape));
       const original = build();
       const baked = build();

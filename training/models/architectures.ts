@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
+import { normalQuantile } from '../metrics/normal-quantile';
 
 /** Widths of the autoencoder's hidden layers, encoder side (the decoder mirrors them). */
 export const AE_HIDDEN = [512, 128];
@@ -55,26 +56,43 @@ export interface GanShape {
   /** dropout after each of the discriminator's hidden layers (0 = none) */
   discriminatorDropout: number;
   layers: number;
-  /** unconditional generator only: modes of its mixture prior (0 = a plain MLP on the noise), see modeSelector */
-  priorModes: number;
 }
 
-/** Deciles of the standard normal: Phi^-1(i / 10), i = 1..9 (standard table values). */
-const NORMAL_DECILES = [-1.2816, -0.8416, -0.5244, -0.2533, 0, 0.2533, 0.5244, 0.8416, 1.2816];
 /** Steepness of the mode selector's steps: a step is 1% of a standard deviation wide, so few draws blend two modes. */
 const MODE_STEEPNESS = 200;
 
 /**
- * A fixed (untrained) mode selector: noise [N, NOISE_DIM] -> [N, 10] soft one-hot of the decile of noise[0].
- * Step i is sigmoid(k (z0 - q_i)); mode j = step_j - step_(j+1) (step_0 = 1, step_10 = 0). The generator
- * then draws from a mixture prior with ten equally likely modes (as in DeLiGAN, Gurumurthy et al. 2017,
- * with fixed instead of learned components), so it can place digits in separate modes instead of
- * stretching one connected noise space over ten clusters, which leaves blends between them.
+ * Where noise[0] switches from one mode of the unconditional generator to the next: the standard normal
+ * quantiles of the modes' cumulative shares, so mode j is drawn with probability shares[j].
  */
-function modeSelector(noise: tf.SymbolicTensor): tf.SymbolicTensor {
-  const modes = NORMAL_DECILES.length + 1;
+export function modeThresholds(shares: readonly number[]): number[] {
+  const out: number[] = [];
+  let cumulative = 0;
+  for (const share of shares.slice(0, -1)) {
+    cumulative += share;
+    out.push(normalQuantile(Math.min(Math.max(cumulative, 1e-9), 1 - 1e-9)));
+  }
+  return out;
+}
+
+/** The mode (0-based) the generator's selector picks for noise[0] = z0: how many thresholds z0 reaches. */
+export function modeOf(z0: number, thresholds: readonly number[]): number {
+  let mode = 0;
+  while (mode < thresholds.length && z0 >= thresholds[mode]) mode++;
+  return mode;
+}
+
+/**
+ * A fixed (untrained) mode selector: noise [N, NOISE_DIM] -> [N, modes] soft one-hot of where noise[0] falls
+ * among `thresholds` (modeOf). Step i is sigmoid(k (z0 - t_i)); mode j = step_j - step_(j+1) (step_0 = 1,
+ * step_modes = 0). The generator then draws from a mixture prior whose modes have fixed shares (as in
+ * DeLiGAN, Gurumurthy et al. 2017, with fixed instead of learned components); training tells each mode
+ * which cluster of the codes it stands for (training/stages/gan.ts).
+ */
+function modeSelector(noise: tf.SymbolicTensor, thresholds: readonly number[]): tf.SymbolicTensor {
+  const modes = thresholds.length + 1;
   const stepKernel = tf.tidy(() => tf.zeros([NOISE_DIM, modes - 1]).add(tf.oneHot(tf.zeros([1], 'int32'), NOISE_DIM).reshape([NOISE_DIM, 1]).mul(MODE_STEEPNESS)));
-  const stepBias = tf.tensor1d(NORMAL_DECILES.map((q) => -MODE_STEEPNESS * q));
+  const stepBias = tf.tensor1d(thresholds.map((t) => -MODE_STEEPNESS * t));
   const steps = tf.layers
     .dense({ units: modes - 1, activation: 'sigmoid', trainable: false, weights: [stepKernel, stepBias], name: 'gen_mode_steps' })
     .apply(noise) as tf.SymbolicTensor;
@@ -90,12 +108,13 @@ function modeSelector(noise: tf.SymbolicTensor): tf.SymbolicTensor {
 }
 
 /**
- * Latent GAN generator: noise [N, NOISE_DIM] ~ N(0, 1) -> latent code [N, LATENT_DIM]. With `priorModes`,
- * the trunk reads the noise ++ the fixed mode selector's [N, 10] output.
+ * Latent GAN generator: noise [N, NOISE_DIM] ~ N(0, 1) -> latent code [N, LATENT_DIM]. With `modeShares`
+ * (two or more), the trunk reads the noise ++ the fixed mode selector's [N, modes] output.
  */
-export function buildGenerator(shape: GanShape): tf.LayersModel {
+export function buildGenerator(shape: GanShape, modeShares: readonly number[] = []): tf.LayersModel {
   const noise = tf.input({ shape: [NOISE_DIM], name: 'noise' });
-  const input = shape.priorModes > 0 ? (tf.layers.concatenate({ name: 'gen_concat' }).apply([noise, modeSelector(noise)]) as tf.SymbolicTensor) : noise;
+  const input =
+    modeShares.length > 1 ? (tf.layers.concatenate({ name: 'gen_concat' }).apply([noise, modeSelector(noise, modeThresholds(modeShares))]) as tf.SymbolicTensor) : noise;
   return tf.model({ inputs: noise, outputs: generatorTrunk(input, 'gen', shape), name: 'generator' });
 }
 
@@ -119,12 +138,13 @@ function generatorTrunk(x: tf.SymbolicTensor, prefix: string, { generatorHidden,
 }
 
 /**
- * Discriminator over latent codes: code [N, LATENT_DIM] (and one-hot digit [N, 10] if conditional) ->
- * realness logit [N, 1]. The conditional one is a projection discriminator (Miyato & Koyama 2018):
- * logit = w . h(code) + embed(digit) . h(code), so the digit acts on the features instead of being one
+ * Discriminator over latent codes: code [N, LATENT_DIM] (and, with `classes` > 0, a one-hot class [N, classes]:
+ * the digit for the conditional GAN, the code cluster for the self-conditioned unconditional one) -> realness
+ * logit [N, 1]. With classes it is a projection discriminator (Miyato & Koyama 2018):
+ * logit = w . h(code) + embed(class) . h(code), so the class acts on the features instead of being one
  * more input among sixteen code values.
  */
-export function buildDiscriminator(conditional: boolean, { discriminatorHidden, discriminatorDropout, layers }: GanShape): tf.LayersModel {
+export function buildDiscriminator(classes: number, { discriminatorHidden, discriminatorDropout, layers }: GanShape): tf.LayersModel {
   const code = tf.input({ shape: [LATENT_DIM], name: 'code' });
   let h: tf.SymbolicTensor = code;
   for (let i = 1; i <= layers; i++) {
@@ -133,8 +153,8 @@ export function buildDiscriminator(conditional: boolean, { discriminatorHidden, 
     if (discriminatorDropout > 0) h = tf.layers.dropout({ rate: discriminatorDropout }).apply(h) as tf.SymbolicTensor;
   }
   let logit = tf.layers.dense({ units: 1 }).apply(h) as tf.SymbolicTensor;
-  if (!conditional) return tf.model({ inputs: code, outputs: logit, name: 'gan_discriminator' });
-  const digit = tf.input({ shape: [NUM_CLASSES], name: 'digit' });
+  if (classes === 0) return tf.model({ inputs: code, outputs: logit, name: 'gan_discriminator' });
+  const digit = tf.input({ shape: [classes], name: 'digit' });
   const embedded = tf.layers.dense({ units: discriminatorHidden, useBias: false }).apply(digit) as tf.SymbolicTensor;
   const projection = tf.layers.dot({ axes: 1 }).apply([h, embedded]) as tf.SymbolicTensor;
   logit = tf.layers.add().apply([logit, projection]) as tf.SymbolicTensor;

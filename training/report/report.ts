@@ -143,10 +143,14 @@ export function renderReport(r: ReportInputs): string {
 type Scores = GenerationStudy['metrics']['gan'] | GenerationStudy['metrics']['baselines']['real'];
 
 function ganParagraph(name: string, g: GanResult['metrics']): string {
-  const classification = g.classification_weight
-    ? `; plus an AC-GAN classification term of weight ${g.classification_weight} (a small classifier trained on the real training codes and labels, training accuracy ${g.code_classifier_train_accuracy}, then frozen, scores the generated code against the requested digit)`
+  const what = g.clusters ? 'code cluster' : 'requested digit';
+  const clusters = g.clusters
+    ? `; self-conditioned on ${g.clusters} k-means clusters of the training codes (no labels; one mode of the generator's prior each, drawn with the cluster's share from noise[0]; the clusters agree with the digits on ${g.cluster_digit_purity} of the codes, measured for this report only), with a projection discriminator and an MMD term per cluster`
     : '';
-  return `${name}: ${g.steps} steps of batch ${g.batch_size}, learning rate ${g.learning_rate}, ${g.layers} hidden layers of ${g.generator_hidden} (generator) and ${g.discriminator_hidden} (discriminator) units, weight average decay ${g.ema_decay}, temperature ${g.temperature}${classification}; final D loss ${g.final_d_loss}, G loss ${g.final_g_loss}.`;
+  const classification = g.classification_weight
+    ? `; plus an AC-GAN classification term of weight ${g.classification_weight} (a small classifier trained on the real training codes and their ${g.clusters ? 'clusters' : 'labels'}, training accuracy ${g.code_classifier_train_accuracy}, then frozen, scores the generated code against the ${what})`
+    : '';
+  return `${name}: ${g.steps} steps of batch ${g.batch_size}, learning rate ${g.learning_rate}, ${g.layers} hidden layers of ${g.generator_hidden} (generator) and ${g.discriminator_hidden} (discriminator) units, weight average decay ${g.ema_decay}, temperature ${g.temperature}${clusters}${classification}; final D loss ${g.final_d_loss}, G loss ${g.final_g_loss}.`;
 }
 
 function conditionalRow(label: string, b: Scores & { temperature?: number }, bold = false): string {

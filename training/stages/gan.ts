@@ -18,7 +18,8 @@ import * as tf from '@tensorflow/tfjs';
 import { LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
 import type { Rng } from '../../core/rng';
 import type { GanConfig } from '../config';
-import { buildConditionalGenerator, buildDiscriminator, buildGenerator, firstGeneratorLayer } from '../models/architectures';
+import { kmeans } from 'ml-kmeans';
+import { buildConditionalGenerator, buildDiscriminator, buildGenerator, firstGeneratorLayer, modeOf, modeThresholds } from '../models/architectures';
 import { accuracy, fitWithProgress, oneHot, predictBatched } from '../fit';
 import { round, type Logger } from '../progress';
 
@@ -36,26 +37,30 @@ export interface GanResult {
     temperature: number;
     final_d_loss: number;
     final_g_loss: number;
-    /** weight of the frozen code classifier's cross-entropy in the generator loss (conditional GAN only) */
+    /** weight of the frozen code classifier's cross-entropy in the generator loss (digits, or code clusters) */
     classification_weight?: number;
     code_classifier_train_accuracy?: number;
+    /** self-conditioned unconditional GAN: k-means clusters of the codes, their shares, and how pure they are in digits (for the report only) */
+    clusters?: number;
+    cluster_shares?: number[];
+    cluster_digit_purity?: number;
     loss_curve: { step: number; d: number; g: number }[];
   };
 }
 
-/** Code classifier for the conditional generator's auxiliary loss: latent code [N, LATENT_DIM] -> digit probabilities [N, 10]. */
-async function trainCodeClassifier(codes: Float32Array, labels: Uint8Array, logger: Logger): Promise<{ model: tf.LayersModel; accuracy: number }> {
+/** Code classifier for the generator's auxiliary loss: latent code [N, LATENT_DIM] -> class probabilities [N, classes]. */
+async function trainCodeClassifier(codes: Float32Array, labels: Uint8Array, classes: number, logger: Logger): Promise<{ model: tf.LayersModel; accuracy: number }> {
   const model = tf.sequential({
     layers: [
       tf.layers.dense({ inputShape: [LATENT_DIM], units: 128, activation: 'relu' }),
-      tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax' }),
+      tf.layers.dense({ units: classes, activation: 'softmax' }),
     ],
   });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   const x = tf.tensor2d(codes, [labels.length, LATENT_DIM]);
-  const y = oneHot(labels);
-  await fitWithProgress(model, x, y, { epochs: 3, batchSize: 256, logger, label: 'code classifier (cGAN loss)' });
-  const accuracyValue = accuracy(predictBatched(model, codes, LATENT_DIM), labels);
+  const y = oneHot(labels, classes);
+  await fitWithProgress(model, x, y, { epochs: 3, batchSize: 256, logger, label: 'code classifier (GAN classification term)' });
+  const accuracyValue = accuracy(predictBatched(model, codes, LATENT_DIM), labels, classes);
   x.dispose();
   y.dispose();
   return { model, accuracy: accuracyValue };
@@ -89,7 +94,7 @@ function variablesOf(model: tf.LayersModel): tf.Variable[] {
 
 /**
  * Scales the noise rows of the generator's first kernel by `temperature`: G'(z) = G(T z) for every z,
- * the one-hot rows of a conditional generator untouched. With a mode prior (buildGenerator's priorModes)
+ * the one-hot rows of a conditional generator untouched. With a mode prior (buildGenerator's modeShares)
  * the mode is still picked from the unscaled noise, so T narrows each mode without changing their shares.
  */
 export function bakeTemperature(generator: tf.LayersModel, conditional: boolean, temperature: number): void {
@@ -116,24 +121,86 @@ export interface GanInputs {
   rng: Rng;
 }
 
+/**
+ * What the unconditional generator is conditioned on in training instead of digits: k-means clusters of the
+ * real codes (self-conditioned GAN, Liu et al. 2020; no labels). Each cluster becomes one mode of the
+ * generator's prior with the cluster's share of the codes, so the exported generator still reads noise only.
+ */
+interface Clusters {
+  /** cluster of each real code */
+  of: Uint8Array;
+  /** share of the codes in each cluster (the modes' probabilities) */
+  shares: number[];
+  /** codes' row numbers per cluster */
+  members: number[][];
+}
+
+function clusterCodes(codes: Float32Array, k: number, rng: Rng, logger: Logger): Clusters {
+  const rows = codes.length / LATENT_DIM;
+  const started = performance.now();
+  const points = Array.from({ length: rows }, (_, r) => Array.from(codes.subarray(r * LATENT_DIM, (r + 1) * LATENT_DIM)));
+  const { clusters } = kmeans(points, k, { seed: rng.int(2 ** 31), initialization: 'kmeans++', maxIterations: 100 });
+  const members: number[][] = Array.from({ length: k }, () => []);
+  clusters.forEach((c, r) => members[c].push(r));
+  logger.log(`   k-means: ${k} clusters of the codes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { of: Uint8Array.from(clusters), shares: members.map((m) => m.length / rows), members };
+}
+
+/** Share of the codes whose digit is the most common digit of their cluster (describes the clusters; training never sees labels). */
+function clusterPurity(clusters: Clusters, labels: Uint8Array): number {
+  let agreeing = 0;
+  for (const rows of clusters.members) {
+    const counts = new Array<number>(NUM_CLASSES).fill(0);
+    for (const r of rows) counts[labels[r]]++;
+    agreeing += Math.max(...counts);
+  }
+  return agreeing / labels.length;
+}
+
 export async function trainLatentGan({ codes, labels, conditional, config, logger, rng }: GanInputs): Promise<GanResult> {
   const { steps, batchSize, learningRate, classificationWeight, mmdWeight, emaDecay, temperature } = config;
   const rows = labels.length;
-  const generator = conditional ? buildConditionalGenerator(config) : buildGenerator(config);
-  const discriminator = buildDiscriminator(conditional, config);
+  const clusters = !conditional && config.clusters > 1 ? clusterCodes(codes, config.clusters, rng, logger) : null;
+  // the classes the discriminator, the MMD and the classification term see: digits, code clusters or none
+  const classes = conditional ? NUM_CLASSES : (clusters?.shares.length ?? 0);
+  const classOf = conditional ? labels : clusters?.of;
+  const generator = conditional ? buildConditionalGenerator(config) : buildGenerator(config, clusters?.shares);
+  const thresholds = clusters ? modeThresholds(clusters.shares) : [];
+  const discriminator = buildDiscriminator(classes, config);
   const dOptimizer = tf.train.adam(learningRate, 0.5);
   const gOptimizer = tf.train.adam(learningRate, 0.5);
   const dVars = variablesOf(discriminator);
   const gVars = variablesOf(generator);
   // the exponential moving average of the generator's weights; what is exported
   const average = gVars.map((v) => tf.variable(v.clone(), false));
-  const codeClassifier = conditional && classificationWeight > 0 ? await trainCodeClassifier(codes, labels, logger) : null;
-  if (codeClassifier) logger.log(`   code classifier for the cGAN's classification term: training accuracy ${codeClassifier.accuracy.toFixed(4)}`);
+  const codeClassifier = classOf && classificationWeight > 0 ? await trainCodeClassifier(codes, classOf, classes, logger) : null;
+  if (codeClassifier) logger.log(`   code classifier for the GAN's classification term: training accuracy ${codeClassifier.accuracy.toFixed(4)}`);
   const realCodes = tf.tensor2d(codes, [rows, LATENT_DIM]);
-  const realLabels = tf.tensor1d(Int32Array.from(labels), 'int32');
-  const dLogit = (code: tf.Tensor, onehot: tf.Tensor | null) => discriminator.apply(conditional ? [code, onehot!] : code, { training: true }) as tf.Tensor;
+  const realClasses = classOf ? tf.tensor1d(Int32Array.from(classOf), 'int32') : null;
+  const dLogit = (code: tf.Tensor, onehot: tf.Tensor | null) => discriminator.apply(onehot ? [code, onehot] : code, { training: true }) as tf.Tensor;
   const gSample = (noise: tf.Tensor, onehot: tf.Tensor | null) => generator.apply(conditional ? [noise, onehot!] : noise, { training: true }) as tf.Tensor;
-  const randomDigits = () => (conditional ? tf.oneHot(tf.randomUniform([batchSize], 0, NUM_CLASSES, 'int32'), NUM_CLASSES).toFloat() : null);
+  /**
+   * Noise for a generated batch, its class (one-hot; null without classes) and, for the MMD, rows of real codes
+   * of the same classes. The conditional GAN's discriminator sees uniformly drawn digits; its generator the
+   * digits of a real batch, which the MMD term compares it with.
+   */
+  const generatedBatch = (forDiscriminator: boolean): { noise: tf.Tensor2D; onehot: tf.Tensor2D | null; matched: Int32Array } => {
+    if (conditional && forDiscriminator) {
+      const onehot = tf.oneHot(tf.randomUniform([batchSize], 0, NUM_CLASSES, 'int32'), NUM_CLASSES).toFloat() as tf.Tensor2D;
+      return { noise: tf.randomNormal([batchSize, NOISE_DIM]), onehot, matched: new Int32Array(0) };
+    }
+    if (clusters) {
+      // the mode the generator's own selector picks from noise[0], and real codes of that cluster
+      const noise = tf.randomNormal([batchSize, NOISE_DIM]) as tf.Tensor2D;
+      const first = noise.slice([0, 0], [batchSize, 1]);
+      const modes = Array.from(first.dataSync(), (z0) => modeOf(z0, thresholds));
+      const matched = Int32Array.from(modes, (m) => clusters.members[m][rng.int(clusters.members[m].length)]);
+      return { noise, onehot: oneHot(modes, classes), matched };
+    }
+    const matched = forDiscriminator ? new Int32Array(0) : Int32Array.from({ length: batchSize }, () => rng.int(rows));
+    const onehot = conditional ? oneHot(Array.from(matched, (r) => labels[r]), classes) : null;
+    return { noise: tf.randomNormal([batchSize, NOISE_DIM]), onehot, matched };
+  };
 
   const curve: GanResult['metrics']['loss_curve'] = [];
   const bar = logger.bar(conditional ? 'conditional latent GAN' : 'latent GAN', steps);
@@ -145,31 +212,28 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
     const [dl, gl] = tf.tidy(() => {
       const idx = tf.tensor1d(batchRows, 'int32');
       const real = tf.gather(realCodes, idx);
-      const realOnehot = conditional ? tf.oneHot(tf.gather(realLabels, idx), NUM_CLASSES).toFloat() : null;
-      const fakeOnehot = randomDigits();
-      const fake = gSample(tf.randomNormal([batchSize, NOISE_DIM]), fakeOnehot);
+      const realOnehot = realClasses ? tf.oneHot(tf.gather(realClasses, idx), classes).toFloat() : null;
+      const forD = generatedBatch(true);
+      const fake = gSample(forD.noise, forD.onehot);
       const d = dOptimizer.minimize(
         () =>
           tf.losses
             .sigmoidCrossEntropy(tf.fill([batchSize, 1], REAL_LABEL), dLogit(real, realOnehot))
-            .add(tf.losses.sigmoidCrossEntropy(tf.zeros([batchSize, 1]), dLogit(fake, fakeOnehot))) as tf.Scalar,
+            .add(tf.losses.sigmoidCrossEntropy(tf.zeros([batchSize, 1]), dLogit(fake, forD.onehot))) as tf.Scalar,
         true,
         dVars,
       )!;
-      // the generator's digits are those of a second real batch, which the MMD term compares it with
-      const matched = tf.tensor1d(Int32Array.from({ length: batchSize }, () => rng.int(rows)), 'int32');
-      const matchedCodes = tf.gather(realCodes, matched) as tf.Tensor2D;
-      const digits = conditional ? tf.oneHot(tf.gather(realLabels, matched), NUM_CLASSES).toFloat() : null;
-      const noise = tf.randomNormal([batchSize, NOISE_DIM]);
-      const withDigits = (codes: tf.Tensor) => (conditional ? tf.concat([codes, digits!.mul(MMD_DIGIT_SCALE)], 1) : codes) as tf.Tensor2D;
+      const forG = generatedBatch(false);
+      const matchedCodes = tf.gather(realCodes, tf.tensor1d(forG.matched, 'int32')) as tf.Tensor2D;
+      const withClasses = (codes: tf.Tensor) => (forG.onehot ? tf.concat([codes, forG.onehot.mul(MMD_DIGIT_SCALE)], 1) : codes) as tf.Tensor2D;
       const g = gOptimizer.minimize(
         () => {
-          const generated = gSample(noise, digits);
-          let loss = tf.losses.sigmoidCrossEntropy(tf.ones([batchSize, 1]), dLogit(generated, digits)) as tf.Scalar;
-          if (mmdWeight > 0) loss = loss.add(mmd(withDigits(generated), withDigits(matchedCodes)).mul(mmdWeight));
+          const generated = gSample(forG.noise, forG.onehot);
+          let loss = tf.losses.sigmoidCrossEntropy(tf.ones([batchSize, 1]), dLogit(generated, forG.onehot)) as tf.Scalar;
+          if (mmdWeight > 0) loss = loss.add(mmd(withClasses(generated), withClasses(matchedCodes)).mul(mmdWeight));
           if (codeClassifier) {
             const predicted = codeClassifier.model.apply(generated) as tf.Tensor;
-            loss = loss.add(tf.metrics.categoricalCrossentropy(digits!, predicted).mean().mul(classificationWeight));
+            loss = loss.add(tf.metrics.categoricalCrossentropy(forG.onehot!, predicted).mean().mul(classificationWeight));
           }
           return loss;
         },
@@ -192,7 +256,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   bakeTemperature(generator, conditional, temperature);
   average.forEach((a) => a.dispose());
   realCodes.dispose();
-  realLabels.dispose();
+  realClasses?.dispose();
   discriminator.dispose();
   codeClassifier?.model.dispose();
   dOptimizer.dispose();
@@ -212,6 +276,9 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       final_d_loss: round(dLoss, 4),
       final_g_loss: round(gLoss, 4),
       ...(codeClassifier ? { classification_weight: classificationWeight, code_classifier_train_accuracy: round(codeClassifier.accuracy) } : {}),
+      ...(clusters
+        ? { clusters: clusters.shares.length, cluster_shares: clusters.shares.map((x) => round(x, 4)), cluster_digit_purity: round(clusterPurity(clusters, labels)) }
+        : {}),
       loss_curve: curve,
     },
   };

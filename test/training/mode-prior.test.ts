@@ -1,0 +1,68 @@
+/**
+ * The unconditional generator's mode prior (training/models/architectures.ts): where noise[0] switches
+ * modes, which mode the exported graph picks, and how often each mode is drawn, against standard normal
+ * table values and counts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NOISE_DIM } from '../../core/contract';
+import { Rng } from '../../core/rng';
+import { selectBackend } from '../../training/backend';
+import { FULL_CONFIG } from '../../training/config';
+import { buildGenerator, modeOf, modeThresholds } from '../../training/models/architectures';
+
+describe('mode prior of the unconditional generator', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('puts the thresholds at the normal quantiles of the cumulative shares (table values)', () => {
+    // ten equal shares: the deciles of N(0, 1)
+    const deciles = [-1.2816, -0.8416, -0.5244, -0.2533, 0, 0.2533, 0.5244, 0.8416, 1.2816];
+    modeThresholds(new Array(10).fill(0.1)).forEach((t, i) => expect(t).toBeCloseTo(deciles[i], 3));
+    // shares 0.025 / 0.475 / 0.5: Phi^-1(0.025) = -1.96, Phi^-1(0.5) = 0
+    const [a, b] = modeThresholds([0.025, 0.475, 0.5]);
+    expect(a).toBeCloseTo(-1.959964, 5);
+    expect(b).toBeCloseTo(0, 9);
+  });
+
+  it('counts the thresholds noise[0] reaches (a value on a threshold belongs to the upper mode)', () => {
+    const t = [-1, 0, 2];
+    expect([-5, -1.0001, -1, -0.5, 0, 1.99, 2, 7].map((z) => modeOf(z, t))).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+  });
+
+  it("the exported graph's selector is the one-hot of modeOf(noise[0]), ignores the other noise values, and draws each mode with its share", () => {
+    const shares = [0.05, 0.3, 0.15, 0.1, 0.4];
+    const thresholds = modeThresholds(shares);
+    const generator = buildGenerator({ ...FULL_CONFIG.gan, generatorHidden: 8 }, shares);
+    const selector = tf.model({ inputs: generator.inputs, outputs: generator.getLayer('gen_mode').output as tf.SymbolicTensor });
+    const rows = 20_000;
+    const rng = new Rng(5);
+    const noise = Float32Array.from({ length: rows * NOISE_DIM }, () => rng.normal());
+    const soft = tf.tidy(() => (selector.predict(tf.tensor2d(noise, [rows, NOISE_DIM])) as tf.Tensor).dataSync());
+    const counts = new Array<number>(shares.length).fill(0);
+    let blended = 0;
+    for (let r = 0; r < rows; r++) {
+      const z0 = noise[r * NOISE_DIM];
+      const mode = modeOf(z0, thresholds);
+      counts[mode]++;
+      // within 3% of a standard deviation of a threshold the steps (1% wide) may blend two modes
+      if (thresholds.some((t) => Math.abs(z0 - t) < 0.03)) {
+        blended++;
+        continue;
+      }
+      for (let m = 0; m < shares.length; m++) expect(soft[r * shares.length + m]).toBeCloseTo(m === mode ? 1 : 0, 2);
+    }
+    expect(blended).toBeLessThan(rows * 0.1); // four bands of 0.06 sd: about 8% of the draws are left out of the exact check
+    // each share within 4 binomial standard deviations
+    shares.forEach((p, m) => expect(Math.abs(counts[m] / rows - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / rows)));
+  });
+
+  it('without shares (or with one mode) the generator reads the noise alone', () => {
+    for (const shares of [[], [1]]) {
+      const generator = buildGenerator({ ...FULL_CONFIG.gan, generatorHidden: 8 }, shares);
+      expect(generator.layers.map((l) => l.name)).not.toContain('gen_mode');
+      expect(generator.getLayer('gen_dense1').getWeights()[0].shape).toEqual([NOISE_DIM, 8]);
+    }
+  });
+});
