@@ -17,7 +17,8 @@ import { defaultSourceDir, missingModels, runIdFromSourceDir } from './source-di
 
 export function parseSeed(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError(`must be an integer 0..4294967295, got "${value}"`);
+  // digits only: Number() alone also takes '', ' ', '0x10' and '1e3'
+  if (!/^\d+$/.test(value) || n > 0xffffffff) throw new InvalidArgumentError(`must be an integer 0..4294967295, got "${value}"`);
   return n;
 }
 
