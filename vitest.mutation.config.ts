@@ -24,6 +24,7 @@ const INCLUDE = [
   'test/export/stage-model.test.ts',
   'test/export/parity-reference.test.ts',
   'test/export/export-tiny.test.ts',
+  'test/export/cli-run.test.ts',
 ];
 
 /**
