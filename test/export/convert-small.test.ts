@@ -8,7 +8,8 @@ import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertLayersModel, featureShape } from '../../training/export/convert';
-import { SUPPORTED_ACTIVATIONS, SUPPORTED_LAYERS, UnsupportedLayerError } from '../../training/export/layers';
+import { emitLayer, SUPPORTED_ACTIVATIONS, SUPPORTED_LAYERS, UnsupportedLayerError } from '../../training/export/layers';
+import { GraphBuilder } from '../../training/export/onnx-graph';
 import { decodeView } from './onnx-view';
 
 
@@ -399,5 +400,24 @@ describe('what the converter refuses', () => {
     const x = tf.input({ shape: [2], name: 'outer_x' });
     const outer = tf.model({ inputs: x, outputs: inner.apply(x) as tf.SymbolicTensor, name: 'outer' });
     expect(convert(outer)).toThrow(/layer "inner"/);
+  });
+
+  // calls tf.model() cannot produce, made by hand on real tfjs layers
+  const call = (layer: tf.layers.Layer, inputs: string[], inputShapes = inputs.map(() => [2])) => () =>
+    emitLayer({ graph: new GraphBuilder('g', 'float32'), layer, inputs, inputShapes, output: 'out' });
+
+  it('a one-input layer called with two inputs, a Concatenate with one', () => {
+    const d = tf.layers.dense({ units: 1, name: 'd2' });
+    d.build([null, 2]);
+    expect(call(d, ['a', 'b'])).toThrow('cannot export layer "d2" (class Dense): expected 1 input, got 2');
+    expect(call(tf.layers.reLU({ name: 'r2' }), ['a', 'b'])).toThrow('cannot export layer "r2" (class ReLU): expected 1 input, got 2');
+    expect(call(tf.layers.concatenate({ name: 'c1' }), ['a'])).toThrow('cannot export layer "c1" (class Concatenate): expected at least 2 inputs, got 1');
+  });
+
+  it('a layer without the weights its class needs (never built), naming the missing role and those found', () => {
+    expect(call(tf.layers.dense({ units: 1, name: 'unbuilt' }), ['a'])).toThrow('cannot export layer "unbuilt" (class Dense): expected a "kernel" weight, found []');
+    expect(call(tf.layers.batchNormalization({ name: 'bn_unbuilt' }), ['a'])).toThrow(
+      'cannot export layer "bn_unbuilt" (class BatchNormalization): expected a "moving_mean" weight, found []',
+    );
   });
 });

@@ -140,7 +140,7 @@ async function expectSizes(result: ExportResult, stagingDir: string): Promise<vo
   expect(Object.keys(result.checks)).toEqual(['check_model', 'float32_parity', 'float16', 'sizes']);
 }
 
-function expectLogLines(result: ExportResult, logLines: string[]): void {
+function expectLogLines(result: ExportResult, logLines: string[], elapsedMs: number): void {
   expect(logLines).toHaveLength(MODEL_IDS.length + 1 + 5);
   const kib = (key: string) => `${(result.models[key].bytes / 1024).toFixed(0)} KiB`;
   const parity = (result.checks.float32_parity as { max_abs_diff: Record<string, Record<string, number>> }).max_abs_diff;
@@ -149,7 +149,9 @@ function expectLogLines(result: ExportResult, logLines: string[]): void {
     const files = spec.edge ? `${spec.file} ${kib(id)}, ${float16File(spec.file)} ${kib(`${id}.f16`)}` : `${spec.file} ${kib(id)}`;
     const diffs = `onnxruntime-node ${parity[id]['onnxruntime-node'].toExponential(2)}, onnxruntime-web ${parity[id]['onnxruntime-web'].toExponential(2)}`;
     const status = (result.checks.check_model as Record<string, string>)[id].replace(/[()|.`\\]/g, '\\$&');
-    expect(logLines[i]).toMatch(new RegExp(`^\\[${i + 1}/6\\] ${id}: ${files}; max abs diff vs tfjs ${diffs}; check-model ${status} \\(\\d+ ms\\)$`));
+    const line = new RegExp(`^\\[${i + 1}/6\\] ${id}: ${files}; max abs diff vs tfjs ${diffs}; check-model ${status} \\((\\d+) ms\\)$`).exec(logLines[i]);
+    expect(line, logLines[i]).not.toBeNull();
+    expect(Number(line![1])).toBeLessThanOrEqual(elapsedMs); // the time this model took
   });
   expect(logLines[6]).toBe('float16: measuring decoder, encoder, generator, cgan-generator, classifier against tfjs ...');
   const f16 = (result.checks.float16 as { models: Record<string, { output_max_abs_diff: number; pixel_max_abs_diff: number; probability_max_abs_diff: number }> }).models;
@@ -167,6 +169,7 @@ describe('exportModels on tiny contract models', () => {
     // the checker is there for the first model only: its files pass, the others are recorded as skipped
     await installChecker();
     const tensorsBefore = tf.memory().numTensors;
+    const started = Date.now();
     const result = await exportModels({
       tfjsDir,
       outDir: stagingDir,
@@ -177,6 +180,7 @@ describe('exportModels on tiny contract models', () => {
         if (logLines.length === 1) void removeChecker();
       },
     });
+    const elapsedMs = Date.now() - started;
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     await expectEntriesMatchFiles(result, stagingDir);
     await expectTfjsCopies(stagingDir);
@@ -184,7 +188,7 @@ describe('exportModels on tiny contract models', () => {
     expectParity(result);
     expectFloat16Reports(result);
     await expectSizes(result, stagingDir);
-    expectLogLines(result, logLines);
+    expectLogLines(result, logLines, elapsedMs);
   });
 });
 
@@ -211,7 +215,7 @@ describe('exportModels without a checker', () => {
   it('without a log function: exports the decoder, then fails naming the model whose tfjs files are missing', async () => {
     const partial = join(root, 'partial');
     await cp(join(tfjsDir, 'decoder'), join(partial, 'decoder'), { recursive: true });
-    const out = join(root, 'partial-out');
+    const out = join(root, 'partial-out', 'nested'); // made with its parents
     await expect(exportModels({ tfjsDir: partial, outDir: out, runId: 'x', skipCheckModel: true })).rejects.toThrow(/encoder[/\\]model\.json/);
     expect(await exists(join(out, 'decoder.onnx'))).toBe(true);
   });
