@@ -18,8 +18,10 @@ import { saveModel } from '../../training/model-io';
 import { exportProgram, manifestBase, parseBackend, parseSeed, resolveRunId, runExport } from '../../training/export/cli';
 import { TINY_BUILDERS } from './tiny-models';
 
-vi.hoisted(() => {
-  process.env.LATENT_DIGITS_CHECK_MODEL = '/nonexistent/latent-digits-check-model';
+const savedCheckerEnv = vi.hoisted(() => {
+  const saved = process.env.LATENT_DIGITS_CHECK_MODEL;
+  process.env.LATENT_DIGITS_CHECK_MODEL = '/nonexistent/latent-digits-check-model'; // read when check-model.ts is imported
+  return saved;
 });
 
 let root = '';
@@ -36,6 +38,8 @@ beforeAll(async () => {
   }
 }, 120_000);
 afterAll(async () => {
+  if (savedCheckerEnv === undefined) delete process.env.LATENT_DIGITS_CHECK_MODEL;
+  else process.env.LATENT_DIGITS_CHECK_MODEL = savedCheckerEnv;
   await rm(root, { recursive: true, force: true });
 });
 

@@ -19,10 +19,11 @@ import { saveModel } from '../../training/model-io';
 import { exportModels, TFJS_SUBDIR, type ExportResult } from '../../training/export/index';
 import { TINY_BUILDERS } from './tiny-models';
 
-const fakeChecker = vi.hoisted(() => {
+const { fakeChecker, savedCheckerEnv } = vi.hoisted(() => {
   const file = `${process.env.TMPDIR ?? '/tmp'}/latent-digits-fake-check-model-${process.pid}-${Math.random().toString(36).slice(2)}.py`;
-  process.env.LATENT_DIGITS_CHECK_MODEL = file;
-  return file;
+  const saved = process.env.LATENT_DIGITS_CHECK_MODEL;
+  process.env.LATENT_DIGITS_CHECK_MODEL = file; // read once, when check-model.ts is imported
+  return { fakeChecker: file, savedCheckerEnv: saved };
 });
 
 const installChecker = () => writeFile(fakeChecker, 'import sys\nsys.exit(0)\n');
@@ -49,6 +50,8 @@ beforeAll(async () => {
   await writeFile(join(tfjsDir, 'decoder', 'weights.bin.tmp'), 'left over by a crash');
 }, 120_000);
 afterAll(async () => {
+  if (savedCheckerEnv === undefined) delete process.env.LATENT_DIGITS_CHECK_MODEL;
+  else process.env.LATENT_DIGITS_CHECK_MODEL = savedCheckerEnv;
   await removeChecker();
   await rm(root, { recursive: true, force: true });
 });
