@@ -83,6 +83,10 @@ describe('float16 bits, hand-worked IEEE 754 binary16 values at every branch', (
     expect(toFloat16Bits(3.5 * 2 ** -24)).toBe(0x0004); // tie: even
     expect(toFloat16Bits(2 ** -26)).toBe(0x0000); // below a quarter of the smallest subnormal
     expect(toFloat16Bits(-(2 ** -30))).toBe(0x8000); // underflow keeps the sign
+    // far below: a shift of 32 or more bits would wrap around in JavaScript (x >>> 32 is x >>> 0)
+    expect(toFloat16Bits(2 ** -40)).toBe(0x0000);
+    expect(toFloat16Bits(-1e-30)).toBe(0x8000);
+    expect(toFloat16Bits(2 ** -149)).toBe(0x0000); // the smallest float32 subnormal
   });
 
   it('decodes bit patterns to their values', () => {
