@@ -16,6 +16,7 @@ const INCLUDE = [
   'test/training/publish.test.ts',
   // training/export on tiny hand-weighted models (seconds, not minutes): see each file's header; fastest first
   'test/export/float16.test.ts',
+  'test/export/check-model-absent.test.ts',
   'test/export/source-dir.test.ts',
   'test/export/onnx-graph.test.ts',
   'test/export/fused.test.ts',
