@@ -28,7 +28,7 @@ import {
 import { GraphBuilder } from '../../training/export/onnx-graph';
 import { createSession, RUNTIMES } from '../../training/export/runtimes';
 import { decodeView } from './onnx-view';
-import { denseLayer, sequentialModel, tinyDecoder } from './tiny-models';
+import { denseLayer, sequentialModel, tinyConditionalGenerator, tinyDecoder } from './tiny-models';
 
 let dir = '';
 beforeAll(async () => {
@@ -102,6 +102,7 @@ describe('export-model helpers', () => {
 
   it('assertMatchesContract accepts the contract shapes and names the model, the kind and both shapes otherwise', () => {
     expect(() => assertMatchesContract(tinyDecoder(), MODEL_SPECS.decoder)).not.toThrow();
+    expect(() => assertMatchesContract(tinyConditionalGenerator(), MODEL_SPECS['cgan-generator'])).not.toThrow(); // two inputs
     const wideInput = sequentialModel(LATENT_DIM + 1, [denseLayer(LATENT_DIM + 1, IMAGE_PIXELS, () => 0)]);
     expect(() => assertMatchesContract(wideInput, MODEL_SPECS.decoder)).toThrow(
       'tfjs model "decoder" has input feature shapes [17]; core/contract.ts expects [16] (latent)',
