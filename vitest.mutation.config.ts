@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The tests `npm run test:mutation` (StrykerJS, stryker.config.mjs) runs against each mutant: the fast
@@ -7,16 +8,54 @@ import { defineConfig } from 'vitest/config';
  * (a quick pipeline run, the full export, the layer-by-layer converter cases), which would make each mutant
  * cost 15-90 s: with them, one run over every glob of stryker.config.mjs was estimated at 3 h here.
  */
+const INCLUDE = [
+  'test/core/**/*.test.ts',
+  'test/edge/encoding.test.ts',
+  'test/training/idx.test.ts',
+  'test/training/label-spreading.test.ts',
+  'test/training/publish.test.ts',
+  // training/export on tiny hand-weighted models (seconds, not minutes): see each file's header; fastest first
+  'test/export/float16.test.ts',
+  'test/export/check-model-absent.test.ts',
+  'test/export/source-dir.test.ts',
+  'test/export/onnx-graph.test.ts',
+  'test/export/fused.test.ts',
+  'test/export/convert-small.test.ts',
+  'test/export/float16-check.test.ts',
+  'test/export/stage-model.test.ts',
+  'test/export/parity-reference.test.ts',
+  'test/export/export-tiny.test.ts',
+  'test/export/cli-run.test.ts',
+];
+
+/**
+ * Runs the test files in INCLUDE's order (fast files first) instead of vitest's slowest-first: Stryker bails at
+ * the first failing test, so a mutant killed by a fast file never waits for the slow ones.
+ */
+class IncludeOrderSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => {
+      const i = INCLUDE.findIndex((pattern) => {
+        const prefix = pattern.split('*')[0];
+        return pattern.includes('*') ? file.moduleId.includes(`/${prefix}`) : file.moduleId.endsWith(`/${pattern}`);
+      });
+      return i < 0 ? INCLUDE.length : i;
+    };
+    return [...files].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
+/**
+ * MUTATION_SKIP_SLOW=1 leaves out the two tests that run a whole export (10-15 s each, much more on a shared
+ * machine): for the export modules below index.ts and cli.ts, whose own fast tests should kill their mutants.
+ * A mutant only those two could kill then counts as surviving, never the other way round.
+ */
+const SLOW = ['test/export/export-tiny.test.ts', 'test/export/cli-run.test.ts'];
+
 export default defineConfig({
   test: {
-    include: [
-      'test/core/**/*.test.ts',
-      'test/edge/encoding.test.ts',
-      'test/training/idx.test.ts',
-      'test/training/label-spreading.test.ts',
-      'test/training/publish.test.ts',
-      'test/export/parity-reference.test.ts',
-    ],
+    include: process.env.MUTATION_SKIP_SLOW === '1' ? INCLUDE.filter((f) => !SLOW.includes(f)) : INCLUDE,
+    sequence: { sequencer: IncludeOrderSequencer },
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -11,7 +11,7 @@ import { LATENT_DIM, MODEL_SPECS, TENSOR } from '../../core/contract';
 import { Rng } from '../../core/rng';
 import { convertLayersModel } from '../../training/export/convert';
 import { specTensors } from '../../training/export/export-model';
-import { compareWithSession, maxAbsDiff, parityCase, randomBatch } from '../../training/export/parity';
+import { compareWithSession, maxAbsDiff, parityCase, predictTfjs, randomBatch } from '../../training/export/parity';
 import { createSession } from '../../training/export/runtimes';
 import { buildDecoder } from '../../training/models/architectures';
 import { useTestBackend } from './helpers';
@@ -109,6 +109,9 @@ describe('randomBatch', () => {
     expect(images.dims).toEqual([8, 784]);
     expect(Math.min(...images.data)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...images.data)).toBeLessThan(1);
+    const imageMean = images.data.reduce((a, b) => a + b, 0) / images.data.length;
+    expect(Math.abs(imageMean - 0.5)).toBeLessThan(0.05); // uniform over [0, 1), not a constant
+    expect(new Set(images.data).size).toBeGreaterThan(700);
     const digits = randomBatch({ name: TENSOR.digit, featureShape: [10] }, 50, rng);
     for (let r = 0; r < 50; r++) {
       const row = Array.from(digits.data.subarray(r * 10, r * 10 + 10));
@@ -122,5 +125,21 @@ describe('randomBatch', () => {
     const mean = noise.data.reduce((a, b) => a + b, 0) / noise.data.length;
     expect(Math.abs(mean)).toBeLessThan(0.1);
     expect(() => randomBatch({ name: TENSOR.digit, featureShape: [9] }, 1, rng)).toThrow(/digit_onehot must have 10 features, got 9/);
+  });
+});
+
+describe('predictTfjs', () => {
+  it('feeds several inputs in order and returns one Float32Array per output', () => {
+    const a = tf.input({ shape: [2] });
+    const b = tf.input({ shape: [1] });
+    const joined = tf.layers.concatenate().apply([a, b]) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: [a, b], outputs: [joined, b] });
+    const [first, second] = predictTfjs(m, [
+      { data: Float32Array.from([1, 2, 3, 4]), dims: [2, 2] },
+      { data: Float32Array.from([5, 6]), dims: [2, 1] },
+    ]);
+    expect(first).toBeInstanceOf(Float32Array);
+    expect(Array.from(first)).toEqual([1, 2, 5, 3, 4, 6]);
+    expect(Array.from(second)).toEqual([5, 6]);
   });
 });
