@@ -21,6 +21,7 @@ export default defineConfig({
       'test/edge/sampling.test.ts',
       'test/edge/ort.test.ts',
       'test/edge/jpeg.test.ts',
+      'test/edge/image-input.test.ts',
       'test/training/idx.test.ts',
       'test/training/label-spreading.test.ts',
       'test/training/publish.test.ts',
