@@ -15,6 +15,7 @@ export default defineConfig({
       'test/core/**/*.test.ts',
       'test/edge/encoding.test.ts',
       'test/edge/normalise.test.ts',
+      'test/edge/normalise-steps.test.ts',
       'test/edge/scheduler.test.ts',
       'test/edge/model-store.test.ts',
       'test/edge/version.test.ts',
