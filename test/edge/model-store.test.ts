@@ -98,6 +98,7 @@ describe('ModelStore.load', () => {
     expect(err.retryAfterSeconds).toBe(1);
     expect(store.failure).toBe('cannot load generator.f16.onnx: the runtime rejected the file');
     expect(error).toHaveBeenCalledWith('cannot load generator.f16.onnx:', expect.anything());
+    expect(error).toHaveBeenCalledTimes(1); // the runtime's reason, once; not again as an unexpected failure
   });
 
   it.each([

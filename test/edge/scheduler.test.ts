@@ -363,6 +363,39 @@ describe('Scheduler: dead jobs and dead waiters', () => {
     expect(scheduler.load).toEqual({ waiting: 0, running: false, queuedCost: 0 });
   });
 
+  it('a dead head is not evicted while a job runs, nor until the slot has been free for claimMs after it ends', async () => {
+    const scheduler = new Scheduler({ claimMs: 250, pollMs: 2 });
+    const hold = deferred();
+    const first = scheduler.run(1, () => hold.promise);
+    await flush();
+    withFrozenTimer(() => scheduler.run(2, () => 'dead'));
+    let startedAt = 0;
+    const live = scheduler.run(4, () => (startedAt = Date.now()));
+    await advance(1000); // the running job holds the slot far past claimMs: nobody is evicted meanwhile
+    expect(scheduler.load).toEqual({ waiting: 2, running: true, queuedCost: 7 });
+    hold.resolve();
+    await first;
+    const freedAt = Date.now();
+    await advance(240);
+    expect(scheduler.load).toEqual({ waiting: 2, running: false, queuedCost: 6 });
+    await advance(20);
+    await live;
+    expect(startedAt - freedAt).toBeGreaterThan(250);
+    expect(scheduler.load).toEqual({ waiting: 0, running: false, queuedCost: 0 });
+  });
+
+  it('a dead job\'s cost stops counting against the bound once its lease is over', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const scheduler = new Scheduler({ maxQueuedCost: 10, leaseMs: 100 });
+    void scheduler.run(10, () => new Promise(() => {}));
+    await flush();
+    await expect(scheduler.run(5, () => 'refused')).rejects.toBeInstanceOf(OverloadedError);
+    await advance(101);
+    const accepted = scheduler.run(5, () => 'accepted');
+    await advance(0);
+    expect(await accepted).toBe('accepted');
+  });
+
   it('each eviction opens a fresh claim window: two dead waiters cost two windows', async () => {
     const scheduler = new Scheduler({ claimMs: 250, pollMs: 2 });
     const t0 = Date.now();
