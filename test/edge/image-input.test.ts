@@ -43,6 +43,25 @@ function greyPng(width: number, height: number, row = (y: number, x: number) => 
   return png(ihdr(width, height), ...extra, chunk('IDAT', deflateSync(Uint8Array.from(raw))), chunk('IEND'));
 }
 
+/**
+ * A zlib stream written by hand: `padding` empty stored blocks (5 bytes each, inflating to nothing) and one
+ * final stored block of `data`, then its Adler-32. Many compressed bytes for few inflated ones.
+ */
+function storedZlib(data: Uint8Array, padding: number): Uint8Array {
+  const out: number[] = [0x78, 0x01];
+  for (let i = 0; i < padding; i++) out.push(0x00, 0x00, 0x00, 0xff, 0xff);
+  const n = data.length;
+  out.push(0x01, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff, ...data);
+  let a = 1;
+  let b = 0;
+  for (const byte of data) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  out.push(...be32(((b << 16) | a) >>> 0));
+  return Uint8Array.from(out);
+}
+
 function caught(fn: () => unknown): ImageInputError {
   try {
     fn();
@@ -235,6 +254,9 @@ describe('readHeader: JPEG', () => {
   it('scan data (DA) or the end (D9) before any frame header: no frame header', () => {
     expect(caught(() => readHeader(jpeg(segment(0xe0, [1]), segment(0xda, [1, 2]), sof(0xc0, 8, 8))))).toMatchObject(noFrame);
     expect(caught(() => readHeader(jpeg([0xff, 0xd9], sof(0xc0, 8, 8))))).toMatchObject(noFrame);
+    // D9 and DA carry no length to skip by: bytes after them that read like one are not followed
+    expect(caught(() => readHeader(jpeg([0xff, 0xd9, 0x00, 0x04, 0x00, 0x00], sof(0xc0, 8, 8))))).toMatchObject(noFrame);
+    expect(caught(() => readHeader(jpeg([0xff, 0xda, 0x00, 0x04, 0x00, 0x00], sof(0xc0, 8, 8))))).toMatchObject(noFrame);
   });
 
   it('a frame header cut short, or nothing after SOI: no frame header', () => {
@@ -272,8 +294,9 @@ describe('decodeImage: PNG', () => {
   });
 
   it('a palette with transparency becomes RGBA, one without it RGB', async () => {
-    const rgba = (await decodeImage(encode({ width: 2, height: 1, data: Uint8Array.from([0, 1]), depth: 8, channels: 1, palette: [[255, 0, 0, 255], [0, 0, 255, 0]] }), noJpeg)).raster;
-    expect([rgba.channels, rgba.data.length, rgba.maxValue]).toEqual([4, 8, 255]);
+    const indices = Uint8Array.from([0, 1, 1, 0, 1, 0]); // 3x2
+    const rgba = (await decodeImage(encode({ width: 3, height: 2, data: indices, depth: 8, channels: 1, palette: [[255, 0, 0, 255], [0, 0, 255, 0]] }), noJpeg)).raster;
+    expect([rgba.width, rgba.height, rgba.channels, rgba.data.length, rgba.maxValue]).toEqual([3, 2, 4, 24, 255]);
     const rgb = (await decodeImage(encode({ width: 2, height: 1, data: Uint8Array.from([0, 1]), depth: 8, channels: 1, palette: [[255, 0, 0], [0, 0, 255]] }), noJpeg)).raster;
     expect([rgb.channels, [...rgb.data]]).toEqual([3, [255, 0, 0, 0, 0, 255]]);
   });
@@ -290,6 +313,31 @@ describe('decodeImage: PNG', () => {
     const noise = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 2654435761) >>> 24);
     const bytes = png(ihdr(1, 1), chunk('IDAT', deflateSync(noise, { level: 0 })), chunk('IEND'));
     expect(await caughtAsync(decodeImage(bytes, noJpeg))).toMatchObject(invalid('PNG image data inflates past the 1028 bytes its header allows'));
+  });
+
+  it('inflating to exactly the budget is accepted; one byte more is refused', async () => {
+    // 1x1 grey: budget 1028; 3300 empty stored blocks make the stream 16.5 kB, so the budget is checked
+    const exactly = png(ihdr(1, 1), chunk('IDAT', storedZlib(new Uint8Array(1028), 3300)), chunk('IEND'));
+    expect((await decodeImage(exactly, noJpeg)).raster).toMatchObject({ width: 1, height: 1, data: Uint8Array.from([0]) });
+    const over = png(ihdr(1, 1), chunk('IDAT', storedZlib(new Uint8Array(1029), 3300)), chunk('IEND'));
+    expect(await caughtAsync(decodeImage(over, noJpeg))).toMatchObject(invalid('PNG image data inflates past the 1028 bytes its header allows'));
+  });
+
+  it('a large deflate stream cut short is found by the budget check, which ends the stream at the last IDAT', async () => {
+    const [w, h] = [1000, 20];
+    const raw: number[] = [];
+    for (let y = 0; y < h; y++) raw.push(0, ...Array.from({ length: w }, (_, x) => ((x * 2654435761 + y) >>> 24) & 0xff));
+    const data = deflateSync(Uint8Array.from(raw), { level: 0 });
+    const cut = data.subarray(0, data.length - 100);
+    const bytes = png(ihdr(w, h), chunk('IDAT', cut.subarray(0, 9000)), chunk('IDAT', cut.subarray(9000)), chunk('IEND'));
+    expect(await caughtAsync(decodeImage(bytes, noJpeg))).toMatchObject(invalid('corrupt PNG image data: unexpected EOF'));
+  });
+
+  it('only IDAT bytes count as compressed data: a large other chunk does not trigger the budget check', async () => {
+    const big = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 2654435761) >>> 24);
+    const bytes = png(ihdr(4, 4), chunk('zzZz', big), chunk('IDAT', big.subarray(0, 40)), chunk('IEND'));
+    // the small corrupt IDAT reaches fast-png, whose error is "corrupt PNG: ...", not the budget check's
+    expect((await caughtAsync(decodeImage(bytes, noJpeg))).message).toMatch(/^corrupt PNG: (?!image data)/);
   });
 
   it('a large PNG split over several IDAT chunks passes the budget check and decodes', async () => {
