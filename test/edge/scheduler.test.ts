@@ -299,6 +299,7 @@ describe('Scheduler: aborts', () => {
     expect(added.mock.calls.length).toBeGreaterThanOrEqual(10);
     expect(removed.mock.calls.length).toBe(added.mock.calls.length);
     expect(removed.mock.calls.map((c) => c[1])).toEqual(added.mock.calls.map((c) => c[1]));
+    expect(removed.mock.calls.every((c) => c[0] === 'abort')).toBe(true);
   });
 });
 
@@ -360,6 +361,21 @@ describe('Scheduler: dead jobs and dead waiters', () => {
     expect(startedAt - t0).toBeGreaterThan(250);
     expect(startedAt - t0).toBeLessThanOrEqual(254);
     expect(deadJob).not.toHaveBeenCalled();
+    expect(scheduler.load).toEqual({ waiting: 0, running: false, queuedCost: 0 });
+  });
+
+  it('a reclaimed job that ends when the slot is free still returns its value to its own caller', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const scheduler = new Scheduler({ leaseMs: 100, pollMs: 10 });
+    const late = deferred<string>();
+    const dead = scheduler.run(3, () => late.promise);
+    await flush();
+    const next = scheduler.run(1, () => 'next');
+    await advance(120);
+    expect(await next).toBe('next');
+    expect(scheduler.load).toEqual({ waiting: 0, running: false, queuedCost: 0 });
+    late.resolve('late after all');
+    expect(await dead).toBe('late after all');
     expect(scheduler.load).toEqual({ waiting: 0, running: false, queuedCost: 0 });
   });
 
