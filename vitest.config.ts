@@ -1,10 +1,13 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { compiledWasm, COMPILED_WASM } from './test/edge/compiled-wasm-plugin';
 
 export default defineConfig({
   test: {
     projects: [
       {
+        // the worker's `.wasm` imports (ORT, mozjpeg) as compiled modules, as wrangler gives them
+        plugins: [compiledWasm()],
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
@@ -14,6 +17,7 @@ export default defineConfig({
           hookTimeout: 300_000,
           // tfjs and onnxruntime keep global state; one file at a time keeps the 2-core machine responsive
           fileParallelism: false,
+          server: { deps: { inline: [COMPILED_WASM] } },
         },
       },
       {

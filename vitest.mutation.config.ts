@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { compiledWasm, COMPILED_WASM } from './test/edge/compiled-wasm-plugin';
 
 /**
  * The tests `npm run test:mutation` (StrykerJS, stryker.config.mjs) runs against each mutant: the fast
@@ -11,6 +12,15 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const INCLUDE = [
   'test/core/**/*.test.ts',
   'test/edge/encoding.test.ts',
+  'test/edge/normalise.test.ts',
+  'test/edge/normalise-steps.test.ts',
+  'test/edge/scheduler.test.ts',
+  'test/edge/model-store.test.ts',
+  'test/edge/version.test.ts',
+  'test/edge/sampling.test.ts',
+  'test/edge/ort.test.ts',
+  'test/edge/jpeg.test.ts',
+  'test/edge/image-input.test.ts',
   'test/training/idx.test.ts',
   'test/training/label-spreading.test.ts',
   'test/training/publish.test.ts',
@@ -53,6 +63,7 @@ class IncludeOrderSequencer extends BaseSequencer {
 const SLOW = ['test/export/export-tiny.test.ts', 'test/export/cli-run.test.ts'];
 
 export default defineConfig({
+  plugins: [compiledWasm()],
   test: {
     include: process.env.MUTATION_SKIP_SLOW === '1' ? INCLUDE.filter((f) => !SLOW.includes(f)) : INCLUDE,
     sequence: { sequencer: IncludeOrderSequencer },
@@ -60,5 +71,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     fileParallelism: false,
+    server: { deps: { inline: [COMPILED_WASM] } },
   },
 });

@@ -181,7 +181,7 @@ function decodePng(bytes: Uint8Array, header: ReturnType<typeof pngHeader>): Ras
     return { width: png.width, height: png.height, channels, data: rgb, maxValue: 255 };
   }
   let data = png.data;
-  let maxValue = 2 ** png.depth - 1;
+  const maxValue = 2 ** png.depth - 1;
   if (png.depth < 8) {
     // fast-png leaves sub-byte samples packed: unpack to one sample per byte
     const count = png.width * png.height * png.channels;
@@ -198,7 +198,6 @@ function decodePng(bytes: Uint8Array, header: ReturnType<typeof pngHeader>): Ras
     data = unpacked;
   }
   if (png.data.length < png.width * png.height * png.channels && png.depth >= 8) throw invalid('truncated PNG image data');
-  if (png.depth === 16) maxValue = 65535;
   return { width: png.width, height: png.height, channels: png.channels as Raster['channels'], data, maxValue };
 }
 
