@@ -1,10 +1,13 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { wranglerRules } from './test/wrangler-rules';
 
 export default defineConfig({
   test: {
     projects: [
       {
+        // the worker's .wasm and .onnx imports as wrangler bundles them (test/edge/harness.ts runs the app in Node)
+        plugins: [wranglerRules()],
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
@@ -14,6 +17,8 @@ export default defineConfig({
           hookTimeout: 300_000,
           // tfjs and onnxruntime keep global state; one file at a time keeps the 2-core machine responsive
           fileParallelism: false,
+          // node_modules files are loaded by Node itself unless inlined, and Node cannot import .wasm
+          server: { deps: { inline: [/\.wasm$/] } },
         },
       },
       {

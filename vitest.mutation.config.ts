@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { wranglerRules } from './test/wrangler-rules';
 
 /**
  * The tests `npm run test:mutation` (StrykerJS, stryker.config.mjs) runs against each mutant: the fast
@@ -8,10 +9,13 @@ import { defineConfig } from 'vitest/config';
  * cost 15-90 s: with them, one run over every glob of stryker.config.mjs was estimated at 3 h here.
  */
 export default defineConfig({
+  // the worker's .wasm and .onnx imports as wrangler bundles them (the route tests run edge/app.ts in Node)
+  plugins: [wranglerRules()],
   test: {
     include: [
       'test/core/**/*.test.ts',
       'test/edge/encoding.test.ts',
+      'test/edge/routes/**/*.test.ts',
       'test/training/idx.test.ts',
       'test/training/label-spreading.test.ts',
       'test/training/publish.test.ts',
@@ -21,5 +25,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     fileParallelism: false,
+    server: { deps: { inline: [/\.wasm$/] } },
   },
 });
