@@ -9,7 +9,7 @@ import { nearest, strictQuery, strictUrlProblem, type QueryRules } from '../../.
 const ORIGIN = 'https://latent-digits.test';
 const SAMPLE: QueryRules = { allowed: ['n', 'seed', 'format', 'scale', 'v'], integers: ['n', 'seed', 'scale'] };
 
-async function problem(path: string, rules: QueryRules = SAMPLE) {
+async function problem(path: string, rules: QueryRules = SAMPLE): Promise<({ status: number } & Record<string, unknown>) | null> {
   const res = strictUrlProblem(ORIGIN + path, rules);
   if (!res) return null;
   return { status: res.status, ...((await res.json()) as { error: Record<string, string> }).error };

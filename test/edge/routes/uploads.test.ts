@@ -344,7 +344,7 @@ describe('POST /v1/interpolate', () => {
   });
 
   describe('refusals', () => {
-    const cases: [string, () => Promise<Response>, number, Record<string, string>][] = [
+    const cases: [string, () => Response | Promise<Response>, number, Record<string, string>][] = [
       ['no end', () => post('/v1/interpolate', BAR, 'image/png'), 400,
         { code: 'invalid_parameter', parameter: 'to', message: 'the end of the path is missing; give a to image, to_digit or to_seed' }],
       ['two ends', () => post('/v1/interpolate?to_digit=1&to_seed=2', BAR, 'image/png'), 400,
