@@ -214,6 +214,40 @@ describe('GET /v1/generate', () => {
   });
 });
 
+describe('strict URLs and parameter errors', () => {
+  it('each image route refuses names it does not take, naming the ones it does', async () => {
+    const cases: [string, string, string][] = [
+      ['/v1/generate?sead=1', 'sead', 'unknown query parameter "sead" (did you mean "seed"?); this endpoint takes n, seed, format, scale, v'],
+      ['/v1/digits/3?seed=1&digit=4', 'digit', 'unknown query parameter "digit"; this endpoint takes n, seed, format, scale, v'],
+      ['/v1/interpolate?from=1&to=2&step=4', 'step', 'unknown query parameter "step" (did you mean "steps"?); this endpoint takes from, to, steps, space, digit_from, digit_to, format, scale, v'],
+      ['/v1/interpolate?to_seed=1', 'to_seed', 'unknown query parameter "to_seed"; this endpoint takes from, to, steps, space, digit_from, digit_to, format, scale, v'],
+    ];
+    for (const [path, parameter, message] of cases) {
+      const res = await request(path);
+      expect(res.status, path).toBe(400);
+      expect(await errorOf(res), path).toEqual({ code: 'unknown_parameter', parameter, message });
+    }
+    // HEAD is GET without the body: the same rules
+    expect((await request('/v1/interpolate?to_seed=1', { method: 'HEAD' })).status).toBe(400);
+  });
+
+  it('each image route refuses integers written other than as plain digits', async () => {
+    for (const [path, parameter] of [['/v1/generate?n=%32', 'n'], ['/v1/digits/3?seed=%37', 'seed'], ['/v1/interpolate?digit_to=%33', 'digit_to']]) {
+      expect((await errorOf(await request(path))).parameter, path).toBe(parameter);
+    }
+  });
+
+  it('an invalid value is a 400 invalid_parameter naming the parameter, the value and the range', async () => {
+    expect(await errorOf(await request('/v1/generate?n=0'))).toEqual({ code: 'invalid_parameter', parameter: 'n', message: 'n must be an integer 1..64, got "0"' });
+    expect(await errorOf(await request('/v1/digits/10'))).toEqual({ code: 'invalid_parameter', parameter: 'digit', message: 'digit must be an integer 0..9, got "10"' });
+    expect(await errorOf(await request('/v1/interpolate?space=pixel'))).toEqual({
+      code: 'invalid_parameter',
+      parameter: 'space',
+      message: 'space must be one of noise, latent, got "pixel"',
+    });
+  });
+});
+
 describe('format and Accept', () => {
   it('Accept picks JSON or PNG by q; format= wins over any Accept', async () => {
     const type = async (path: string, accept?: string) =>
