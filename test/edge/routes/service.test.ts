@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ModelStore } from '../../../edge/inference/model-store';
 import { errorResponses } from '../../../edge/routes/docs';
 import { errorBodySchema } from '../../../edge/routes/errors';
@@ -72,11 +72,19 @@ describe('GET /v1/models', () => {
     });
   });
 
-  it('an invalid manifest is 503 models_unavailable with Retry-After 60, not the bad document', async () => {
-    const res = await request('/v1/models', {}, { ...MANIFEST, schema_version: 2 });
-    expect(res.status).toBe(503);
-    expect(res.headers.get('Retry-After')).toBe('60');
-    expect(await errorOf(res)).toEqual({ code: 'models_unavailable', message: 'models/manifest.json is invalid' });
+  it('an invalid manifest is 503 models_unavailable with Retry-After 60, not the bad document; the log says why', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const res = await request('/v1/models', {}, { ...MANIFEST, schema_version: 2 });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('Retry-After')).toBe('60');
+      expect(await errorOf(res)).toEqual({ code: 'models_unavailable', message: 'models/manifest.json is invalid' });
+      expect(logged).toHaveBeenCalledTimes(1);
+      expect(logged.mock.calls[0][0]).toBe('models/manifest.json is invalid:');
+      expect(logged.mock.calls[0][1]).toMatch(/schema_version/);
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
 
