@@ -42,6 +42,10 @@ describe('parseAccept', () => {
     ]);
   });
 
+  it('unquotes only a value that starts and ends with a quote', () => {
+    expect(parseAccept('a/b;x=y"z";w="v"u;t=""')?.[0]?.params).toEqual({ x: 'y"z"', w: '"v"u', t: '' });
+  });
+
   it('drops ranges without a slash, with a bad token, with */subtype, or with a parameter lacking a name or =', () => {
     for (const bad of ['json', 'image/', '/png', 'im age/png', 'image/p@ng', '*/png', 'a/b;=x', 'a/b;noequals', 'a/b;;q=abc']) {
       expect(parseAccept(bad), bad).toEqual([]);

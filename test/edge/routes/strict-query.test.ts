@@ -73,6 +73,14 @@ describe('strictUrlProblem', () => {
     });
   });
 
+  it('a pair with an empty name is an unknown parameter "" (named nowhere in `parameter`), the rest being its value', async () => {
+    expect(await problem('/v1/generate?=1')).toEqual({
+      status: 400,
+      code: 'unknown_parameter',
+      message: 'unknown query parameter "" (did you mean "n"?); this endpoint takes n, seed, format, scale, v',
+    });
+  });
+
   it('a "+" in a key is a space; a malformed escape is kept as sent', async () => {
     expect((await problem('/v1/generate?a+b+c=1'))?.parameter).toBe('a b c');
     expect((await problem('/v1/generate?%E0%A4%A=1'))?.parameter).toBe('%E0%A4%A');
