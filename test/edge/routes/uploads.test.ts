@@ -201,6 +201,13 @@ describe('POST /v1/encode', () => {
     });
   });
 
+  it('JSON output is costed at 28x28 per image whatever scale says', async () => {
+    await post('/v1/encode?format=json&scale=2', BAR, 'image/png');
+    expect(lastCost()).toBeCloseTo(1 + 3 * 0.1 + 2 * 784 * 3e-5, 12);
+    await post('/v1/interpolate?to_seed=5&steps=3&format=json&scale=2', BAR, 'image/png');
+    expect(lastCost()).toBeCloseTo(1 + (2 + 1 + 3) * 0.1 + 3 * 784 * 3e-5, 12);
+  });
+
   it('a parameter given twice or out of range is a 400 naming it', async () => {
     expect(await errorOf(await post('/v1/encode?format=json&format=png', BAR, 'image/png'))).toEqual({
       code: 'invalid_parameter',
@@ -373,6 +380,10 @@ describe('POST /v1/interpolate', () => {
         { code: 'invalid_parameter', parameter: 'to_digit', message: 'give one end of the path, got to and to_digit' }],
       ['seed without to_digit', () => post('/v1/interpolate?to_seed=1&seed=2', BAR, 'image/png'), 400,
         { code: 'invalid_parameter', parameter: 'seed', message: 'seed is the seed of the to_digit sample; give it only with to_digit' }],
+      ['to_digit out of range', () => post('/v1/interpolate?to_digit=10', BAR, 'image/png'), 400,
+        { code: 'invalid_parameter', parameter: 'to_digit', message: 'to_digit must be an integer 0..9, got "10"' }],
+      ['seed not a number', () => post('/v1/interpolate?to_digit=1&seed=x', BAR, 'image/png'), 400,
+        { code: 'invalid_parameter', parameter: 'seed', message: 'seed must be an integer 0..4294967295, got "x"' }],
       ['steps out of range', () => post('/v1/interpolate?to_digit=1&steps=33', BAR, 'image/png'), 400,
         { code: 'invalid_parameter', parameter: 'steps', message: 'steps must be an integer 2..32, got "33"' }],
       ['a parameter in the query and the body', () => post('/v1/interpolate?steps=3', JSON.stringify({ from: b64(BAR), to_seed: 1, steps: 3 }), 'application/json'), 400,
