@@ -1,13 +1,13 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
-import { compiledWasm, COMPILED_WASM } from './test/edge/compiled-wasm-plugin';
+import { wranglerRules } from './test/wrangler-rules';
 
 export default defineConfig({
   test: {
     projects: [
       {
-        // the worker's `.wasm` imports (ORT, mozjpeg) as compiled modules, as wrangler gives them
-        plugins: [compiledWasm()],
+        // the worker's .wasm and .onnx imports as wrangler bundles them (test/edge/harness.ts runs the app in Node)
+        plugins: [wranglerRules()],
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
@@ -17,7 +17,8 @@ export default defineConfig({
           hookTimeout: 300_000,
           // tfjs and onnxruntime keep global state; one file at a time keeps the 2-core machine responsive
           fileParallelism: false,
-          server: { deps: { inline: [COMPILED_WASM] } },
+          // node_modules files are loaded by Node itself unless inlined, and Node cannot import .wasm
+          server: { deps: { inline: [/\.wasm$/] } },
         },
       },
       {

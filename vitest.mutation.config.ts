@@ -1,13 +1,16 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-import { compiledWasm, COMPILED_WASM } from './test/edge/compiled-wasm-plugin';
+import { wranglerRules } from './test/wrangler-rules';
 
 /**
  * The tests `npm run test:mutation` (StrykerJS, stryker.config.mjs) runs against each mutant: the fast
  * Node-side tests of the mutated modules. Left out: tests that spawn child processes (Stryker's coverage
  * cannot see into them, and they take seconds per mutant) and the ones that train or export whole models
  * (a quick pipeline run, the full export, the layer-by-layer converter cases), which would make each mutant
- * cost 15-90 s: with them, one run over every glob of stryker.config.mjs was estimated at 3 h here.
+ * cost 15-90 s. Also left out, for their slow inputs: the RNG's large-sample statistics (test/core/rng.test.ts;
+ * rng-reference.test.ts pins the same code bit for bit), the real 70k MNIST (test/training/mnist-real.test.ts;
+ * idx.test.ts uses small IDX files) and the publish tests that copy models/ per case
+ * (test/training/publish.test.ts; test/core/models-dir.test.ts runs each step on a tiny fake set).
  */
 const INCLUDE = [
   'test/core/**/*.test.ts',
@@ -21,9 +24,9 @@ const INCLUDE = [
   'test/edge/ort.test.ts',
   'test/edge/jpeg.test.ts',
   'test/edge/image-input.test.ts',
+  'test/edge/routes/**/*.test.ts',
   'test/training/idx.test.ts',
   'test/training/label-spreading.test.ts',
-  'test/training/publish.test.ts',
   // training/export on tiny hand-weighted models (seconds, not minutes): see each file's header; fastest first
   'test/export/float16.test.ts',
   'test/export/check-model-absent.test.ts',
@@ -62,15 +65,25 @@ class IncludeOrderSequencer extends BaseSequencer {
  */
 const SLOW = ['test/export/export-tiny.test.ts', 'test/export/cli-run.test.ts'];
 
+/**
+ * MUTATION_TESTS=<glob,glob> runs only those tests (e.g. the unit tests of pure helpers, which the app-level
+ * tests also cover: perTest coverage would otherwise re-run every model-loading app test for each of their
+ * mutants).
+ */
+const only = process.env.MUTATION_TESTS?.split(',').filter(Boolean);
+
 export default defineConfig({
-  plugins: [compiledWasm()],
+  // the worker's .wasm and .onnx imports as wrangler bundles them (the edge tests run edge/ modules in Node)
+  plugins: [wranglerRules()],
   test: {
-    include: process.env.MUTATION_SKIP_SLOW === '1' ? INCLUDE.filter((f) => !SLOW.includes(f)) : INCLUDE,
+    include: only ?? (process.env.MUTATION_SKIP_SLOW === '1' ? INCLUDE.filter((f) => !SLOW.includes(f)) : INCLUDE),
+    exclude: [...configDefaults.exclude, 'test/core/rng.test.ts'],
     sequence: { sequencer: IncludeOrderSequencer },
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 300_000,
     fileParallelism: false,
-    server: { deps: { inline: [COMPILED_WASM] } },
+    // node_modules files are loaded by Node itself unless inlined, and Node cannot import .wasm
+    server: { deps: { inline: [/\.wasm$/] } },
   },
 });

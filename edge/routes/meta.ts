@@ -68,9 +68,12 @@ const healthRoute = createRoute({
   },
 });
 
+/** JSON is UTF-8 (RFC 8259 §8.1): `Accept: application/json; charset=utf-8` asks for exactly what these routes send. */
+const JSON_OFFER = [{ type: 'application/json', params: { charset: 'utf-8' } }];
+
 /** 406 unless the client accepts JSON. */
 export function requireJson(accept: string | undefined): Response | null {
-  return negotiate(accept, [{ type: 'application/json' }]) < 0 ? notAcceptable(accept, ['application/json']) : null;
+  return negotiate(accept, JSON_OFFER) < 0 ? notAcceptable(accept, ['application/json']) : null;
 }
 
 export function metaRoutes(store: ModelStore, files: ModelFiles, manifest: unknown) {

@@ -60,7 +60,7 @@ export function parseAccept(accept: string | null | undefined): Range[] | null {
   if (accept === null || accept === undefined || accept.trim() === '') return null;
   return accept
     .split(',')
-    .map((part) => parseRange(part.trim()))
+    .map((part) => parseRange(part))
     .filter((r): r is Range => r !== null);
 }
 

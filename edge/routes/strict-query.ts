@@ -70,13 +70,12 @@ function rawPairs(url: string): { key: string; raw: string }[] {
 
 /** The 4xx for a URL that breaks the rules, or null. Exported for routes that are not Hono handlers. */
 export function strictUrlProblem(url: string, rules: QueryRules): Response | null {
-  const pathEnd = url.indexOf('?');
   const rawPath = new URL(url).pathname;
   if (rawPath.includes('%')) {
     const plain = decode(rawPath);
     return errorResponse(404, 'not_found', `no route ${quote(rawPath)}: paths are not percent-decoded; did you mean ${quote(plain)}?`);
   }
-  const pairs = rawPairs(pathEnd < 0 ? '' : url);
+  const pairs = rawPairs(url);
   const unknown = [...new Set(pairs.map((p) => p.key).filter((key) => !rules.allowed.includes(key)))];
   if (unknown.length) {
     const described = unknown.slice(0, 5).map((key) => {
