@@ -300,6 +300,18 @@ describe('nearestNeighbours against brute force', () => {
     for (let i = 0; i < 4; i++) expect(Array.from(graph.indices.subarray(i * 2, i * 2 + 2))).not.toContain(i);
     expect(Array.from(graph.indices.subarray(0, 2))).toEqual([1, 2]);
   });
+
+  it('with more duplicates than candidates (self may be outranked), still k other points at distance 0', () => {
+    const points = Float32Array.from([5, 5, 5, 5, 5, 5, 5, 5, 9, 9]); // rows 0..3 coincide; k + 1 = 3 candidates
+    const graph = nearestNeighbours(points, points, 2, 2, true);
+    for (let i = 0; i < 4; i++) {
+      const row = Array.from(graph.indices.subarray(i * 2, i * 2 + 2));
+      expect(row, `row ${i}`).not.toContain(i);
+      expect(new Set(row).size).toBe(2);
+      row.forEach((n) => expect(n).toBeLessThan(4));
+      expect(Array.from(graph.distances.subarray(i * 2, i * 2 + 2))).toEqual([0, 0]);
+    }
+  });
 });
 
 describe('knnVote', () => {
