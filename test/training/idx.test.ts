@@ -72,6 +72,7 @@ describe('IDX reader', () => {
     expect(() => parseIdx(new Uint8Array([0, 1, 8, 1, 0, 0, 0, 0]), 'm.idx')).toThrow('m.idx: bad magic number 0x00010801, expected 0x000008NN');
     // 0x1f alone is not the gzip signature: the file is judged as IDX (its magic is wrong)
     expect(() => parseIdx(new Uint8Array([0x1f, 0x00, 8, 1, 0, 0, 0, 0]), 'half.idx')).toThrow('half.idx: bad magic number 0x1f000801');
+    expect(() => parseIdx(new Uint8Array([0x00, 0x8b, 8, 1, 0, 0, 0, 0]), 'half2.idx')).toThrow('half2.idx: bad magic number 0x008b0801');
     expect(() => parseIdx(new Uint8Array([0x1f, 0x8b]), 'sig.gz')).toThrow(/sig\.gz: looks gzipped but does not decompress \(.+\)/);
     expect(() => parseIdx(new Uint8Array([0x1f]), 'one.idx')).toThrow('one.idx: is 1 bytes, too short for an IDX header (4 bytes at least)');
   });
@@ -85,8 +86,9 @@ describe('IDX reader', () => {
     await rm(d, { recursive: true });
   });
 
-  it('reports a missing file by name', async () => {
+  it('reports a missing file by name, as an IdxError', async () => {
     await expect(readIdx('/nonexistent/train-images')).rejects.toThrow(/\/nonexistent\/train-images: cannot be read \(ENOENT\)/);
+    await expect(readIdx('/nonexistent/train-images')).rejects.toMatchObject({ name: 'IdxError' });
   });
 });
 
@@ -172,11 +174,12 @@ describe('dataset loader', () => {
     expect(a.test.count).toBe(6);
   });
 
-  it('rejects images that are not 28x28 in either axis, flat images, 2-D labels and the label 10 (in the first row)', async () => {
+  it('rejects images that are not 28x28 in either axis, flat or 4-D images, 2-D labels and the label 10 (in the first row)', async () => {
     const cases: [string, Uint8Array, RegExp][] = [
       ['t10k-images-idx3-ubyte', idx([6, 28, 32], new Uint8Array(6 * 28 * 32)), /t10k-images-idx3-ubyte: shape \[6, 28, 32\] is not images of 28x28/],
       ['t10k-images-idx3-ubyte', idx([6, 32, 28], new Uint8Array(6 * 28 * 32)), /t10k-images-idx3-ubyte: shape \[6, 32, 28\] is not images of 28x28/],
       ['t10k-images-idx3-ubyte', idx([6, 784], new Uint8Array(6 * 784)), /t10k-images-idx3-ubyte: shape \[6, 784\] is not images of 28x28/],
+      ['t10k-images-idx3-ubyte', idx([6, 28, 28, 1], new Uint8Array(6 * 784)), /t10k-images-idx3-ubyte: shape \[6, 28, 28, 1\] is not images of 28x28/],
       ['t10k-labels-idx1-ubyte', idx([6, 1], [0, 1, 2, 3, 4, 5]), /t10k-labels-idx1-ubyte: shape \[6, 1\] is not a label vector/],
       ['t10k-labels-idx1-ubyte', idx([6], [10, 1, 2, 3, 4, 5]), /t10k-labels-idx1-ubyte: label 10 at index 0 is outside 0\.\.9/],
     ];

@@ -135,6 +135,15 @@ describe('spreadLabels against dense references', () => {
     expectClose(toRows(spreadLabels(graph, labels, { classMass: true }), rows), expected, 1e-5);
   });
 
+  it('buildSpreadGraph stores each of the rows * k kNN edges in both of its rows', () => {
+    const { graph, rows } = lineGraph();
+    const g = buildSpreadGraph(graph);
+    expect(g.rows).toBe(rows);
+    expect(g.columns.length).toBe(2 * rows * graph.k);
+    expect(g.weights.length).toBe(2 * rows * graph.k);
+    expect(g.rowStart[rows]).toBe(2 * rows * graph.k);
+  });
+
   it('refuses labels whose row count is not the graph\'s', () => {
     const { graph } = lineGraph();
     expect(() => spreadLabels(graph, new Int8Array(11).fill(-1))).toThrow('labels has 11 rows, the graph 12');
@@ -320,6 +329,12 @@ describe('knnVote', () => {
     // query 0: neighbours 1, 2, 0 -> 5 (two votes); query 1: 0, 1, 2 -> 3 (1 > 1/2 + 1/3); query 2: 3, 4, 1 -> 7
     const graph: KnnGraph = { indices: Int32Array.from([1, 2, 0, 0, 1, 2, 3, 4, 1]), distances: new Float32Array(9), k: 3 };
     expect(Array.from(knnVote(graph, labels))).toEqual([5, 3, 7]);
+  });
+
+  it('counts only each query\'s own k neighbours (not the next row\'s)', () => {
+    // query 0: labels 0, 1, 1 -> 1 against 1/2 + 1/3: class 0; the next row's first neighbour (label 1, 1/4) must not count
+    const graph: KnnGraph = { indices: Int32Array.from([0, 1, 2, 1, 1, 1]), distances: new Float32Array(6), k: 3 };
+    expect(Array.from(knnVote(graph, [0, 1, 1]))).toEqual([0, 1]);
   });
 
   it('breaks a tie between classes towards the lower class', () => {
