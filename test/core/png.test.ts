@@ -1,6 +1,6 @@
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { gridPng, imagePng, tileGrid, toByte } from '../../core/png';
+import { encodeRepeatedRows, gridPng, imagePng, tileGrid, toByte } from '../../core/png';
 
 describe('PNG writer', () => {
   it('maps [0,1] floats to bytes, clamping out-of-range and NaN', () => {
@@ -31,5 +31,16 @@ describe('PNG writer', () => {
 
   it('rejects pixel arrays that do not match the tile count', () => {
     expect(() => tileGrid(new Float32Array(100), 1)).toThrow(/expected 1 tiles of 784 pixels, got 100 values/);
+  });
+
+  it('encodeRepeatedRows refuses a repeat that is not an integer >= 1 and a pixel count that is not width x rows', async () => {
+    const image = { bytes: new Uint8Array(6), width: 3, rows: 2, repeat: 1 };
+    await expect(encodeRepeatedRows({ ...image, repeat: 0 })).rejects.toThrow(new RangeError('repeat must be an integer >= 1, got 0'));
+    await expect(encodeRepeatedRows({ ...image, repeat: 1.5 })).rejects.toThrow('repeat must be an integer >= 1, got 1.5');
+    await expect(encodeRepeatedRows({ ...image, repeat: -2 })).rejects.toThrow('repeat must be an integer >= 1, got -2');
+    await expect(encodeRepeatedRows({ ...image, bytes: new Uint8Array(5) })).rejects.toThrow('expected 3x2=6 pixels, got 5');
+    const png = decode(await encodeRepeatedRows({ ...image, bytes: Uint8Array.from([1, 2, 3, 4, 5, 6]), repeat: 2 }));
+    expect([png.width, png.height]).toEqual([3, 4]);
+    expect(Array.from(png.data)).toEqual([1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]);
   });
 });

@@ -5,16 +5,16 @@
  * be theirs, bit for bit. (.ci/run installs gcc; a missing compiler fails the test, it does not skip it.)
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { noiseForSeed, Rng } from '../../core/rng';
 
 const SOURCE = join(import.meta.dirname, 'reference', 'xoshiro128starstar.c');
 const SEEDS = [0, 1, 42, 20240917, 0x7fffffff, 0x80000000, 0xffffffff];
-let dir = '';
 let binary = '';
 
 async function reference(seed: number, uints: number, normals: number): Promise<{ uints: number[]; normalBits: number[] }> {
@@ -25,17 +25,20 @@ async function reference(seed: number, uints: number, normals: number): Promise<
 
 const float32Bits = (values: Float32Array) => Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length));
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'rng-reference-'));
-  binary = join(dir, 'xoshiro');
+// compiled once per version of the C source (mutation testing re-runs this file for every mutant of core/rng.ts)
+beforeAll(() => {
+  const hash = createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'latent-digits-rng-reference');
+  binary = join(dir, `xoshiro-${hash}`);
+  if (existsSync(binary)) return;
+  mkdirSync(dir, { recursive: true });
+  const building = `${binary}.${process.pid}.tmp`;
   try {
-    execFileSync('cc', ['-O2', '-std=c99', '-D_DEFAULT_SOURCE', '-o', binary, SOURCE, '-lm'], { stdio: 'pipe' });
+    execFileSync('cc', ['-O2', '-std=c99', '-D_DEFAULT_SOURCE', '-o', building, SOURCE, '-lm'], { stdio: 'pipe' });
   } catch (err) {
     throw new Error(`cannot compile the reference RNG with cc (apt-get install gcc; .ci/run does): ${(err as Error).message}`);
   }
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  renameSync(building, binary); // atomic: a concurrent run never executes a half-written binary
 });
 
 describe('core/rng.ts against the reference C', () => {
@@ -71,28 +74,44 @@ describe('core/rng.ts against the reference C', () => {
     }
     expect(new Rng(77).shuffle(items.slice())).toEqual(expected);
   });
-});
 
-describe('shuffle is unbiased', () => {
-  it('gives each of the 6 orders of 3 items about 1/6 of the time, the identity included', () => {
-    const rng = new Rng(5);
-    const counts = new Map<string, number>();
-    const n = 60_000;
-    for (let t = 0; t < n; t++) {
-      const key = rng.shuffle(['a', 'b', 'c']).join('');
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+  it('shuffle() of n items draws exactly n - 1 outputs (the next draw is reference output n - 1)', async () => {
+    const ref = await reference(78, 12, 0);
+    for (const n of [0, 1, 2, 10]) {
+      const rng = new Rng(78);
+      const items = Array.from({ length: n }, (_, i) => i);
+      expect(rng.shuffle(items)).toBe(items); // in place
+      expect(rng.nextUint32(), `n = ${n}`).toBe(ref.uints[Math.max(0, n - 1)]);
     }
-    expect([...counts.keys()].sort()).toEqual(['abc', 'acb', 'bac', 'bca', 'cab', 'cba']);
-    // binomial sd = sqrt(n p (1-p)) ~ 91; 5 sd
-    for (const c of counts.values()) expect(Math.abs(c - n / 6)).toBeLessThan(460);
   });
 
-  it('puts each item at each position equally often', () => {
-    const rng = new Rng(6);
-    const size = 8;
-    const n = 40_000;
-    const at = Array.from({ length: size }, () => new Array(size).fill(0));
-    for (let t = 0; t < n; t++) rng.shuffle(Array.from({ length: size }, (_, i) => i)).forEach((item, pos) => at[item][pos]++);
-    for (const row of at) for (const c of row) expect(Math.abs(c - n / size)).toBeLessThan(5 * Math.sqrt((n / size) * (1 - 1 / size)));
+  it('noiseForSeed(seed, rows, dim) is the first rows * dim reference normals, row-major', async () => {
+    const ref = await reference(3, 0, 15);
+    const noise = noiseForSeed(3, 3, 5);
+    expect(noise.length).toBe(15);
+    expect(float32Bits(noise)).toEqual(ref.normalBits);
+  });
+
+  it('normal() after an odd number of normals starts a new pair: interleaving with nextUint32 follows the reference draws', async () => {
+    const ref = await reference(12, 6, 0);
+    const rng = new Rng(12);
+    rng.normal(); // draws outputs 0 and 1, keeps the second normal
+    rng.normal(); // the kept one: draws nothing
+    expect(rng.nextUint32()).toBe(ref.uints[2]);
+    rng.normal(); // a fresh pair: outputs 3 and 4
+    expect(rng.nextUint32()).toBe(ref.uints[5]);
   });
 });
+
+describe('seed range', () => {
+  it('accepts 0 and 4294967295 and rejects -1, 1.5, 4294967296 and NaN, naming the value', () => {
+    expect(() => new Rng(0)).not.toThrow();
+    expect(() => new Rng(0xffffffff)).not.toThrow();
+    expect(() => new Rng(-1)).toThrow(RangeError);
+    expect(() => new Rng(-1)).toThrow(new RangeError('seed must be an integer 0..4294967295, got -1'));
+    expect(() => new Rng(1.5)).toThrow(new RangeError('seed must be an integer 0..4294967295, got 1.5'));
+    expect(() => new Rng(2 ** 32)).toThrow(new RangeError('seed must be an integer 0..4294967295, got 4294967296'));
+    expect(() => new Rng(Number.NaN)).toThrow(/got NaN/);
+  });
+});
+

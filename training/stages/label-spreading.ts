@@ -39,6 +39,8 @@ export function nearestNeighbours(queries: Float32Array, points: Float32Array, d
       return [values.neg().dataSync() as Float32Array, ix.dataSync() as Int32Array];
     });
     for (let r = 0; r < end - start; r++) {
+      // topk's indices are distinct, so self is skipped at most once and the k + 1 candidates always fill the
+      // k slots, whether self is among them or not (a duplicate of it can outrank it)
       let out = 0;
       for (let j = 0; j < kk && out < k; j++) {
         const index = idx[r * kk + j];
@@ -46,11 +48,6 @@ export function nearestNeighbours(queries: Float32Array, points: Float32Array, d
         indices[(start + r) * k + out] = index;
         distances[(start + r) * k + out] = vals[r * kk + j];
         out++;
-      }
-      // if self was not among the results (duplicates), the last slot takes the extra neighbour
-      if (out < k) {
-        indices[(start + r) * k + out] = idx[r * kk + kk - 1];
-        distances[(start + r) * k + out] = vals[r * kk + kk - 1];
       }
     }
   }
