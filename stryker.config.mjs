@@ -28,7 +28,10 @@ export default {
   concurrency: 1,
   // module-level constants would re-run every test per mutant; they are listed as ignored instead
   ignoreStatic: true,
-  timeoutMS: 60_000,
+  // a mutant that loops forever costs this much; 15 s is several times the slowest covering test here
+  timeoutMS: 15_000,
+  // the first (unmutated) run of every test file can take minutes on a loaded 2-core machine
+  dryRunTimeoutMinutes: 30,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
