@@ -4,6 +4,7 @@
  * long values so a 64 KB parameter cannot produce a 64 KB error.
  */
 import { z } from '@hono/zod-openapi';
+import { JSON_CONTENT_TYPE } from './negotiate';
 
 export const ERROR_CODES = [
   'invalid_parameter',
@@ -69,7 +70,7 @@ export function errorResponse(
   return new Response(body, {
     status,
     headers: {
-      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Type': JSON_CONTENT_TYPE,
       'Content-Length': String(body.length),
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',

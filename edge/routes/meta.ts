@@ -4,7 +4,7 @@ import { manifestSchema } from '../../core/manifest';
 import { EDGE_MODEL_IDS, type ModelFiles, type ModelStore } from '../inference/model-store';
 import { errorResponses, HEADERS } from './docs';
 import { errorResponse } from './errors';
-import { negotiate } from './negotiate';
+import { JSON_OFFER, negotiate } from './negotiate';
 import { notAcceptable } from './respond';
 import { strictQuery } from './strict-query';
 
@@ -68,12 +68,9 @@ const healthRoute = createRoute({
   },
 });
 
-/** JSON is UTF-8 (RFC 8259 §8.1): `Accept: application/json; charset=utf-8` asks for exactly what these routes send. */
-const JSON_OFFER = [{ type: 'application/json', params: { charset: 'utf-8' } }];
-
 /** 406 unless the client accepts JSON. */
 export function requireJson(accept: string | undefined): Response | null {
-  return negotiate(accept, JSON_OFFER) < 0 ? notAcceptable(accept, ['application/json']) : null;
+  return negotiate(accept, [JSON_OFFER]) < 0 ? notAcceptable(accept, ['application/json']) : null;
 }
 
 export function metaRoutes(store: ModelStore, files: ModelFiles, manifest: unknown) {

@@ -20,6 +20,11 @@ export interface Offer {
   params?: Record<string, string>;
 }
 
+/** What every JSON answer of the API is: JSON is UTF-8 (RFC 8259 §8.1). */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** The JSON offer of every route that answers JSON: `Accept: application/json; charset=utf-8` asks for exactly it. */
+export const JSON_OFFER: Offer = { type: 'application/json', params: { charset: 'utf-8' } };
+
 interface Range {
   type: string;
   subtype: string;

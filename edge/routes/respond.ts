@@ -12,13 +12,13 @@ import { estimateCost, yieldToEventLoop } from '../inference/scheduler';
 import { IMAGE_PIXELS } from '../../core/contract';
 import { cacheControl, etagFor, ifNoneMatchHits, versionMismatch } from './caching';
 import { errorResponse } from './errors';
-import { negotiate, type Offer } from './negotiate';
+import { JSON_CONTENT_TYPE, JSON_OFFER, negotiate, type Offer } from './negotiate';
 import type { Format } from './params';
 
 /** What the image routes can produce, in order of preference (PNG is the default). */
 const IMAGE_OFFERS: readonly (Offer & { format: Format; contentType: string })[] = [
   { type: 'image/png', format: 'png', contentType: 'image/png' },
-  { type: 'application/json', params: { charset: 'utf-8' }, format: 'json', contentType: 'application/json; charset=utf-8' },
+  { ...JSON_OFFER, format: 'json', contentType: JSON_CONTENT_TYPE },
 ];
 
 /** `format` wins; otherwise Accept decides by q-values (negotiate.ts); null when nothing is acceptable. */

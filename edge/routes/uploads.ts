@@ -21,7 +21,7 @@ import { estimateCost, yieldToEventLoop } from '../inference/scheduler';
 import { errorResponses, HEADERS } from './docs';
 import { errorResponse, invalidParameters, quote } from './errors';
 import { requireJson } from './meta';
-import { negotiate, type Offer } from './negotiate';
+import { JSON_CONTENT_TYPE, JSON_OFFER, negotiate, type Offer } from './negotiate';
 import { digitQueryParam, formatParam, scaleParam, seedParam, stepsParam, type Format } from './params';
 import { chooseFormat, notAcceptable, randomSeed } from './respond';
 import { nearest, strictQuery } from './strict-query';
@@ -268,8 +268,6 @@ function reply(body: Uint8Array | string, contentType: string, version: string, 
   });
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-
 /** multipart/JSON/image body of POST /v1/interpolate -> images and string parameters. */
 async function readPair(request: Request, type: string): Promise<{ from: Upload; to?: Upload; params: Record<string, string> }> {
   const params: Record<string, string> = {};
@@ -337,7 +335,7 @@ async function readPair(request: Request, type: string): Promise<{ from: Upload;
 
 /** What POST /v1/encode answers: JSON by default, or the [input | reconstruction] PNG. */
 const ENCODE_OFFERS: readonly (Offer & { format: Format })[] = [
-  { type: 'application/json', params: { charset: 'utf-8' }, format: 'json' },
+  { ...JSON_OFFER, format: 'json' },
   { type: 'image/png', format: 'png' },
 ];
 
@@ -379,7 +377,7 @@ export function uploadRoutes(store: ModelStore) {
         async (models) => {
           const { probabilities, digits } = await recognise(models, read.digit.pixels);
           const body = { digit: digits[0], probabilities: Array.from(probabilities), model: `classifier@${models.version}` };
-          return reply(JSON.stringify(body), JSON_TYPE, models.version);
+          return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version);
         },
         c.req.raw.signal,
       );
@@ -423,7 +421,7 @@ export function uploadRoutes(store: ModelStore) {
             source: { type: read.type, width: read.width, height: read.height },
             model: `encoder@${models.version}`,
           };
-          return reply(JSON.stringify(body), JSON_TYPE, models.version, { Vary: 'Accept' });
+          return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version, { Vary: 'Accept' });
         },
         c.req.raw.signal,
       );
@@ -503,7 +501,7 @@ export function uploadRoutes(store: ModelStore) {
             images: await encodeTiles(path, steps),
             model: `decoder@${models.version}`,
           };
-          return reply(JSON.stringify(body), JSON_TYPE, models.version, headers);
+          return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version, headers);
         },
         c.req.raw.signal,
       );
