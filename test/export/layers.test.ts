@@ -86,6 +86,15 @@ function buildCases(): Record<string, tf.LayersModel> {
     const out = tf.layers.concatenate({ axis: 1 }).apply([branch, a]) as tf.SymbolicTensor;
     cases['two inputs, concatenate'] = tf.model({ inputs: [a, b], outputs: out, name: 'concat' });
   }
+  {
+    // n-ary merges of three same-shape branches: y = (d1 + d2 + x) and (d1 * d2 * x)
+    const x = tf.input({ shape: [4], name: 'x' });
+    const d1 = tf.layers.dense({ units: 4, ...randomBias }).apply(x) as tf.SymbolicTensor;
+    const d2 = tf.layers.dense({ units: 4, ...randomBias }).apply(x) as tf.SymbolicTensor;
+    const sum = tf.layers.add().apply([d1, d2, x]) as tf.SymbolicTensor;
+    const product = tf.layers.multiply().apply([d1, d2, x]) as tf.SymbolicTensor;
+    cases['add and multiply'] = tf.model({ inputs: x, outputs: tf.layers.concatenate().apply([sum, product]) as tf.SymbolicTensor, name: 'merges' });
+  }
   cases['sequential'] = tf.sequential({
     layers: [tf.layers.dense({ inputShape: [5], units: 6, activation: 'relu', ...randomBias }), tf.layers.dense({ units: 2 })],
   });

@@ -141,6 +141,19 @@ function batchNormalization(call: LayerCall): void {
 
 const identity = (call: LayerCall) => emitChain(call, single(call), []);
 
+/** n-ary Add / Multiply as a chain of ONNX's binary op; tfjs's merge layers want inputs of one shape. */
+function elementwise(call: LayerCall, opType: 'Add' | 'Mul'): void {
+  if (call.inputs.length < 2) throw new UnsupportedLayerError(call.layer, `expected at least 2 inputs, got ${call.inputs.length}`);
+  const shapes = call.inputShapes.map((s) => s.join(','));
+  if (new Set(shapes).size !== 1) throw new UnsupportedLayerError(call.layer, `inputs of different shapes [${shapes.join('] [')}] (broadcasting is not mapped)`);
+  let acc = call.inputs[0];
+  call.inputs.slice(1).forEach((input, i) => {
+    const out = i === call.inputs.length - 2 ? call.output : `${call.output}/${opType.toLowerCase()}${i}`;
+    call.graph.addNode(opType, [acc, input], [out]);
+    acc = out;
+  });
+}
+
 export const LAYER_EMITTERS: Record<string, (call: LayerCall) => void> = {
   Dense: dense,
   BatchNormalization: batchNormalization,
@@ -163,6 +176,9 @@ export const LAYER_EMITTERS: Record<string, (call: LayerCall) => void> = {
     const axis = Number(config(call.layer).axis ?? -1); // counts the batch axis, as ONNX does
     call.graph.addNode('Concat', call.inputs, [call.output], { axis: { int: axis } });
   },
+  // elementwise merges of same-shape inputs (the mixture generator's mode mask and sum)
+  Add: (call) => elementwise(call, 'Add'),
+  Multiply: (call) => elementwise(call, 'Mul'),
   Reshape: (call) => {
     const target = config(call.layer).targetShape as number[];
     // 0 copies the batch dimension from the input, so the batch stays dynamic.
