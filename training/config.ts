@@ -43,6 +43,11 @@ export interface GanConfig {
    * fixed mixture prior each (0 = a plain MLP on the noise; see trainLatentGan and buildGenerator)
    */
   clusters: number;
+  /**
+   * unconditional GAN with clusters: the generator starts as the clusters' Gaussian mixture (each mode a
+   * Gaussian fitted to its cluster's codes) and learns a correction to it (buildGenerator's modeGaussians)
+   */
+  mixtureBase: boolean;
   /** decay of the exponential moving average of the generator's weights (the exported generator) */
   emaDecay: number;
   /** noise scale baked into the exported generator (1 = the trained distribution) */
@@ -68,6 +73,7 @@ const FULL_GAN: GanConfig = {
   discriminatorDropout: 0.2,
   layers: 2,
   clusters: 30,
+  mixtureBase: false,
   emaDecay: 0.999,
   temperature: 1,
   classificationWeight: 0.3,

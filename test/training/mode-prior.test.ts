@@ -46,16 +46,45 @@ describe('mode prior of the unconditional generator', () => {
       const z0 = noise[r * NOISE_DIM];
       const mode = modeOf(z0, thresholds);
       counts[mode]++;
-      // within 3% of a standard deviation of a threshold the steps (1% wide) may blend two modes
-      if (thresholds.some((t) => Math.abs(z0 - t) < 0.03)) {
+      // within 0.1% of a standard deviation of a threshold the steps (0.03% wide) may blend two modes
+      if (thresholds.some((t) => Math.abs(z0 - t) < 0.001)) {
         blended++;
         continue;
       }
-      for (let m = 0; m < shares.length; m++) expect(soft[r * shares.length + m]).toBeCloseTo(m === mode ? 1 : 0, 2);
+      for (let m = 0; m < shares.length; m++) expect(soft[r * shares.length + m]).toBeCloseTo(m === mode ? 1 : 0, 3);
     }
-    expect(blended).toBeLessThan(rows * 0.1); // four bands of 0.06 sd: about 8% of the draws are left out of the exact check
+    expect(blended).toBeLessThan(rows * 0.005); // four bands of 0.002 sd: about 0.3% of the draws are left out of the exact check
     // each share within 4 binomial standard deviations
     shares.forEach((p, m) => expect(Math.abs(counts[m] / rows - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / rows)));
+  });
+
+  it('with mode Gaussians the untrained generator samples mean + L noise[1..16] of the selected mode', async () => {
+    const { LATENT_DIM } = await import('../../core/contract');
+    const shares = [0.3, 0.7];
+    const thresholds = modeThresholds(shares);
+    const rng = new Rng(9);
+    // two hand-made Gaussians: mode 0 mean 1..16, L = 2 I; mode 1 mean -1, L lower-triangular ones
+    const eye = Array.from({ length: LATENT_DIM * LATENT_DIM }, (_, i) => (i % (LATENT_DIM + 1) === 0 ? 2 : 0));
+    const ones = Array.from({ length: LATENT_DIM * LATENT_DIM }, (_, i) => (i % LATENT_DIM <= Math.floor(i / LATENT_DIM) ? 1 : 0));
+    const gaussians = [
+      { mean: Array.from({ length: LATENT_DIM }, (_, j) => j + 1), factor: eye },
+      { mean: new Array(LATENT_DIM).fill(-1), factor: ones },
+    ];
+    const generator = buildGenerator({ ...FULL_CONFIG.gan, generatorHidden: 8 }, shares, gaussians);
+    const rows = 200;
+    const noise = Float32Array.from({ length: rows * NOISE_DIM }, () => rng.normal());
+    const out = tf.tidy(() => (generator.predict(tf.tensor2d(noise, [rows, NOISE_DIM])) as tf.Tensor).dataSync());
+    for (let r = 0; r < rows; r++) {
+      const z = noise.subarray(r * NOISE_DIM, (r + 1) * NOISE_DIM);
+      if (Math.abs(z[0] - thresholds[0]) < 0.001) continue;
+      const mode = modeOf(z[0], thresholds);
+      for (let j = 0; j < LATENT_DIM; j++) {
+        // by hand: mode 0 -> (j + 1) + 2 eps_j; mode 1 -> -1 + eps_0 + ... + eps_j
+        let expected = mode === 0 ? j + 1 + 2 * z[1 + j] : -1;
+        if (mode === 1) for (let i = 0; i <= j; i++) expected += z[1 + i];
+        expect(out[r * LATENT_DIM + j]).toBeCloseTo(expected, 4);
+      }
+    }
   });
 
   it('without shares (or with one mode) the generator reads the noise alone', () => {
