@@ -52,7 +52,7 @@ export function renderReport(r: ReportInputs): string {
     '',
     '## Autoencoder',
     '',
-    `${r.autoencoder.architecture}; ${r.autoencoder.epochs} epochs (best validation epoch ${r.autoencoder.best_epoch}). Test reconstruction error: MSE ${r.autoencoder.test_mse} per pixel, binary cross-entropy ${r.autoencoder.test_bce} per pixel (validation MSE ${r.autoencoder.validation_mse}).`,
+    `${r.autoencoder.architecture}; ${r.autoencoder.epochs} epochs (best validation epoch ${r.autoencoder.best_epoch}). Test reconstruction error: MSE ${r.autoencoder.test_mse} per pixel, binary cross-entropy ${r.autoencoder.test_bce} per pixel (validation MSE ${r.autoencoder.validation_mse}).${r.autoencoder.pca_baseline ? ` Baseline: PCA to ${r.autoencoder.pca_baseline.components} components fitted on the training images (reconstruction clipped to [0, 1]): MSE ${r.autoencoder.pca_baseline.test_mse}, binary cross-entropy ${r.autoencoder.pca_baseline.test_bce}.` : ''}`,
     '',
     `![test images (top) and reconstructions (bottom)](${fig(FIGURES.reconstructions)})`,
     '',

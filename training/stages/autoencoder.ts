@@ -9,6 +9,7 @@ import type { Dataset } from '../data/mnist';
 import { fitWithProgress, predictBatched } from '../fit';
 import { buildAutoencoder, buildDecoder, buildEncoder, AE_HIDDEN } from '../models/architectures';
 import { round, type Logger } from '../progress';
+import { principalComponents } from '../metrics/pca';
 
 export interface AutoencoderResult {
   encoder: tf.LayersModel;
@@ -20,8 +21,22 @@ export interface AutoencoderResult {
     validation_mse: number;
     test_mse: number;
     test_bce: number;
+    /** the baseline: PCA to as many components as the code has, fitted on the training images, reconstruction clipped to [0, 1] */
+    pca_baseline: { components: number; test_mse: number; test_bce: number };
     loss_curve: number[];
   };
+}
+
+/** Test reconstruction error of PCA with `components` directions fitted on the training images. */
+export function pcaReconstruction(train: Float32Array, test: Float32Array, components: number): { mse: number; bce: number } {
+  const pca = principalComponents(train, IMAGE_PIXELS, components);
+  const recon = tf.tidy(() => {
+    const basis = tf.tensor2d(pca.basis, [IMAGE_PIXELS, components]);
+    const mean = tf.tensor1d(pca.mean);
+    const x = tf.tensor2d(test, [test.length / IMAGE_PIXELS, IMAGE_PIXELS]).sub(mean);
+    return x.matMul(basis).matMul(basis, false, true).add(mean).clipByValue(0, 1).dataSync() as Float32Array;
+  });
+  return reconstructionError(test, recon);
 }
 
 export function reconstructionError(images: Float32Array, recon: Float32Array): { mse: number; bce: number } {
@@ -60,7 +75,9 @@ export async function trainAutoencoder(data: Dataset, config: RunConfig, logger:
   x.dispose();
   const testRecon = predictBatched(autoencoder, data.test.images, IMAGE_PIXELS);
   const test = reconstructionError(data.test.images, testRecon);
-  logger.log(`   test reconstruction: mse ${test.mse.toFixed(5)}, bce ${test.bce.toFixed(4)}`);
+  const components = encoder.outputs[0].shape[1] as number;
+  const pca = pcaReconstruction(data.train.images, data.test.images, components);
+  logger.log(`   test reconstruction: mse ${test.mse.toFixed(5)}, bce ${test.bce.toFixed(4)} (PCA-${components} baseline: mse ${pca.mse.toFixed(5)}, bce ${pca.bce.toFixed(4)})`);
   return {
     encoder,
     decoder,
@@ -71,6 +88,7 @@ export async function trainAutoencoder(data: Dataset, config: RunConfig, logger:
       validation_mse: round(validationMse[fit.bestEpoch], 6),
       test_mse: round(test.mse, 6),
       test_bce: round(test.bce, 5),
+      pca_baseline: { components, test_mse: round(pca.mse, 6), test_bce: round(pca.bce, 5) },
       loss_curve: fit.history.map((h) => round(Number(h.loss), 5)),
     },
   };

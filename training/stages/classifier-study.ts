@@ -14,11 +14,11 @@
  * Baseline: the same label spreading on PCA-50 of raw pixels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES } from '../../core/contract';
 import type { Rng } from '../../core/rng';
 import type { RunConfig } from '../config';
 import { deskew } from '../data/deskew';
+import { principalComponents, project } from '../metrics/pca';
 import { subset, type Dataset, type Split } from '../data/mnist';
 import { accuracy, argmax, oneHot, predictBatched } from '../fit';
 import { round, type Logger } from '../progress';
@@ -652,28 +652,6 @@ async function semiSupervised({ drawRows, trainCodes, standardiser, data, val, v
       candidates,
     },
   };
-}
-
-/** PCA of rows x [rows, dim] (mean-centred): the top `components` directions [dim, components] and the mean. */
-export function principalComponents(x: Float32Array, dim: number, components: number): { mean: Float32Array; basis: Float32Array } {
-  const rows = x.length / dim;
-  const [mean, cov] = tf.tidy(() => {
-    const m = tf.tensor2d(x, [rows, dim]);
-    const mu = m.mean(0);
-    const centred = m.sub(mu);
-    return [mu.dataSync() as Float32Array, centred.matMul(centred, true, false).div(rows - 1).arraySync() as number[][]];
-  });
-  const eig = new EigenvalueDecomposition(new Matrix(cov), { assumeSymmetric: true });
-  const values = eig.realEigenvalues;
-  const order = values.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, components).map((p) => p[1]);
-  const vectors = eig.eigenvectorMatrix;
-  const basis = new Float32Array(dim * components);
-  for (let j = 0; j < dim; j++) order.forEach((col, c) => (basis[j * components + c] = vectors.get(j, col)));
-  return { mean, basis };
-}
-
-function project(x: Float32Array, dim: number, pca: { mean: Float32Array; basis: Float32Array }, components: number): Float32Array {
-  return tf.tidy(() => tf.tensor2d(x, [x.length / dim, dim]).sub(tf.tensor1d(pca.mean)).matMul(tf.tensor2d(pca.basis, [dim, components])).dataSync() as Float32Array);
 }
 
 /**
