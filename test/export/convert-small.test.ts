@@ -126,6 +126,8 @@ describe('Dense layers, every supported activation, against a plain-JS forward p
       'GaussianNoise',
       'GaussianDropout',
       'Concatenate',
+      'Add',
+      'Multiply',
       'Reshape',
       'Flatten',
     ]);
