@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NOISE_DIM } from '../../core/contract';
+import { LATENT_DIM, NOISE_DIM } from '../../core/contract';
 import { Rng } from '../../core/rng';
 import { selectBackend } from '../../training/backend';
 import { FULL_CONFIG } from '../../training/config';
@@ -58,17 +58,16 @@ describe('mode prior of the unconditional generator', () => {
     shares.forEach((p, m) => expect(Math.abs(counts[m] / rows - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / rows)));
   });
 
-  it('with mode Gaussians the untrained generator samples mean + L noise[1..16] of the selected mode', async () => {
-    const { LATENT_DIM } = await import('../../core/contract');
+  it('with mode Gaussians the untrained generator samples mean + L noise[1..16] of the selected mode', () => {
     const shares = [0.3, 0.7];
     const thresholds = modeThresholds(shares);
     const rng = new Rng(9);
     // two hand-made Gaussians: mode 0 mean 1..16, L = 2 I; mode 1 mean -1, L lower-triangular ones
-    const eye = Array.from({ length: LATENT_DIM * LATENT_DIM }, (_, i) => (i % (LATENT_DIM + 1) === 0 ? 2 : 0));
-    const ones = Array.from({ length: LATENT_DIM * LATENT_DIM }, (_, i) => (i % LATENT_DIM <= Math.floor(i / LATENT_DIM) ? 1 : 0));
+    const eye = Array.from({ length: LATENT_DIM }, (_, r) => Float64Array.from({ length: LATENT_DIM }, (_, c) => (r === c ? 2 : 0)));
+    const ones = Array.from({ length: LATENT_DIM }, (_, r) => Float64Array.from({ length: LATENT_DIM }, (_, c) => (c <= r ? 1 : 0)));
     const gaussians = [
-      { mean: Array.from({ length: LATENT_DIM }, (_, j) => j + 1), factor: eye },
-      { mean: new Array(LATENT_DIM).fill(-1), factor: ones },
+      { weight: 0.3, mean: Float64Array.from({ length: LATENT_DIM }, (_, j) => j + 1), chol: eye },
+      { weight: 0.7, mean: new Float64Array(LATENT_DIM).fill(-1), chol: ones },
     ];
     const generator = buildGenerator({ ...FULL_CONFIG.gan, generatorHidden: 8 }, shares, gaussians);
     const rows = 200;

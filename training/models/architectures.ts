@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
 import { normalQuantile } from '../metrics/normal-quantile';
+import type { GaussianComponent } from '../stages/latent-baselines';
 
 /** Widths of the autoencoder's hidden layers, encoder side (the decoder mirrors them). */
 export const AE_HIDDEN = [512, 128];
@@ -112,23 +113,14 @@ function modeSelector(noise: tf.SymbolicTensor, thresholds: readonly number[]): 
 }
 
 /**
- * A Gaussian of the codes one mode stands for: mean [LATENT_DIM] and a lower-triangular factor L of its
- * covariance (cov = L L^T), row-major [LATENT_DIM * LATENT_DIM].
- */
-export interface ModeGaussian {
-  mean: number[];
-  factor: number[];
-}
-
-/**
  * Latent GAN generator: noise [N, NOISE_DIM] ~ N(0, 1) -> latent code [N, LATENT_DIM]. With `modeShares`
  * (two or more), the trunk reads the noise ++ the fixed mode selector's [N, modes] output. With
- * `modeGaussians` too (one per mode), the output is the selected mode's Gaussian sample plus the trunk:
- * mean_m + L_m noise[1..LATENT_DIM] + trunk(noise, mode), the trunk's last layer starting at zero, so the
+ * `modeGaussians` too (one per mode: mean and Cholesky factor L of the covariance), the output is the selected
+ * mode's Gaussian sample plus the trunk: mean_m + L_m noise[1..LATENT_DIM] + trunk(noise, mode), the trunk's last layer starting at zero, so the
  * untrained generator is that Gaussian mixture and adversarial training learns the correction (means and
  * factors train too, as DeLiGAN's mixture prior does).
  */
-export function buildGenerator(shape: GanShape, modeShares: readonly number[] = [], modeGaussians?: readonly ModeGaussian[]): tf.LayersModel {
+export function buildGenerator(shape: GanShape, modeShares: readonly number[] = [], modeGaussians?: readonly GaussianComponent[]): tf.LayersModel {
   const noise = tf.input({ shape: [NOISE_DIM], name: 'noise' });
   if (modeShares.length < 2) return tf.model({ inputs: noise, outputs: generatorTrunk(noise, 'gen', shape), name: 'generator' });
   const mode = modeSelector(noise, modeThresholds(modeShares));
@@ -146,16 +138,16 @@ export function buildGenerator(shape: GanShape, modeShares: readonly number[] = 
  * one-hot mode spread over its LATENT_DIM columns (fixed), summed per output dimension (fixed), plus the
  * mode's mean (one-hot times the trainable means).
  */
-function mixtureSample(noise: tf.SymbolicTensor, mode: tf.SymbolicTensor, gaussians: readonly ModeGaussian[]): tf.SymbolicTensor {
+function mixtureSample(noise: tf.SymbolicTensor, mode: tf.SymbolicTensor, gaussians: readonly GaussianComponent[]): tf.SymbolicTensor {
   const modes = gaussians.length;
   const D = LATENT_DIM;
   const scale = tf.buffer([NOISE_DIM, modes * D]);
   const spread = tf.buffer([modes, modes * D]);
   const sum = tf.buffer([modes * D, D]);
   const means = tf.buffer([modes, D]);
-  gaussians.forEach(({ mean, factor }, m) => {
+  gaussians.forEach(({ mean, chol }, m) => {
     for (let j = 0; j < D; j++) {
-      for (let i = 0; i <= j; i++) scale.set(factor[j * D + i], 1 + i, m * D + j);
+      for (let i = 0; i <= j; i++) scale.set(chol[j][i], 1 + i, m * D + j);
       spread.set(1, m, m * D + j);
       sum.set(1, m * D + j, j);
       means.set(mean[j], m, j);

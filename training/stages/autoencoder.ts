@@ -9,7 +9,7 @@ import type { Dataset } from '../data/mnist';
 import { fitWithProgress, predictBatched } from '../fit';
 import { buildAutoencoder, buildDecoder, buildEncoder, AE_HIDDEN } from '../models/architectures';
 import { round, type Logger } from '../progress';
-import { principalComponents } from '../metrics/pca';
+import { principalComponents, project } from '../metrics/pca';
 
 export interface AutoencoderResult {
   encoder: tf.LayersModel;
@@ -30,12 +30,16 @@ export interface AutoencoderResult {
 /** Test reconstruction error of PCA with `components` directions fitted on the training images. */
 export function pcaReconstruction(train: Float32Array, test: Float32Array, components: number): { mse: number; bce: number } {
   const pca = principalComponents(train, IMAGE_PIXELS, components);
-  const recon = tf.tidy(() => {
-    const basis = tf.tensor2d(pca.basis, [IMAGE_PIXELS, components]);
-    const mean = tf.tensor1d(pca.mean);
-    const x = tf.tensor2d(test, [test.length / IMAGE_PIXELS, IMAGE_PIXELS]).sub(mean);
-    return x.matMul(basis).matMul(basis, false, true).add(mean).clipByValue(0, 1).dataSync() as Float32Array;
-  });
+  const coordinates = project(test, IMAGE_PIXELS, pca, components);
+  const recon = tf.tidy(
+    () =>
+      tf
+        .tensor2d(coordinates, [test.length / IMAGE_PIXELS, components])
+        .matMul(tf.tensor2d(pca.basis, [IMAGE_PIXELS, components]), false, true)
+        .add(tf.tensor1d(pca.mean))
+        .clipByValue(0, 1)
+        .dataSync() as Float32Array,
+  );
   return reconstructionError(test, recon);
 }
 

@@ -19,7 +19,8 @@ import { LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
 import type { Rng } from '../../core/rng';
 import type { GanConfig } from '../config';
 import { kmeans } from 'ml-kmeans';
-import { buildConditionalGenerator, buildDiscriminator, buildGenerator, firstGeneratorLayer, modeOf, modeThresholds, type ModeGaussian } from '../models/architectures';
+import { buildConditionalGenerator, buildDiscriminator, buildGenerator, firstGeneratorLayer, modeOf, modeThresholds } from '../models/architectures';
+import { fitComponent, gatherRows, type GaussianComponent } from './latent-baselines';
 import { accuracy, fitWithProgress, oneHot, predictBatched } from '../fit';
 import { round, type Logger } from '../progress';
 
@@ -154,41 +155,9 @@ function clusterCodes(codes: Float32Array, k: number, rng: Rng, logger: Logger):
   return { of: Uint8Array.from(clusters), shares: members.map((m) => m.length / rows), members };
 }
 
-/** Ridge added to each cluster's covariance before its Cholesky factor (codes are near unit scale). */
-const COVARIANCE_RIDGE = 1e-4;
-
-/** Mean and Cholesky factor of the covariance of each cluster's codes (the mixture generator's starting point). */
-export function clusterGaussians(codes: Float32Array, clusters: Clusters): ModeGaussian[] {
-  const D = LATENT_DIM;
-  return clusters.members.map((rows) => {
-    const mean = new Array<number>(D).fill(0);
-    for (const r of rows) for (let j = 0; j < D; j++) mean[j] += codes[r * D + j] / rows.length;
-    const cov = new Float64Array(D * D);
-    for (const r of rows)
-      for (let i = 0; i < D; i++) for (let j = 0; j <= i; j++) cov[i * D + j] += ((codes[r * D + i] - mean[i]) * (codes[r * D + j] - mean[j])) / rows.length;
-    for (let i = 0; i < D; i++) cov[i * D + i] += COVARIANCE_RIDGE;
-    return { mean, factor: Array.from(cholesky(cov, D)) };
-  });
-}
-
-/**
- * Lower-triangular L with L L^T = a for a symmetric positive definite a [n * n] (only its lower triangle is
- * read). Written out: 16 x 16 matrices, once per cluster, do not justify a linear-algebra dependency.
- */
-export function cholesky(a: ArrayLike<number>, n: number): Float64Array {
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
-    for (let k = 0; k < j; k++) d -= l[j * n + k] ** 2;
-    if (!(d > 0)) throw new Error(`matrix is not positive definite (pivot ${j} is ${d})`);
-    l[j * n + j] = Math.sqrt(d);
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-      l[i * n + j] = s / l[j * n + j];
-    }
-  }
-  return l;
+/** A Gaussian fitted to each cluster's codes (the latent baselines' estimator): the mixture generator's starting point. */
+function clusterGaussians(codes: Float32Array, clusters: Clusters): GaussianComponent[] {
+  return clusters.members.map((rows, m) => fitComponent(gatherRows(codes, rows, LATENT_DIM), clusters.shares[m]));
 }
 
 /** Share of the codes whose digit is the most common digit of their cluster (describes the clusters; training never sees labels). */

@@ -29,7 +29,7 @@ export interface LatentMixture {
 }
 
 /** Rows of `codes` ([rows, dim]) whose index is in `rows`, as one Float64 matrix. */
-function gatherRows(codes: Float32Array, rows: ArrayLike<number>, dim: number): Float64Array[] {
+export function gatherRows(codes: Float32Array, rows: ArrayLike<number>, dim: number): Float64Array[] {
   return Array.from({ length: rows.length }, (_, i) => Float64Array.from(codes.subarray(rows[i] * dim, (rows[i] + 1) * dim)));
 }
 
