@@ -9,7 +9,7 @@ import { Rng } from '../../core/rng';
 import { selectBackend } from '../../training/backend';
 import { FULL_CONFIG } from '../../training/config';
 import { buildConditionalGenerator, buildGenerator } from '../../training/models/architectures';
-import { bakeTemperature, mmd } from '../../training/stages/gan';
+import { bakeTemperature, mmd, mmdGeneratorTerm } from '../../training/stages/gan';
 import { cholesky, drawDigits, fitClassGaussians, fitClassGmm, fitGlobalGaussian, sampleMixture } from '../../training/stages/latent-baselines';
 
 /** Mean and variance of column j of rows [n, LATENT_DIM]. */
@@ -138,6 +138,32 @@ describe('MMD term of the generator loss', () => {
     expect(value).toBeCloseTo(3 + 3 - 2 * cross, 5);
     const same = tf.tensor2d([[0.5, 1], [2, -1]]);
     expect(mmd(same, same).dataSync()[0]).toBeCloseTo(0, 6);
+  });
+
+  /** The biased MMD^2 in doubles, one exp per kernel and bandwidth: independent of the tensor code's power trick. */
+  function referenceMmd(x: number[][], y: number[][]): number {
+    const k = (a: number[], b: number[]) => {
+      const d = a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0);
+      return [2, 8, 32].reduce((s, bw) => s + Math.exp(-d / (2 * bw)), 0);
+    };
+    const meanK = (a: number[][], b: number[][]) => a.reduce((s, p) => s + b.reduce((t, q) => t + k(p, q), 0), 0) / (a.length * b.length);
+    return meanK(x, x) + meanK(y, y) - 2 * meanK(x, y);
+  }
+
+  it('equals a one-exp-per-bandwidth reference, and the generator term has its gradient with respect to the generated sample', () => {
+    const rng = new Rng(5);
+    const draw = (n: number, shift: number) => Array.from({ length: n }, () => [rng.normal() * 2 + shift, rng.normal(), rng.normal() * 0.5]);
+    const x = draw(6, 0.7);
+    const y = draw(5, 0);
+    expect(mmd(tf.tensor2d(x), tf.tensor2d(y)).dataSync()[0]).toBeCloseTo(referenceMmd(x, y), 5);
+    const grad = tf.grad((v: tf.Tensor) => mmdGeneratorTerm(v as tf.Tensor2D, tf.tensor2d(y)))(tf.tensor2d(x)).arraySync() as number[][];
+    const h = 1e-5;
+    for (let i = 0; i < x.length; i++) {
+      for (let j = 0; j < x[0].length; j++) {
+        const at = (delta: number) => referenceMmd(x.map((row, r) => row.map((v, c) => (r === i && c === j ? v + delta : v))), y);
+        expect(grad[i][j]).toBeCloseTo((at(h) - at(-h)) / (2 * h), 4);
+      }
+    }
   });
 
   it('is larger for a shifted sample than for a second draw of the same distribution', () => {

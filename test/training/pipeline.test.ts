@@ -102,6 +102,11 @@ describe('npm run train -- --quick', () => {
     }
     expect(m.baselines.class_mixture.frechet).toBeGreaterThan(0);
     expect(m.cgan.frechet).toBeGreaterThan(0);
+    // the gated rows average independent draws: distinct FDs whose mean is the reported one
+    for (const row of [m.gan, m.cgan, m.baselines.class_gmm, m.baselines.class_mixture]) {
+      expect(new Set(row.frechet_draws).size).toBe(3);
+      expect(row.frechet).toBeCloseTo(row.frechet_draws.reduce((a: number, b: number) => a + b, 0) / 3, 2);
+    }
     expect(m.cgan.per_digit_accuracy).toHaveLength(10);
     expect(m.timings.stages.map((t: { stage: string }) => t.stage)).toContain('autoencoder');
     expect(m.export.float32_parity.tolerance).toBeLessThanOrEqual(1e-5);

@@ -69,7 +69,7 @@ export function renderReport(r: ReportInputs): string {
     '',
     `### Scores from the evaluator, next to the baselines`,
     '',
-    `The evaluator (${r.evaluator.architecture}) is trained on all labelled training images and reaches **${r.evaluator.test_accuracy}** test accuracy (validation ${r.evaluator.validation_accuracy}). It is used only to score images: never to train, select or tune a generator. Every row below decodes ${g.cgan.samples} codes with the same decoder and is scored the same way; Frechet distance (FD) is measured in the evaluator's penultimate-layer feature space against the ${r.counts.test} test images (lower is better). Baselines need no neural network: Gaussians fitted to the encoder's training codes, one per digit, or per digit a ${g.baselines.class_gmm.components}-component mixture (k-means, then a Gaussian per cluster); temperature T scales their covariances by T² exactly as the generators' noise is scaled by T.`,
+    `The evaluator (${r.evaluator.architecture}) is trained on all labelled training images and reaches **${r.evaluator.test_accuracy}** test accuracy (validation ${r.evaluator.validation_accuracy}; its baseline, ${r.evaluator.baseline ? `${r.evaluator.baseline.description}, ${r.evaluator.baseline.test_accuracy}, training loss by epoch ${r.evaluator.baseline.train_loss_by_epoch.join(', ')}` : 'not run'}). It is used only to score images: never to train, select or tune a generator. Every row below decodes ${g.cgan.samples} codes with the same decoder and is scored the same way; Frechet distance (FD) is measured in the evaluator's penultimate-layer feature space against the ${r.counts.test} test images (lower is better). Baselines need no neural network: Gaussians fitted to the encoder's training codes, one per digit, or per digit a ${g.baselines.class_gmm.components}-component mixture (k-means, then a Gaussian per cluster); temperature T scales their covariances by T² exactly as the generators' noise is scaled by T.`,
     '',
     'Conditional: a requested digit.',
     '',
@@ -90,8 +90,10 @@ export function renderReport(r: ReportInputs): string {
     '| --- | --- | --- | --- | --- |',
     unconditionalRow('**latent GAN (served)**', g.gan, true),
     ...g.baselines.by_temperature
-      .filter((b) => b.model === 'class_mixture' || b.model === 'global_gaussian')
-      .map((b) => unconditionalRow(b.model === 'class_mixture' ? `class-frequency mix of the per-digit ${g.baselines.class_mixture.components}-component mixtures` : 'one Gaussian for all codes', b)),
+      .filter((b) => b.model === 'class_mixture' || b.model === 'class_gmm' || b.model === 'global_gaussian')
+      .map((b) => unconditionalRow(unconditionalBaselineName(b.model, g.baselines.class_mixture.components), b)),
+    '',
+    `The latent GAN draws every digit with share 1/10; the equal-share rows are the per-digit mixtures with the same digit shares (the conditional table's mixture samples, scored unconditionally). The quality floor compares the GAN with the class-frequency mix at its temperature. The rows the floors compare give the mean FD of ${(g.gan.frechet_draws ?? [g.gan.frechet]).length} independent draws of ${g.gan.samples} samples (GAN: ${(g.gan.frechet_draws ?? []).join(', ')}; class-frequency mix: ${(g.baselines.class_mixture.frechet_draws ?? []).join(', ')}; cGAN: ${(g.cgan.frechet_draws ?? []).join(', ')}; per-digit mixture: ${(g.baselines.class_gmm.frechet_draws ?? []).join(', ')}); the other rows one draw each. The spread between draws shows how large a difference must be to mean anything.`,
     '',
     `Latent GAN: class coverage ${g.gan.coverage} (share of digits with at least half their fair share), normalised entropy of the class histogram ${g.gan.normalized_entropy} (1 = uniform).`,
     '',
@@ -140,17 +142,26 @@ export function renderReport(r: ReportInputs): string {
   return lines.join('\n');
 }
 
+function unconditionalBaselineName(model: string, components: number): string {
+  if (model === 'class_mixture') return `class-frequency mix of the per-digit ${components}-component mixtures`;
+  if (model === 'class_gmm') return `equal-share mix of the per-digit ${components}-component mixtures`;
+  return 'one Gaussian for all codes';
+}
+
 type Scores = GenerationStudy['metrics']['gan'] | GenerationStudy['metrics']['baselines']['real'];
 
 function ganParagraph(name: string, g: GanResult['metrics']): string {
-  const what = g.clusters ? 'code cluster' : 'requested digit';
-  const clusters = g.clusters
-    ? `; self-conditioned on ${g.clusters} k-means clusters of the training codes (no labels; one mode of the generator's prior each, drawn with the cluster's share from noise[0]; the clusters agree with the digits on ${g.cluster_digit_purity} of the codes, measured for this report only), with a projection discriminator and an MMD term per cluster`
-    : '';
+  const what = g.modes === 'clusters' ? 'code cluster' : 'requested digit';
+  const modes =
+    g.modes === 'digits'
+      ? '; self-conditioned on the digits (each digit one mode of the generator\'s prior with share 1/10, drawn from noise[0], so the served generator reads noise only), with a projection discriminator and an MMD term per digit'
+      : g.modes === 'clusters'
+        ? `; self-conditioned on ${g.clusters} k-means clusters of the training codes (no labels; one mode of the generator's prior each, drawn with the cluster's share from noise[0]; the clusters agree with the digits on ${g.cluster_digit_purity} of the codes, measured for this report only)${g.mixture_base ? ', the generator starting as the clusters\' Gaussian mixture,' : ''} with a projection discriminator and an MMD term per cluster`
+        : '';
   const classification = g.classification_weight
-    ? `; plus an AC-GAN classification term of weight ${g.classification_weight} (a small classifier trained on the real training codes and their ${g.clusters ? 'clusters' : 'labels'}, training accuracy ${g.code_classifier_train_accuracy}, then frozen, scores the generated code against the ${what})`
+    ? `; plus an AC-GAN classification term of weight ${g.classification_weight} (a small classifier trained on the real training codes and their ${g.modes === 'clusters' ? 'clusters' : 'labels'}, training accuracy ${g.code_classifier_train_accuracy}, then frozen, scores the generated code against the ${what})`
     : '';
-  return `${name}: ${g.steps} steps of batch ${g.batch_size}, learning rate ${g.learning_rate}, ${g.layers} hidden layers of ${g.generator_hidden} (generator) and ${g.discriminator_hidden} (discriminator) units, weight average decay ${g.ema_decay}, temperature ${g.temperature}${clusters}${classification}; final D loss ${g.final_d_loss}, G loss ${g.final_g_loss}.`;
+  return `${name}: ${g.steps} steps of batch ${g.batch_size}, learning rate ${g.learning_rate}, ${g.layers} hidden layers of ${g.generator_hidden} (generator) and ${g.discriminator_hidden} (discriminator) units, weight average decay ${g.ema_decay}, temperature ${g.temperature}${modes}${classification}; final D loss ${g.final_d_loss}, G loss ${g.final_g_loss} (its MMD term without the real-real kernel block, a constant).`;
 }
 
 function conditionalRow(label: string, b: Scores & { temperature?: number }, bold = false): string {

@@ -13,7 +13,7 @@ import { loadDataset, type LoadOptions } from '../data/mnist';
 import { loadModel, saveModel } from '../model-io';
 import type { Logger } from '../progress';
 import { seedStage } from '../seeding';
-import { evaluatorOf, trainEvaluator, type Evaluator } from './evaluator';
+import { evaluatorOf, pixelSoftmaxBaseline, trainEvaluator, type Evaluator } from './evaluator';
 
 export interface EvaluatorJob {
   seed: number;
@@ -36,5 +36,6 @@ serveChildStage<EvaluatorJob>(import.meta.url, async (job, logger) => {
   seedStage(job.seed, 'evaluator');
   const evaluator = await trainEvaluator(data, job.config, logger);
   await saveModel(evaluator.model, job.outDir);
-  await writeFile(join(job.outDir, 'metrics.json'), JSON.stringify(evaluator.metrics));
+  const baseline = await pixelSoftmaxBaseline(data, logger, job.config.quick ? 2 : undefined);
+  await writeFile(join(job.outDir, 'metrics.json'), JSON.stringify({ ...evaluator.metrics, baseline }));
 });
