@@ -107,7 +107,10 @@ try {
     `\ndone in ${formatSeconds((performance.now() - started) / 1000)}: classifier frozen ${m.classifier.frozen.mean}, stacked ${m.classifier.finetuned.mean}, ` +
       `semi-supervised ${m.classifier.semisupervised.mean}; evaluator ${m.evaluator.test_accuracy}; cGAN evaluator accuracy ${m.cgan.evaluator_accuracy}`,
   );
-  process.stdout.write(`${JSON.stringify({ run_id: result.runId, run_dir: result.runDir, published: result.published })}\n`);
+  // Exit once the result is out: after a full run (not a quick one) the process sat idle for minutes with no
+  // JS handle or request left (checked with process._getActiveHandles over the inspector), held by a native
+  // handle; every file is written and renamed by now.
+  process.stdout.write(`${JSON.stringify({ run_id: result.runId, run_dir: result.runDir, published: result.published })}\n`, () => process.exit(0));
 } catch (err) {
   process.stderr.write(`\ntraining failed: ${(err as Error).message}\n(models/ was not changed)\n`);
   if (process.env.DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
