@@ -65,7 +65,7 @@ export interface GanConfig {
 
 /**
  * Chosen in development runs scored against the validation split (never the test set); numbers in
- * models/REPORT.md ("How the generators were made"). The conditional GAN: MMD term 1 and classification
+ * README.md ("How the generators were made to win"). The conditional GAN: MMD term 1 and classification
  * term 0.3, 4,000 steps.
  */
 const FULL_CGAN: GanConfig = {
