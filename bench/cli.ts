@@ -25,6 +25,8 @@ import { renderUploads, runUploads, type UploadResults } from './stages/uploads'
 import { runWorstCase } from './stages/worst-case';
 
 const STAGES = ['bundle', 'inference', 'cpu', 'worst', 'http', 'health', 'bad-input', 'load', 'cold', 'uploads'] as const;
+/** the stages that measure the two long-running servers (bundle and cold start bring up their own) */
+const SERVER_STAGES: readonly Stage[] = STAGES.filter((s) => s !== 'bundle' && s !== 'cold');
 type Stage = (typeof STAGES)[number];
 
 const program = new Command()
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
       results.bundle = measureBundle(workspace.root);
       checkpoint('bundle');
     }
-    const needServers = ['inference', 'worst', 'http', 'health', 'bad-input', 'load', 'uploads'].some((s) => only.has(s as Stage));
+    const needServers = SERVER_STAGES.some((s) => only.has(s));
     if (needServers) {
       progress.begin('setup: starting wrangler dev (bench worker) and the Node baseline');
       const worker = await startWranglerDev(WORKER, workspace.root, 'bench/worker/wrangler.jsonc', PORTS.worker);
