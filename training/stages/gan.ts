@@ -20,7 +20,7 @@ import type { Rng } from '../../core/rng';
 import type { GanConfig } from '../config';
 import { kmeans } from 'ml-kmeans';
 import { buildConditionalGenerator, buildDiscriminator, buildGenerator, firstGeneratorLayer, modeOf, modeThresholds } from '../models/architectures';
-import { fitComponent, gatherRows, type GaussianComponent } from './latent-baselines';
+import { fitComponent, gatherRows, rowsByDigit, type GaussianComponent } from './latent-baselines';
 import { accuracy, fitWithProgress, oneHot, predictBatched } from '../fit';
 import { round, type Logger } from '../progress';
 
@@ -173,8 +173,7 @@ interface Modes {
  * often (MNIST's training shares run 9.0-11.3%), and the generator learns each digit as the cGAN does.
  */
 function digitModes(labels: Uint8Array): Modes {
-  const members: number[][] = Array.from({ length: NUM_CLASSES }, () => []);
-  labels.forEach((d, r) => members[d].push(r));
+  const members = rowsByDigit(labels);
   const empty = members.findIndex((m) => m.length === 0);
   if (empty >= 0) throw new RangeError(`digit modes need training codes of every digit; none of digit ${empty}`);
   return { of: labels, shares: new Array<number>(NUM_CLASSES).fill(1 / NUM_CLASSES), members };
@@ -210,14 +209,15 @@ function clusterPurity(clusters: Modes, labels: Uint8Array): number {
 export async function trainLatentGan({ codes, labels, conditional, config, logger, rng }: GanInputs): Promise<GanResult> {
   const { steps, batchSize, learningRate, classificationWeight, mmdWeight, emaDecay, temperature } = config;
   const rows = labels.length;
-  const clustered = !conditional && !config.digitModes && config.clusters > 1;
-  const modes = conditional ? null : config.digitModes ? digitModes(labels) : clustered ? clusterCodes(codes, config.clusters, rng, logger) : null;
+  // what the unconditional generator's prior modes are, if it has any
+  const modeKind = conditional ? null : config.digitModes ? 'digits' : config.clusters > 1 ? 'clusters' : null;
+  const modes = modeKind === 'digits' ? digitModes(labels) : modeKind === 'clusters' ? clusterCodes(codes, config.clusters, rng, logger) : null;
   // the classes the discriminator, the MMD and the classification term see: digits, the prior's modes or none
   const classes = conditional ? NUM_CLASSES : (modes?.shares.length ?? 0);
   const classOf = conditional ? labels : modes?.of;
   const generator = conditional
     ? buildConditionalGenerator(config)
-    : buildGenerator(config, modes?.shares, modes && clustered && config.mixtureBase ? clusterGaussians(codes, modes) : undefined);
+    : buildGenerator(config, modes?.shares, modes && modeKind === 'clusters' && config.mixtureBase ? clusterGaussians(codes, modes) : undefined);
   const thresholds = modes ? modeThresholds(modes.shares) : [];
   const discriminator = buildDiscriminator(classes, config);
   const dOptimizer = tf.train.adam(learningRate, 0.5);
@@ -329,10 +329,9 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       final_d_loss: round(dLoss, 4),
       final_g_loss: round(gLoss, 4),
       ...(codeClassifier ? { classification_weight: classificationWeight, code_classifier_train_accuracy: round(codeClassifier.accuracy) } : {}),
-      ...(config.digitModes && !conditional ? { modes: 'digits' as const } : {}),
-      ...(modes && clustered
+      ...(modeKind ? { modes: modeKind } : {}),
+      ...(modes && modeKind === 'clusters'
         ? {
-            modes: 'clusters' as const,
             clusters: modes.shares.length,
             cluster_shares: modes.shares.map((x) => round(x, 4)),
             cluster_digit_purity: round(clusterPurity(modes, labels)),

@@ -143,13 +143,15 @@ export function runGenerationStudy(
   const temperatures = [...new Set([...BASELINE_TEMPERATURES, options.ganTemperature, options.cganTemperature])].sort((x, y) => y - x);
   const bar = logger.bar('generation study', 6 + temperatures.length);
 
+  /** Frechet distance of images [n, 784] to the test images, in the evaluator's feature space. */
+  const fdOf = (images: Float32Array) => frechetDistance(fitGaussian(imageFeatures(evaluator, images), dim), testGaussian);
   /** Evaluator scores of images [n, 784]; `digits` are the requested (or true) digit of each image. */
   const scoreSet = (images: Float32Array, digits?: Uint8Array): SampleScores => {
     const scores = scoreImages(evaluator, images);
     const n = scores.predicted.length;
     const out: SampleScores = {
       samples: n,
-      frechet: round(frechetDistance(fitGaussian(imageFeatures(evaluator, images), dim), testGaussian), 3),
+      frechet: round(fdOf(images), 3),
       mean_confidence: round(mean(scores.confidence)),
       class_histogram: histogram(scores.predicted).map((p) => round(p)),
     };
@@ -165,17 +167,24 @@ export function runGenerationStudy(
     }
     return out;
   };
-  /** A first draw's scores plus the FD of FRECHET_DRAWS - 1 further draws; `frechet` becomes the mean of all. */
-  const fdOf = (images: Float32Array) => frechetDistance(fitGaussian(imageFeatures(evaluator, images), dim), testGaussian);
-  const withDraws = (first: SampleScores, draw: () => Float32Array): SampleScores => {
-    const draws = [first.frechet, ...Array.from({ length: FRECHET_DRAWS - 1 }, () => round(fdOf(draw()), 3))];
-    return { ...first, frechet: round(mean(draws), 3), frechet_draws: draws };
+  /**
+   * Scores of a first draw of `sample` (its images too, for the figures) and, with `draws` > 1, the FD of
+   * further draws: `frechet` becomes the mean of all, listed in `frechet_draws`.
+   */
+  const scoreDraws = (sample: () => Float32Array, digitsOf: Uint8Array | undefined, draws: number) => {
+    const images = sample();
+    const first = scoreSet(images, digitsOf);
+    if (draws === 1) return { images, scores: first };
+    const fds = [first.frechet, ...Array.from({ length: draws - 1 }, () => round(fdOf(sample()), 3))];
+    return { images, scores: { ...first, frechet: round(mean(fds), 3), frechet_draws: fds } };
   };
 
   // unconditional latent GAN
-  const ganSample = () => decodeLatents(decoder, sampleCodes(generator, noiseForSeed(rng.nextUint32(), samples, NOISE_DIM)));
-  const ganImages = ganSample();
-  const ganScores = withDraws(scoreSet(ganImages), ganSample);
+  const { images: ganImages, scores: ganScores } = scoreDraws(
+    () => decodeLatents(decoder, sampleCodes(generator, noiseForSeed(rng.nextUint32(), samples, NOISE_DIM))),
+    undefined,
+    FRECHET_DRAWS,
+  );
   const hist = ganScores.class_histogram;
   const entropy = -hist.reduce((sum, p) => sum + (p > 0 ? p * Math.log(p) : 0), 0) / Math.log(NUM_CLASSES);
   const gan = {
@@ -189,9 +198,11 @@ export function runGenerationStudy(
   // conditional latent GAN: samples/10 per digit; the conditional baselines get the same digits
   const perDigit = Math.ceil(samples / NUM_CLASSES);
   const digits = Uint8Array.from({ length: perDigit * NUM_CLASSES }, (_, i) => Math.floor(i / perDigit));
-  const cganSample = () => decodeLatents(decoder, sampleCodes(cganGenerator, noiseForSeed(rng.nextUint32(), digits.length, NOISE_DIM), digits));
-  const cganImages = cganSample();
-  const cganScores = withDraws(scoreSet(cganImages, digits), cganSample);
+  const { images: cganImages, scores: cganScores } = scoreDraws(
+    () => decodeLatents(decoder, sampleCodes(cganGenerator, noiseForSeed(rng.nextUint32(), digits.length, NOISE_DIM), digits)),
+    digits,
+    FRECHET_DRAWS,
+  );
   const cgan = {
     ...cganScores,
     temperature: options.cganTemperature,
@@ -219,13 +230,16 @@ export function runGenerationStudy(
   };
   const byTemperature: GenerationStudy['metrics']['baselines']['by_temperature'] = [];
   for (const temperature of temperatures) {
-    const scored = (sample: () => Float32Array, digitsOf: Uint8Array | undefined, gated: boolean) => {
-      const first = scoreSet(sample(), digitsOf);
-      return { ...(gated ? withDraws(first, sample) : first), temperature };
-    };
-    const conditional = (m: LatentMixture, gated = false) => scored(() => decodeLatents(decoder, sampleMixture(m, digits, temperature, rng)), digits, gated);
-    const unconditional = (m: LatentMixture, gated = false) =>
-      scored(() => decodeLatents(decoder, sampleMixture(m, drawDigits(m, samples, rng), temperature, rng)), undefined, gated);
+    // the mixtures a generator is gated against get its number of FD draws
+    const draws = (gated: boolean) => (gated ? FRECHET_DRAWS : 1);
+    const conditional = (m: LatentMixture, gated = false) => ({
+      ...scoreDraws(() => decodeLatents(decoder, sampleMixture(m, digits, temperature, rng)), digits, draws(gated)).scores,
+      temperature,
+    });
+    const unconditional = (m: LatentMixture, gated = false) => ({
+      ...scoreDraws(() => decodeLatents(decoder, sampleMixture(m, drawDigits(m, samples, rng), temperature, rng)), undefined, draws(gated)).scores,
+      temperature,
+    });
     byTemperature.push(
       { model: 'global_gaussian', ...unconditional(mixtures.global_gaussian) },
       { model: 'class_gaussian', ...conditional(mixtures.class_gaussian) },

@@ -60,7 +60,8 @@ export function cholesky(lower: Float64Array[]): Float64Array[] {
   return L;
 }
 
-function rowsByDigit(labels: Uint8Array): number[][] {
+/** Row numbers of each digit 0..9 in `labels`. */
+export function rowsByDigit(labels: Uint8Array): number[][] {
   const byDigit: number[][] = Array.from({ length: NUM_CLASSES }, () => []);
   labels.forEach((d, i) => byDigit[d].push(i));
   return byDigit;
