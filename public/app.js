@@ -1,8 +1,11 @@
 // The demo page: a drawing pad wired to POST /v1/encode and POST /v1/interpolate, plus the sample and
 // interpolation controls over the GET endpoints. Plain ES module, no build step; it calls the public API.
+// When GET /v1/models lists more than one dataset, a selector appears and every request names the chosen one.
 const $ = (id) => document.getElementById(id);
 const STEPS = 16;
 const MORPH_STEPS = 8;
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+const EXAMPLE_SEED = 11;
 
 async function failure(res) {
   try { return (await res.json()).error.message; } catch { return res.status + ' ' + res.statusText; }
@@ -16,17 +19,53 @@ function params(entries) {
   return q.toString();
 }
 
+// ---- datasets ----
+// `dataset` stays undefined (the API's default, MNIST) unless /v1/models offers a choice: an API that knows
+// one dataset may not take the parameter at all.
+let dataset;
+let classes = DIGITS;
+const isDigits = () => classes.every((name, i) => name === String(i));
+const className = (i) => classes[i] ?? String(i);
+const withDataset = (entries) => ({ ...entries, dataset });
+
 // ---- the drawing pad ----
 const pad = $('pad');
 const ctx = pad.getContext('2d');
+const INVITATION = 'Draw a digit on the pad, and the classifier reads it as you draw.';
+const MORPH_HINT = 'Draw a digit first; then pick what it should become.';
 let target = 8;
 let pending = null; // the latest picture waiting to be sent
 let busy = false;
 let lastDraw = 0;
+let lastPicture = null; // the picture the views below the pad show
+// Clear bumps this; an answer to a picture sent before it is dropped instead of repainting cleared views.
+let generation = 0;
 
 function clearPad() {
   ctx.fillStyle = '#000';
   ctx.fillRect(0, 0, pad.width, pad.height);
+}
+
+function inked(value) { $('pad-hint').hidden = value; }
+
+/** The pad and every view derived from it back to the first screen. */
+function clearAll() {
+  generation++;
+  pending = null;
+  lastPicture = null;
+  clearPad();
+  inked(false);
+  for (const id of ['input', 'recon']) $(id).removeAttribute('src');
+  $('pair').hidden = true;
+  show($('prediction'), INVITATION);
+  renderBars(null);
+  const strip = $('morph');
+  if (strip.src.startsWith('blob:')) URL.revokeObjectURL(strip.src);
+  strip.removeAttribute('src');
+  strip.removeAttribute('data-target');
+  strip.hidden = true;
+  show($('morph-status'), MORPH_HINT);
+  settled(true);
 }
 
 function padPoint(event) {
@@ -38,6 +77,7 @@ let drawing = null;
 pad.addEventListener('pointerdown', (event) => {
   pad.setPointerCapture(event.pointerId);
   drawing = padPoint(event);
+  inked(true);
   stroke(drawing, drawing, event.pressure);
 });
 pad.addEventListener('pointermove', (event) => {
@@ -79,25 +119,29 @@ function send() {
   pump();
 }
 
-$('clear').addEventListener('click', () => {
-  clearPad();
-  show($('prediction'), 'Draw a digit on the pad.');
-  renderBars(null);
-});
+/** Draws `source` (an image file or blob) onto the cleared pad, scaled to fit, and sends it. */
+async function loadIntoPad(source) {
+  const bitmap = await createImageBitmap(source);
+  clearAll();
+  const s = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
+  ctx.drawImage(bitmap, (pad.width - bitmap.width * s) / 2, (pad.height - bitmap.height * s) / 2, bitmap.width * s, bitmap.height * s);
+  inked(true);
+}
+
+$('clear').addEventListener('click', clearAll);
 
 $('upload').addEventListener('change', async (event) => {
   const file = event.target.files[0];
   if (!file) return;
+  // the file itself is sent (not the pad's copy of it), so the API reads the upload as it is
+  try {
+    await loadIntoPad(file);
+  } catch {
+    clearAll(); // the browser cannot show it; the API still says what is wrong with it
+  }
   settled(false);
   pending = Promise.resolve(file);
   await pump();
-  // show the upload on the pad too, so the next strokes add to what was sent
-  try {
-    const bitmap = await createImageBitmap(file);
-    clearPad();
-    const s = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
-    ctx.drawImage(bitmap, (pad.width - bitmap.width * s) / 2, (pad.height - bitmap.height * s) / 2, bitmap.width * s, bitmap.height * s);
-  } catch { /* the API's message is already shown */ }
 });
 
 // One request in flight; while it runs only the newest picture waits.
@@ -107,7 +151,7 @@ async function pump() {
   const blob = await pending;
   pending = null;
   try {
-    await encodePicture(blob);
+    await encodePicture(blob, generation);
   } finally {
     busy = false;
     if (pending) pump();
@@ -115,21 +159,22 @@ async function pump() {
   }
 }
 
-let lastPicture = null;
-
-async function encodePicture(blob) {
-  const res = await fetch('/v1/encode', { method: 'POST', body: blob, headers: { 'Content-Type': blob.type || 'image/png' } });
+async function encodePicture(blob, sentIn) {
+  const res = await fetch('/v1/encode?' + params(withDataset({})), { method: 'POST', body: blob, headers: { 'Content-Type': blob.type || 'image/png' } });
+  const body = res.ok ? await res.json() : await failure(res);
+  if (sentIn !== generation) return;
   if (!res.ok) {
-    show($('prediction'), await failure(res), true);
+    show($('prediction'), body, true);
     renderBars(null);
     return;
   }
-  const body = await res.json();
   lastPicture = blob;
   $('input').src = 'data:image/png;base64,' + body.input;
   $('recon').src = 'data:image/png;base64,' + body.reconstruction;
+  $('pair').hidden = false;
   const p = body.probabilities[body.digit];
-  show($('prediction'), 'It is a ' + body.digit + ' (' + Math.round(p * 100) + '%)');
+  const name = body.class_name ?? className(body.digit);
+  show($('prediction'), (isDigits() ? 'It is a ' : 'It looks like: ') + name + ' (' + Math.round(p * 100) + '%)');
   renderBars(body.probabilities, body.digit);
   await morph();
 }
@@ -137,19 +182,22 @@ async function encodePicture(blob) {
 function renderBars(probabilities, top) {
   const bars = $('bars');
   bars.replaceChildren();
+  bars.hidden = !probabilities;
   if (!probabilities) return;
   probabilities.forEach((p, d) => {
     const bar = document.createElement('div');
     bar.className = d === top ? 'bar top' : 'bar';
     bar.dataset.digit = String(d);
-    bar.title = d + ': ' + (p * 100).toFixed(1) + '%';
+    bar.title = className(d) + ': ' + (p * 100).toFixed(1) + '%';
     const fill = document.createElement('span');
     fill.style.height = Math.max(1, p * 100) + '%';
     const label = document.createElement('b');
-    label.textContent = String(d);
+    label.textContent = isDigits() ? String(d) : className(d).slice(0, 3);
     bar.append(fill, label);
     bars.append(bar);
   });
+  const ranked = probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+  bars.setAttribute('aria-label', 'class probabilities: ' + ranked.map(([p, d]) => className(d) + ' ' + Math.round(p * 100) + '%').join(', '));
 }
 
 for (const b of document.querySelectorAll('[data-morph]')) {
@@ -167,31 +215,58 @@ function markTarget() {
 
 async function morph() {
   markTarget();
-  if (!lastPicture) return;
-  show($('morph-status'), 'morphing into a ' + target + '…');
-  const q = params({ to_digit: target, seed: 1, steps: MORPH_STEPS, scale: 3 });
+  if (!lastPicture) return show($('morph-status'), MORPH_HINT);
+  const sentIn = generation;
+  show($('morph-status'), 'morphing into ' + (isDigits() ? 'a ' : '') + className(target) + '…');
+  const q = params(withDataset({ to_digit: target, seed: 1, steps: MORPH_STEPS, scale: 3 }));
   const res = await fetch('/v1/interpolate?' + q, { method: 'POST', body: lastPicture, headers: { 'Content-Type': lastPicture.type || 'image/png' } });
-  if (!res.ok) return show($('morph-status'), await failure(res), true);
+  const answer = res.ok ? await res.blob() : await failure(res);
+  if (sentIn !== generation) return;
+  if (!res.ok) return show($('morph-status'), answer, true);
   const img = $('morph');
   if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
-  img.src = URL.createObjectURL(await res.blob());
+  img.src = URL.createObjectURL(answer);
   img.dataset.target = String(target);
-  show($('morph-status'), 'your digit → ' + target + ', through the autoencoder\'s latent space (' + MORPH_STEPS + ' steps)');
+  img.hidden = false;
+  show($('morph-status'), 'your digit → ' + className(target) + ', through the autoencoder\'s latent space (' + MORPH_STEPS + ' steps)');
 }
 
-// The pad starts with a real digit (a conditional sample, enlarged), so every box shows something real.
-async function startPad() {
-  clearPad();
-  markTarget();
-  try {
-    const res = await fetch('/v1/digits/3?seed=11&scale=8');
-    if (!res.ok) return;
-    ctx.drawImage(await createImageBitmap(await res.blob()), 0, 0, pad.width, pad.height);
-    send();
-    pump();
-  } catch { /* the page still works without it */ }
+// ---- examples to start from: generated digits, one per class, that a click loads into the pad ----
+function exampleUrl(d, scale) { return '/v1/digits/' + d + '?' + params(withDataset({ seed: EXAMPLE_SEED, scale })); }
+
+function renderExamples() {
+  const row = $('examples');
+  row.replaceChildren();
+  classes.forEach((name, d) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'example';
+    button.dataset.example = String(d);
+    const img = document.createElement('img');
+    img.src = exampleUrl(d, 2);
+    img.alt = 'load an example ' + name + ' into the pad';
+    img.width = 40;
+    img.height = 40;
+    button.append(img);
+    button.addEventListener('click', async () => {
+      settled(false);
+      try {
+        const res = await fetch(exampleUrl(d, 1));
+        if (!res.ok) throw new Error(await failure(res));
+        await loadIntoPad(await res.blob());
+        send();
+      } catch (err) {
+        show($('prediction'), 'could not load the example: ' + (err && err.message ? err.message : String(err)), true);
+        settled(true);
+      }
+    });
+    row.append(button);
+  });
 }
-startPad();
+
+clearAll();
+markTarget();
+renderExamples();
 
 /** fetch, or null after saying on `status` that the request failed on the network (never "generating…" forever) */
 async function fetchOrSay(url, status) {
@@ -206,7 +281,7 @@ async function fetchOrSay(url, status) {
 // ---- samples ----
 async function sample(digit) {
   const path = digit === null ? '/v1/generate' : '/v1/digits/' + digit;
-  const url = path + '?' + params({ n: $('n').value, seed: $('seed').value, scale: $('scale').value });
+  const url = path + '?' + params(withDataset({ n: $('n').value, seed: $('seed').value, scale: $('scale').value }));
   show($('status'), 'generating…');
   const res = await fetchOrSay(url, $('status'));
   if (!res) return;
@@ -215,7 +290,7 @@ async function sample(digit) {
   if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
   img.src = URL.createObjectURL(await res.blob());
   img.hidden = false;
-  show($('status'), (digit === null ? 'latent GAN' : 'digit ' + digit) + ', seed ' + res.headers.get('X-Seed') + ' — ' + url);
+  show($('status'), (digit === null ? 'latent GAN' : (isDigits() ? 'digit ' : 'class ') + className(digit)) + ', seed ' + res.headers.get('X-Seed') + ' — ' + url);
 }
 
 for (const b of document.querySelectorAll('[data-digit]')) {
@@ -233,8 +308,8 @@ function showFrame(i) {
 $('slider').addEventListener('input', (e) => showFrame(Number(e.target.value)));
 
 $('walk').addEventListener('click', async () => {
-  const q = { from: $('from').value, to: $('to').value, steps: STEPS, space: $('space').value,
-              digit_from: $('digit-from').value, digit_to: $('digit-to').value };
+  const q = withDataset({ from: $('from').value, to: $('to').value, steps: STEPS, space: $('space').value,
+                          digit_from: $('digit-from').value, digit_to: $('digit-to').value });
   show($('path-status'), 'walking…');
   const res = await fetchOrSay('/v1/interpolate?' + params({ ...q, format: 'json' }), $('path-status'));
   if (!res) return;
@@ -247,8 +322,45 @@ $('walk').addEventListener('click', async () => {
   showFrame(0);
   // the strip shows the same path as the slider (the seeds the JSON says it used, even when the boxes were
   // blank) and pins the model version, so a cached strip can never come from other models
-  const version = String(body.model).split('@')[1];
+  const version = body.version ?? String(body.model).split('@')[1];
   $('strip').src = '/v1/interpolate?' + params({ ...q, from: body.from, to: body.to, scale: 2, v: version });
   $('strip').hidden = false;
   show($('path-status'), 'seed ' + body.from + ' → ' + body.to + ', model ' + body.model);
 });
+
+// ---- the dataset selector, shown only when /v1/models lists more than one dataset ----
+/** `first`: the page's own choice at load, which keeps whatever the person already drew. */
+function chooseDataset(entry, first = false) {
+  dataset = entry.id;
+  classes = Array.isArray(entry.classes) && entry.classes.length === 10 ? entry.classes.map(String) : DIGITS;
+  for (const b of document.querySelectorAll('[data-morph]')) b.textContent = className(Number(b.dataset.morph));
+  for (const b of document.querySelectorAll('button[data-digit]')) b.textContent = className(Number(b.dataset.digit));
+  for (const id of ['digit-from', 'digit-to']) {
+    for (const option of $(id).options) if (option.value !== '') option.textContent = className(Number(option.value));
+  }
+  renderExamples();
+  if (first) return;
+  clearAll();
+  $('result').src = '/v1/generate?' + params(withDataset({ n: 8, seed: 1, scale: 4 }));
+  show($('status'), 'latent GAN, seed 1');
+  for (const id of ['frame', 'strip']) $(id).hidden = true;
+  $('slider').disabled = true;
+  $('step').textContent = '';
+  show($('path-status'), '');
+}
+
+async function offerDatasets() {
+  let list;
+  try {
+    const res = await fetch('/v1/models');
+    if (!res.ok) return;
+    list = (await res.json()).datasets;
+  } catch { return; /* the page works on the default dataset */ }
+  if (!Array.isArray(list) || list.length < 2) return;
+  const select = $('dataset');
+  for (const entry of list) select.append(new Option(entry.title || entry.id, entry.id));
+  select.addEventListener('change', () => chooseDataset(list[select.selectedIndex]));
+  $('dataset-row').hidden = false;
+  chooseDataset(list[0], true);
+}
+offerDatasets();

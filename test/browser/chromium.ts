@@ -16,12 +16,20 @@ export interface BrowserPage {
   close(): Promise<void>;
 }
 
-export async function openPage(): Promise<BrowserPage> {
+export interface PageOptions {
+  /** CSS pixels; playwright's default is 1280x720 */
+  viewport?: { width: number; height: number };
+  /** lets a test inject a script (axe-core) that the page's CSP would refuse */
+  bypassCSP?: boolean;
+}
+
+export async function openPage(options: PageOptions = {}): Promise<BrowserPage> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (as .ci/run does)`);
   const profile = mkdtempSync(join(tmpdir(), 'latent-digits-chromium-'));
   const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     timeout: 60_000,
+    ...options,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = await browser.newPage();

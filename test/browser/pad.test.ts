@@ -1,12 +1,14 @@
 /**
  * The drawing pad on the demo page in a real browser (Debian's chromium, driven by playwright-core): the
- * first screen shows real digits, strokes drawn with the pointer are read as the digit they show, with
- * the normalised input, reconstruction, probability bars and a morph strip; an uploaded file works too;
+ * first screen invites drawing on an empty pad, strokes drawn with the pointer are read as the digit they show, with
+ * the normalised input, reconstruction, probability bars and a morph strip; an example below the pad and an
+ * uploaded file work too;
  * and the page runs under its CSP without a violation.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openPage, type BrowserPage } from './chromium';
+import { DIGIT_STROKES, draw, prediction, settledPad } from './pad-strokes';
 import { encodeGreyPng } from '../../core/png';
 import { digitAt, mnistTest } from '../edge/mnist-fixtures';
 
@@ -33,65 +35,46 @@ function loaded(selector: string) {
   return page.$eval(selector, (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0);
 }
 
-/** Pointer strokes on the pad, in pad pixels (280x280): each stroke is pressed, moved through its points, released. */
-async function draw(strokes: [number, number][][]) {
-  const box = (await page.locator('#pad').boundingBox())!;
-  const sx = box.width / 280;
-  const sy = box.height / 280;
-  for (const points of strokes) {
-    await page.mouse.move(box.x + points[0][0] * sx, box.y + points[0][1] * sy);
-    await page.mouse.down();
-    for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * sx, box.y + y * sy, { steps: 6 });
-    await page.mouse.up();
-  }
-}
-
-/** The digit shown once the page has read the latest picture (live results of partial strokes come first). */
-async function prediction(): Promise<number> {
-  await expect.poll(() => page.getAttribute('#pad', 'data-settled'), { timeout: 30_000 }).toBe('true');
-  await expect.poll(() => page.textContent('#prediction'), { timeout: 30_000 }).toMatch(/^It is a \d \(\d+%\)$/);
-  return Number((await page.textContent('#prediction'))!.match(/\d/)![0]);
-}
-
 describe('drawing pad', () => {
-  it('the first screen shows real digits, not empty boxes', async () => {
+  it('the first screen invites drawing: no prediction, no bars, no morph until there is a digit', async () => {
     await page.goto(`${base}/`);
-    for (const selector of ['#result', '#input', '#recon', '#morph']) {
-      await expect.poll(() => loaded(selector), { message: selector }).toBe(true);
-    }
-    // the pad starts with a generated 3, already read by the classifier
-    await prediction();
-    expect(await page.locator('#bars .bar').count()).toBe(10);
+    await expect.poll(() => loaded('#result'), { message: '#result' }).toBe(true);
+    expect(await page.textContent('#prediction')).toMatch(/^Draw a digit/);
+    expect(await page.locator('#bars .bar').count()).toBe(0);
+    expect(await page.isVisible('#pad-hint')).toBe(true);
+    for (const selector of ['#input', '#recon', '#morph']) expect(await page.isVisible(selector), selector).toBe(false);
   });
 
   it('a vertical stroke drawn with the pointer is read as a 1, with input, reconstruction and bars', async () => {
-    await page.click('#clear');
-    await expect.poll(() => page.textContent('#prediction')).toBe('Draw a digit on the pad.');
-    const before = await page.getAttribute('#input', 'src');
-    await draw([[[140, 45], [142, 140], [144, 235]]]);
-    await expect.poll(() => page.getAttribute('#input', 'src')).not.toBe(before);
-    expect(await prediction()).toBe(1);
-    expect(await page.getAttribute('#input', 'src')).toMatch(/^data:image\/png;base64,/);
-    expect(await page.getAttribute('#recon', 'src')).toMatch(/^data:image\/png;base64,/);
+    await draw(page, DIGIT_STROKES[1]);
+    expect(await page.isVisible('#pad-hint')).toBe(false);
+    expect(await prediction(page)).toBe(1);
+    for (const selector of ['#input', '#recon']) {
+      await expect.poll(() => loaded(selector), { message: selector }).toBe(true);
+      expect(await page.getAttribute(selector, 'src')).toMatch(/^data:image\/png;base64,/);
+    }
     const top = await page.$eval('#bars .bar.top', (el) => (el as HTMLElement).dataset.digit);
     expect(top).toBe('1');
+    expect(await page.getAttribute('#bars', 'aria-label')).toMatch(/^class probabilities: 1 \d+%/);
   });
 
   it('a loop is read as a 0', async () => {
     await page.click('#clear');
-    const loop: [number, number][] = Array.from({ length: 25 }, (_, i) => {
-      const a = (i / 24) * 2 * Math.PI;
-      return [140 + 60 * Math.sin(a), 140 - 90 * Math.cos(a)];
-    });
-    await draw([loop]);
-    expect(await prediction()).toBe(0);
+    await draw(page, DIGIT_STROKES[0]);
+    expect(await prediction(page)).toBe(0);
+  });
+
+  it('an example below the pad loads into it and is read as its digit', async () => {
+    await page.click('[data-example="7"]');
+    expect(await prediction(page)).toBe(7);
+    expect(await page.isVisible('#pad-hint')).toBe(false);
   });
 
   it('picking a target digit morphs the drawing into it: a strip of 8 frames', async () => {
-    await expect.poll(() => page.getAttribute('#pad', 'data-settled')).toBe('true');
+    await settledPad(page);
     const before = await page.getAttribute('#morph', 'src');
     await page.click('[data-morph="5"]');
-    await expect.poll(() => page.getAttribute('#pad', 'data-settled')).toBe('true');
+    await settledPad(page);
     expect(await page.getAttribute('#morph', 'data-target')).toBe('5');
     expect(await page.getAttribute('#morph', 'src')).not.toBe(before);
     await expect.poll(() => loaded('#morph')).toBe(true);
@@ -105,7 +88,7 @@ describe('drawing pad', () => {
     const set = mnistTest(3);
     // MNIST test image 1 is a 2
     await page.setInputFiles('#upload', { name: 'two.png', mimeType: 'image/png', buffer: Buffer.from(await encodeGreyPng(digitAt(set, 1), 28, 28)) });
-    expect(await prediction()).toBe(set.labels[1]);
+    expect(await prediction(page)).toBe(set.labels[1]);
   });
 
   it('runs without page errors or CSP violations', () => {
