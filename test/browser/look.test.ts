@@ -103,6 +103,8 @@ for (const viewport of [{ width: 1280, height: 1000 }, { width: 390, height: 844
         await draw(page, DIGIT_STROKES[digit]);
         expect(await inkedPixels(page)).toBeGreaterThan(280 * 280 * 0.02);
         expect(await prediction(page)).toBe(digit);
+        // a screen reader hears the reading: it is in a status (polite live) region
+        expect(await page.getByRole('status').filter({ hasText: `It is a ${digit}` }).count()).toBe(1);
         await expectNoBrokenImages(page);
         for (const id of ['#input', '#recon', '#morph']) expect(await page.isVisible(id), id).toBe(true);
         expect(await overflow(page)).toBe(0);
