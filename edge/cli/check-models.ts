@@ -1,7 +1,7 @@
 /**
- * Runs before `npm start` (prestart), `npm run deploy` (predeploy, with --floors) and the served tests: the
- * worker bundles models/*.f16.onnx and models/manifest.json at build time, so name what is missing or
- * inconsistent and how to fix it, instead of letting the bundler fail on an import or shipping a mixed set.
+ * Runs before `npm start` (prestart), every deploy (with --floors, from edge/cli/deploy-gate.ts, wrangler's
+ * build command) and the served tests: the worker bundles models/*.f16.onnx and models/manifest.json at build
+ * time, so name what is missing or inconsistent and how to fix it, instead of letting the bundler fail on an import or shipping a mixed set.
  * It first repairs what an interrupted publish left (core/models-dir.ts). With --floors it also refuses a
  * manifest that misses the quality gate (core/quality-floors.ts). Node-only; the worker never imports this file.
  */
