@@ -110,7 +110,8 @@ const digitsRoute = createRoute({
     params: z.object({ digit: digitPathParam('digit', 'The digit to draw, 0..9.') }),
     query: z.object(sampleQuery),
   },
-  responses: imageResponses(digitSamplesJson, { 'X-Seed': seedHeader }),
+  // 404: the path matches the template but is not the route, e.g. /v1/digits/%33 (paths are not percent-decoded)
+  responses: { ...imageResponses(digitSamplesJson, { 'X-Seed': seedHeader }), ...errorResponses([404]) },
 });
 
 const interpolateRoute = createRoute({

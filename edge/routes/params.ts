@@ -111,7 +111,8 @@ export const formatParam = oneOf('format', FORMATS)
     param: { name: 'format', in: 'query' },
     description:
       'png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. ' +
-      'json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by ' +
+      'json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation\'s ' +
+      'application/json schema lists. Wins over Accept. Without format, Accept decides by ' +
       'q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406.',
   });
 
