@@ -35,8 +35,8 @@ const ERRORS: Record<ErrorStatus, { description: string; headers?: Record<string
   400: {
     description:
       'invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for ' +
-      'uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its ' +
-      'header) and no_ink (a blank picture)',
+      'uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over ' +
+      '1024x1024 pixels by its header) and no_ink (a blank picture)',
   },
   404: { description: 'not_found' },
   405: { description: 'method_not_allowed', headers: { Allow: HEADERS.allow } },

@@ -7,11 +7,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelStore } from '../../../edge/inference/model-store';
+import { encodeGreyPng } from '../../../core/png';
 import { loadedStore, workerApp } from '../harness';
 
 type Schema = { $ref?: string; properties?: Record<string, unknown>; required?: string[] };
 type Operation = { parameters?: { name: string; description?: string }[]; responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
-type Doc = { paths: Record<string, { get: Operation }>; components: { schemas: Record<string, Schema> } };
+type Doc = { paths: Record<string, { get: Operation; post: Operation & { responses: Record<string, { description: string }> } }>; components: { schemas: Record<string, Schema> } };
 
 let store: ModelStore;
 let doc: Doc;
@@ -70,4 +71,15 @@ describe('the image routes as /openapi.json documents them', () => {
       }
     });
   }
+});
+
+describe('the upload routes as /openapi.json documents them', () => {
+  it('an upload over 1024 pixels wide answers 400 image_too_large, and the 400 description names that code', async () => {
+    const wide = await encodeGreyPng(new Uint8Array(1025).fill(255), 1025, 1);
+    const res = await request('/v1/classify', { method: 'POST', body: wide, headers: { 'Content-Type': 'image/png' } });
+    expect(res.status).toBe(400);
+    const { code } = ((await res.json()) as { error: { code: string } }).error;
+    expect(code).toBe('image_too_large');
+    expect(doc.paths['/v1/classify'].post.responses['400'].description).toContain(code);
+  });
 });
