@@ -91,6 +91,7 @@ for (const viewport of [{ width: 1280, height: 1000 }, { width: 390, height: 844
       expect(await page.textContent('#prediction')).toMatch(/^Draw a digit/);
       expect(await page.isVisible('#pad-hint')).toBe(true);
       expect(await page.locator('[data-example]').count()).toBe(10);
+      expect(await page.isVisible('#stepper'), 'the interpolation slider before a walk').toBe(false);
     });
 
     it('on load: no serious or critical accessibility violation', async () => {
@@ -141,6 +142,7 @@ for (const viewport of [{ width: 1280, height: 1000 }, { width: 390, height: 844
     it('an interpolation walk shows its frame and strip, loaded, without sideways scroll', async () => {
       await page.click('#walk');
       await expect.poll(() => page.isVisible('#strip')).toBe(true);
+      expect(await page.isVisible('#stepper')).toBe(true);
       await expectNoBrokenImages(page);
       expect(await overflow(page)).toBe(0);
       await shot('walked');

@@ -291,7 +291,7 @@ export interface operations {
         n?: number;
         /** @description Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call (for a given model version). */
         seed?: number;
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
@@ -337,7 +337,7 @@ export interface operations {
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
@@ -416,7 +416,7 @@ export interface operations {
         n?: number;
         /** @description Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call (for a given model version). */
         seed?: number;
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
@@ -466,8 +466,18 @@ export interface operations {
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture) */
       400: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_found */
+      404: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -553,7 +563,7 @@ export interface operations {
         digit_from?: number;
         /** @description Digit of the last image (conditional walk), 0..9. */
         digit_to?: number;
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
@@ -603,7 +613,7 @@ export interface operations {
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
@@ -686,7 +696,7 @@ export interface operations {
         to_seed?: number;
         /** @description to_digit only: seed of the conditional sample (default: random, named in X-Seed). */
         seed?: number;
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
@@ -742,7 +752,7 @@ export interface operations {
           "application/json": components["schemas"]["UploadInterpolation"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
@@ -836,7 +846,7 @@ export interface operations {
           "application/json": components["schemas"]["Manifest"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
@@ -939,7 +949,7 @@ export interface operations {
   encodeUpload: {
     parameters: {
       query?: {
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
@@ -970,7 +980,7 @@ export interface operations {
           "image/png": string;
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
@@ -1073,7 +1083,7 @@ export interface operations {
           "application/json": components["schemas"]["Classification"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture) */
       400: {
         headers: {
           /** @description "no-store" */
