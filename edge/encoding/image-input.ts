@@ -71,13 +71,17 @@ export interface InspectedImage {
   decode(decodeJpeg: JpegDecoder): Promise<Raster>;
 }
 
-/** Structure errors of the walks -> invalid_image; the ImageInputErrors of checkSides pass through. */
+/** Structure errors of the walks -> invalid_image (sync or async); the ImageInputErrors of checkSides pass through. */
 function structural<T>(walk: () => T): T {
-  try {
-    return walk();
-  } catch (err) {
+  const rename = (err: unknown): never => {
     if (err instanceof PngStructureError || err instanceof JpegStructureError) throw invalid(err.message);
     throw err;
+  };
+  try {
+    const result = walk();
+    return result instanceof Promise ? (result.catch(rename) as T) : result;
+  } catch (err) {
+    return rename(err);
   }
 }
 
@@ -86,7 +90,7 @@ function inspectPng(bytes: Uint8Array): InspectedImage {
   const { width, height } = walked.header;
   return {
     header: { type: 'image/png', width, height, orientation: orientationOf(walked.exif), animated: walked.animated },
-    decode: async () => decodePng(structural(() => rebuildPng(walked))),
+    decode: async () => decodePng(await structural(() => rebuildPng(walked))),
   };
 }
 
