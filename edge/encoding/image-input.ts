@@ -68,7 +68,8 @@ function checkSides(width: number, height: number): void {
 /** An upload whose structure was walked and bounded; `decode` spends the CPU. */
 export interface InspectedImage {
   header: ImageHeader;
-  decode(decodeJpeg: JpegDecoder): Promise<Raster>;
+  /** `pause` is awaited between slices of long work, to let other requests run */
+  decode(decodeJpeg: JpegDecoder, pause?: () => Promise<void>): Promise<Raster>;
 }
 
 /** Structure errors of the walks -> invalid_image (sync or async); the ImageInputErrors of checkSides pass through. */
@@ -90,7 +91,7 @@ function inspectPng(bytes: Uint8Array): InspectedImage {
   const { width, height } = walked.header;
   return {
     header: { type: 'image/png', width, height, orientation: orientationOf(walked.exif), animated: walked.animated },
-    decode: async () => decodePng(await structural(() => rebuildPng(walked))),
+    decode: async (_, pause) => decodePng(await structural(() => rebuildPng(walked, pause))),
   };
 }
 

@@ -10,15 +10,21 @@
  * - at most MAX_CHUNKS chunks: encoders write image data in chunks of 8 KiB (libpng) or more, so a 2 MB
  *   file has a few hundred; the rest (text, colour, APNG frame control) adds tens;
  * - the image data inflates to exactly the size the header implies (rows x (filter byte + row bytes),
- *   summed over the 7 Adam7 passes when interlaced); inflating stops as soon as it passes that, within a
- *   few KiB of output (see inflateBounded). The stream is concatenated once from its IDAT chunks and fed
- *   in 4 KiB slices: no re-copying per chunk, whatever the chunks' sizes;
+ *   summed over the 7 Adam7 passes when interlaced); inflating stops soon after it passes that (within
+ *   ~1 MiB, see inflateBounded). The stream is concatenated once from its IDAT chunks and fed in slices
+ *   of its own sizes: no re-copying per chunk, whatever the chunks' sizes;
  * - compressed ancillary chunks (iCCP, zTXt, iTXt) are skipped, never inflated: colour profiles and text
  *   do not change which digit a picture shows; APNG frames after the default image are skipped too.
  */
+import { Inflate } from 'fflate';
+
 export const MAX_CHUNKS = 4096;
-/** compressed bytes written to the inflater at a time */
-export const INFLATE_SLICE = 4096;
+export const INFLATE_SLICE_MIN = 1024;
+export const INFLATE_SLICE_MAX = 64 * 1024;
+/** inflated bytes between pauses for other requests: ~5 ms of fflate */
+const PAUSE_EVERY_BYTES = 1 << 20;
+/** the most bytes one byte of deflate data can produce (a run of 258-byte matches) */
+const MAX_DEFLATE_RATIO = 1032;
 
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -103,44 +109,49 @@ export function inflatedSize(h: PngHeader): number {
 }
 
 /**
- * Inflates a zlib stream into exactly `expected` bytes with the runtime's native zlib (DecompressionStream:
- * 5-10x faster than inflating in JavaScript, and its output arrives in small pieces, so the budget stops
- * it within one piece, a few KiB, of the limit). The input is written in INFLATE_SLICE slices, so no more than
- * one slice (at most 1032 x INFLATE_SLICE bytes of output) is ever inflated past the point where the budget
- * ran out. Throws PngStructureError when the data inflates to more or less than `expected`, or is corrupt.
+ * Inflates a zlib stream into exactly `expected` bytes, fed to fflate in slices sized so that the budget
+ * stops it soon after the limit: a slice is at most what could still fit at deflate's maximum ratio
+ * (~1032:1), between INFLATE_SLICE_MIN and INFLATE_SLICE_MAX bytes, so inflating stops within
+ * INFLATE_SLICE_MIN x 1032 bytes (~1 MiB) of the limit, and a 2 MB stream takes at most ~2,000 pushes (each
+ * re-copies fflate's 32 KiB window: ~64 MB of copying at worst). Throws PngStructureError when the data
+ * inflates to more or less than `expected`, or is corrupt. (The runtime's DecompressionStream was measured
+ * inside workerd: 4 KiB output pieces at ~0.3 ms each, 2.9 s for an 8 MB bomb, and "Decompression failed"
+ * when one 4 KiB input slice inflates to megabytes; fflate is faster there.)
  */
-export async function inflateBounded(compressed: Uint8Array, expected: number): Promise<Uint8Array> {
+export async function inflateBounded(compressed: Uint8Array, expected: number, pause?: () => Promise<void>): Promise<Uint8Array> {
   const out = new Uint8Array(expected);
   let filled = 0;
   let over = false;
-  let failure: unknown = null;
-  const stream = new DecompressionStream('deflate');
-  const writer = stream.writable.getWriter();
-  const reader = stream.readable.getReader();
-  const feeding = (async () => {
-    for (let at = 0; at < compressed.length && !over; at += INFLATE_SLICE) await writer.write(compressed.subarray(at, at + INFLATE_SLICE) as Uint8Array<ArrayBuffer>);
-    if (!over) await writer.close();
-  })().catch(() => {}); // a write fails when the stream errors or is cancelled; the reader sees why
+  let ended = false;
+  // raw deflate after the 2-byte zlib header; the Adler-32 trailer is not checked (nor by fast-png)
+  if (compressed.length < 2 || (compressed[0] & 0x0f) !== 8 || ((compressed[0] << 8) | compressed[1]) % 31 !== 0) {
+    throw fail('PNG image data is not a zlib stream');
+  }
+  const inflater = new Inflate((chunk, final) => {
+    if (filled + chunk.length > expected) over = true;
+    else out.set(chunk, filled);
+    filled += chunk.length;
+    if (final) ended = true;
+  });
+  let at = 2;
+  const end = compressed.length;
+  let pausedAt = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (filled + value.length > expected) {
-        over = true;
-        filled += value.length;
-        await reader.cancel();
-        break;
+    while (at < end && !over && !ended) {
+      if (pause && filled - pausedAt >= PAUSE_EVERY_BYTES) {
+        // let light requests of the isolate (/health) run between slices of a long inflate
+        pausedAt = filled;
+        await pause();
       }
-      out.set(value, filled);
-      filled += value.length;
+      const room = Math.floor((expected - filled) / MAX_DEFLATE_RATIO);
+      const slice = Math.min(end - at, Math.max(INFLATE_SLICE_MIN, Math.min(INFLATE_SLICE_MAX, room)));
+      inflater.push(compressed.subarray(at, at + slice), at + slice >= end);
+      at += slice;
     }
   } catch (err) {
-    failure = err;
+    if (!over && !ended) throw fail(`corrupt PNG image data: ${err instanceof Error ? err.message : String(err)}`);
   }
-  await feeding;
   if (over) throw fail(`PNG image data inflates past the ${expected} bytes its header allows (stopped at ${filled})`);
-  // data that ends with all the rows and then a bad checksum or trailing bytes is accepted, as fast-png and browsers do
-  if (failure && filled < expected) throw fail(`corrupt PNG image data: ${failure instanceof Error ? failure.message : String(failure)}`);
   if (filled < expected) throw fail(`truncated PNG image data: ${filled} of the ${expected} bytes its header implies`);
   return out;
 }
@@ -248,8 +259,8 @@ export function walkPng(bytes: Uint8Array, checkSides: (width: number, height: n
  * The image data of a walked PNG inflated under its budget, as a minimal PNG of IHDR, PLTE, tRNS, one
  * IDAT (the checked rows, stored uncompressed) and IEND: all fast-png gets to see.
  */
-export async function rebuildPng({ header, ihdr, plte, trns, data }: WalkedPng): Promise<Uint8Array> {
-  const pixels = await inflateBounded(data.length === 1 ? data[0] : concat(data), inflatedSize(header));
+export async function rebuildPng({ header, ihdr, plte, trns, data }: WalkedPng, pause?: () => Promise<void>): Promise<Uint8Array> {
+  const pixels = await inflateBounded(data.length === 1 ? data[0] : concat(data), inflatedSize(header), pause);
   const parts = [SIGNATURE, chunk('IHDR', ihdr)];
   if (plte && header.colourType === 3) parts.push(chunk('PLTE', plte));
   if (trns) parts.push(chunk('tRNS', trns));

@@ -261,10 +261,12 @@ async function readDigits(scheduler: Scheduler, uploads: Upload[], signal: Abort
     async () => {
       const read: ReadDigit[] = [];
       for (const [i, { header, decode }] of inspected.entries()) {
-        const raster = await withField(uploads[i].field, () => decode(decodeJpegWasm));
+        const raster = await withField(uploads[i].field, () => decode(decodeJpegWasm, yieldToEventLoop));
+        await yieldToEventLoop(); // between decoding and normalising: /health and 304s get their turn
         const digit = withField(uploads[i].field, () => normaliseDigit(raster, header.orientation));
         const swap = header.orientation >= 5;
         read.push({ digit, type: header.type, width: swap ? header.height : header.width, height: swap ? header.width : header.height });
+        await yieldToEventLoop();
       }
       return read;
     },
