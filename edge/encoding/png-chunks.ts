@@ -19,12 +19,13 @@
 import { Inflate } from 'fflate';
 
 export const MAX_CHUNKS = 4096;
-export const INFLATE_SLICE_MIN = 1024;
-export const INFLATE_SLICE_MAX = 64 * 1024;
-/** inflated bytes between pauses for other requests: ~5 ms of fflate */
+/**
+ * Compressed bytes per push: deflate expands at most ~1032:1, so one push inflates at most ~1 MiB (a few
+ * ms), which bounds both the overshoot past the budget and the time between pauses.
+ */
+export const INFLATE_SLICE = 1024;
+/** inflated bytes between pauses for other requests */
 const PAUSE_EVERY_BYTES = 1 << 20;
-/** the most bytes one byte of deflate data can produce (a run of 258-byte matches) */
-const MAX_DEFLATE_RATIO = 1032;
 
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -109,11 +110,9 @@ export function inflatedSize(h: PngHeader): number {
 }
 
 /**
- * Inflates a zlib stream into exactly `expected` bytes, fed to fflate in slices sized so that the budget
- * stops it soon after the limit: a slice is at most what could still fit at deflate's maximum ratio
- * (~1032:1), between INFLATE_SLICE_MIN and INFLATE_SLICE_MAX bytes, so inflating stops within
- * INFLATE_SLICE_MIN x 1032 bytes (~1 MiB) of the limit, and a 2 MB stream takes at most ~2,000 pushes (each
- * re-copies fflate's 32 KiB window: ~64 MB of copying at worst). Throws PngStructureError when the data
+ * Inflates a zlib stream into exactly `expected` bytes, fed to fflate in INFLATE_SLICE slices, so inflating
+ * stops within ~1 MiB of the limit, and a 2 MB stream takes at most ~2,000 pushes (each re-copies fflate's
+ * 32 KiB window: ~64 MB of copying at worst). Throws PngStructureError when the data
  * inflates to more or less than `expected`, or is corrupt. (The runtime's DecompressionStream was measured
  * inside workerd: 4 KiB output pieces at ~0.3 ms each, 2.9 s for an 8 MB bomb, and "Decompression failed"
  * when one 4 KiB input slice inflates to megabytes; fflate is faster there.)
@@ -143,8 +142,7 @@ export async function inflateBounded(compressed: Uint8Array, expected: number, p
         pausedAt = filled;
         await pause();
       }
-      const room = Math.floor((expected - filled) / MAX_DEFLATE_RATIO);
-      const slice = Math.min(end - at, Math.max(INFLATE_SLICE_MIN, Math.min(INFLATE_SLICE_MAX, room)));
+      const slice = Math.min(end - at, INFLATE_SLICE);
       inflater.push(compressed.subarray(at, at + slice), at + slice >= end);
       at += slice;
     }
