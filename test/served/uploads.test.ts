@@ -122,3 +122,46 @@ describe('the demo page as static assets', () => {
     expect(health.headers.get('Content-Type')).toMatch(/^application\/json/);
   });
 });
+
+describe('an oversized chunked upload over real HTTP (wrangler dev)', () => {
+  const MB3 = 3 * 1024 * 1024;
+
+  async function nextRequestIsAnswered(): Promise<void> {
+    const seven = await encodeGreyPng(digitAt(set, 0), 28, 28);
+    const res = await fetch(`${base}/v1/classify`, { method: 'POST', body: seven, headers: { 'Content-Type': 'image/png' } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { digit: number }).digit).toBe(set.labels[0]);
+  }
+
+  it('curl (chunked, no Content-Length) gets the 413 JSON, and the next request is answered normally', async () => {
+    const { spawnSync } = await import('node:child_process');
+    for (let round = 0; round < 2; round++) {
+      const out = spawnSync(
+        'curl',
+        ['-sS', '-X', 'POST', '-H', 'Content-Type: image/png', '-H', 'Transfer-Encoding: chunked', '--data-binary', '@-', '-w', '\n%{http_code}', `${base}/v1/classify`],
+        { input: Buffer.alloc(MB3, 7), encoding: 'utf8', timeout: 60_000 },
+      );
+      const lines = out.stdout.trim().split('\n');
+      expect(lines.at(-1), out.stderr).toBe('413');
+      expect(JSON.parse(lines.slice(0, -1).join('\n')).error.code).toBe('image_too_large');
+      await nextRequestIsAnswered();
+    }
+  });
+
+  it('fetch with a streamed body gets the 413 JSON, and the next request is answered normally', async () => {
+    for (let round = 0; round < 2; round++) {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= MB3) return controller.close();
+          sent += 64 * 1024;
+          controller.enqueue(new Uint8Array(64 * 1024).fill(7));
+        },
+      });
+      const res = await fetch(`${base}/v1/classify`, { method: 'POST', body, headers: { 'Content-Type': 'image/png' }, duplex: 'half' } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('image_too_large');
+      await nextRequestIsAnswered();
+    }
+  });
+});
