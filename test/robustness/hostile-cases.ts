@@ -6,38 +6,16 @@
  */
 import { encode } from 'fast-png';
 import { zlibSync } from 'fflate';
+import { concat } from '../../edge/encoding/png-chunks';
+import { chunk } from '../worker/upload-fixtures';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-export function concat(parts: ArrayLike<number>[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat };
 
 const be32 = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 
-/** One PNG chunk with its CRC. */
-export function pngChunk(type: string, data: ArrayLike<number>): Uint8Array {
-  const body = concat([[...type].map((c) => c.charCodeAt(0)), data]);
-  return concat([be32(data.length), body, be32(crc32(body))]);
-}
+export const pngChunk = chunk;
 
 export function ihdrData(width: number, height: number, depth = 8, colour = 0, interlace = 0): number[] {
   return [...be32(width), ...be32(height), depth, colour, 0, 0, interlace];
