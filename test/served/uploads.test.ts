@@ -13,6 +13,8 @@ import { encodeGreyPng } from '../../core/png';
 import { photoJpeg } from '../../bench/stages/uploads';
 import { digitAt, mnistTest } from '../edge/mnist-fixtures';
 import { MODELS_DIR, openModel, ort } from './models';
+import { hostileCases, PROGRESSIVE_BAR_JPEG_BASE64 } from '../robustness/hostile-cases';
+import { fromBase64, SEVEN_JPEG_BASE64 } from '../worker/upload-fixtures';
 
 const base = inject('workerUrl');
 /** Test images posted: the first COUNT of the 10,000 (the bench posts all of them). */
@@ -163,5 +165,40 @@ describe('an oversized chunked upload over real HTTP (wrangler dev)', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('image_too_large');
       await nextRequestIsAnswered();
     }
+  });
+});
+
+describe('/health while hostile uploads run (wrangler dev, over HTTP)', () => {
+  it('answers within 100 ms while each of issue 21\'s hostile uploads is posted, 4 at a time', { timeout: 120_000 }, async () => {
+    const cases = hostileCases({ progressive: fromBase64(PROGRESSIVE_BAR_JPEG_BASE64), baseline: fromBase64(SEVEN_JPEG_BASE64) });
+    let running = true;
+    const latencies: number[] = [];
+    const probe = (async () => {
+      while (running) {
+        const t = performance.now();
+        const res = await fetch(`${base}/health`);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t);
+        expect(res.status).toBe(200);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const statuses: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < cases.length; i += 4) {
+        const batch = cases.slice(i, i + 4).map(async (c) => {
+          const res = await fetch(`${base}/v1/classify`, { method: 'POST', body: c.bytes as BodyInit, headers: { 'Content-Type': c.type } });
+          await res.arrayBuffer();
+          statuses.push(res.status);
+        });
+        await Promise.all(batch);
+      }
+    }
+    running = false;
+    await probe;
+    expect(statuses.every((s) => s === 200 || s === 400)).toBe(true);
+    expect(latencies.length).toBeGreaterThan(5);
+    latencies.sort((a, b) => a - b);
+    expect(latencies.at(-1)).toBeLessThan(100);
   });
 });

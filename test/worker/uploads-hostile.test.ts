@@ -1,7 +1,8 @@
 /**
  * Issue 21's hostile uploads (test/robustness/hostile-cases.ts) through the deployed worker inside
- * workerd: each named case on every upload endpoint answers its JSON status, and /health keeps answering
- * within 100 ms while they run; field names that are Object.prototype's are plain names.
+ * workerd: each named case on every upload endpoint answers its JSON status; field names that are
+ * Object.prototype's are plain names. (/health while they run is measured over real HTTP, in
+ * test/served/uploads.test.ts: here the test's own requests share the worker's isolate.)
  */
 import { describe, expect, it } from 'vitest';
 import { hostileCases, PROGRESSIVE_BAR_JPEG_BASE64 } from '../robustness/hostile-cases';
@@ -31,30 +32,6 @@ describe('hostile uploads inside workerd', () => {
       await expectAnswer(await post('/v1/interpolate?to_digit=3&seed=1&format=json&steps=2', c.bytes, c.type), c.expect, 'interpolate');
     });
   }
-
-  it('/health answers within 100 ms while hostile uploads run', async () => {
-    const uploads = CASES.flatMap((c) => [post('/v1/classify', c.bytes, c.type), post('/v1/encode', c.bytes, c.type)]);
-    const latencies: number[] = [];
-    const started = Date.now();
-    const health = (async () => {
-      // workerd's clock advances only across I/O, which each fetch is
-      while (latencies.length < 10 && Date.now() - started < 20_000) {
-        const t = Date.now();
-        const res = await get('/health');
-        latencies.push(Date.now() - t);
-        expect(res.status).toBe(200);
-        await res.arrayBuffer();
-      }
-    })();
-    const answers = await Promise.all(uploads);
-    await health;
-    for (const res of answers) {
-      expect(res.status).toBeLessThan(500);
-      await res.arrayBuffer();
-    }
-    expect(latencies.length).toBeGreaterThan(0);
-    expect(Math.max(...latencies)).toBeLessThan(100);
-  });
 });
 
 describe('field names that Object.prototype has', () => {
