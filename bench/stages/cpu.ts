@@ -13,6 +13,8 @@ import { IMAGE_PIXELS } from '../../core/contract';
 import { cpuMs } from '../lib/processes';
 import type { Progress } from '../lib/progress';
 import { median } from '../lib/stats';
+import { hostileCases, PROGRESSIVE_BAR_JPEG_BASE64 } from '../../test/robustness/hostile-cases';
+import { fromBase64, SEVEN_JPEG_BASE64 } from '../../test/worker/upload-fixtures';
 import { mnistTestSet, padPng, photoJpeg } from './uploads';
 
 export interface CpuCase {
@@ -28,7 +30,8 @@ export interface CpuCase {
   targetMs?: number;
 }
 
-export type UploadBody = 'pad-png' | 'photo-jpeg';
+/** the drawing pad's PNG, a photo JPEG, or one of issue 21's hostile uploads (test/robustness/hostile-cases.ts) */
+export type UploadBody = 'pad-png' | 'photo-jpeg' | `hostile:${string}`;
 
 const GET = (endpoint: string, size: CpuCase['size'], label: string, path: string): CpuCase => ({ endpoint, size, label, path });
 const POST = (endpoint: string, size: CpuCase['size'], label: string, path: string, body: UploadBody, targetMs?: number): CpuCase => ({
@@ -62,15 +65,28 @@ export const CPU_CASES: CpuCase[] = [
  * The upload endpoints (issue 9); absent builds skip them. Bodies: MNIST test image 0 as the demo page's pad
  * sends it (280x280 RGBA PNG, target <= 5 ms CPU) and as a 1024x1024 photo-like JPEG (target <= 40 ms).
  */
+const HOSTILE = hostileCases({ progressive: fromBase64(PROGRESSIVE_BAR_JPEG_BASE64), baseline: fromBase64(SEVEN_JPEG_BASE64) });
+
+/** Every hostile upload must cost at most 100 ms of workerd CPU, whatever it answers (issue 21). */
+export const HOSTILE_UPLOAD_CASES: CpuCase[] = HOSTILE.map((h) =>
+  POST('POST /v1/classify', 'largest', `POST /v1/classify hostile: ${h.name}`, '/v1/classify', `hostile:${h.name}`, 100),
+);
+
 export const UPLOAD_CASES: CpuCase[] = [
   POST('POST /v1/classify', 'typical', 'POST /v1/classify (280x280 pad PNG)', '/v1/classify', 'pad-png', 5),
   POST('POST /v1/encode', 'typical', 'POST /v1/encode (280x280 pad PNG)', '/v1/encode', 'pad-png', 5),
   POST('POST /v1/encode', 'largest', 'POST /v1/encode (1024x1024 JPEG)', '/v1/encode', 'photo-jpeg', 40),
   POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate pad PNG steps=16 scale=4', '/v1/interpolate?to_seed=2&steps=16&scale=4', 'pad-png'),
   POST('POST /v1/interpolate', 'largest', 'POST /v1/interpolate 1024x1024 JPEG steps=32 scale=8', '/v1/interpolate?to_seed=2&steps=32&scale=8', 'photo-jpeg'),
+  ...HOSTILE_UPLOAD_CASES,
 ];
 
-const BODY_TYPES: Record<UploadBody, string> = { 'pad-png': 'image/png', 'photo-jpeg': 'image/jpeg' };
+function uploadBody(kind: UploadBody, digit: Uint8Array): Body {
+  if (kind === 'pad-png') return { bytes: padPng(digit), type: 'image/png' };
+  if (kind === 'photo-jpeg') return { bytes: photoJpeg(digit), type: 'image/jpeg' };
+  const hostile = HOSTILE.find((h) => `hostile:${h.name}` === kind)!;
+  return { bytes: hostile.bytes, type: hostile.type };
+}
 
 interface Body {
   bytes: Uint8Array;
@@ -146,8 +162,8 @@ async function measureOnce(s: CpuServer, c: CpuCase, body: Body | null, opts: Cp
 export async function runCpu(servers: CpuServer[], cases: CpuCase[], opts: CpuOptions, progress: Progress): Promise<CpuRow[]> {
   const rows: CpuRow[] = [];
   const digit = mnistTestSet(1).images.subarray(0, IMAGE_PIXELS);
-  const made: Partial<Record<UploadBody, Uint8Array>> = {};
-  const bodyOf = (kind: UploadBody): Body => ({ bytes: (made[kind] ??= kind === 'pad-png' ? padPng(digit) : photoJpeg(digit)), type: BODY_TYPES[kind] });
+  const made = new Map<UploadBody, Body>();
+  const bodyOf = (kind: UploadBody): Body => made.get(kind) ?? made.set(kind, uploadBody(kind, digit)).get(kind)!;
   for (const [i, c] of cases.entries()) {
     progress.log(`  [${i + 1}/${cases.length}] ${c.label}`);
     const body = c.body ? bodyOf(c.body) : null;

@@ -1,15 +1,18 @@
 /**
  * Uploaded bytes -> decoded pixels, refusing what should not be decoded before decoding it: the format is
- * recognised from the signature (not trusted from Content-Type), the dimensions are read from the header
- * (PNG IHDR, JPEG SOFn) and checked against MAX_SIDE first, and a PNG's compressed data is inflated once
- * with a byte budget before fast-png decodes it (a 2 MB deflate stream can expand ~1000x). Decoders:
- * fast-png (PNG, any bit depth, palette, interlaced; an animated PNG gives its default image; pure
- * JavaScript) and, for JPEG (baseline and progressive), a decoder passed in: mozjpeg as WebAssembly in the
- * worker (./jpeg.ts), the same codec compiled from its file in Node tests.
+ * recognised from the signature (not trusted from Content-Type); the structure is walked first, the way
+ * the decoder will read it (PNG: ./png-chunks.ts, one IHDR, bounded chunks, image data inflated under the
+ * budget its header implies; JPEG: ./jpeg-markers.ts, the frame the decoder uses, bounded scans), and the
+ * dimensions checked against MAX_SIDE before any pixel is decoded. Decoders: fast-png (PNG, any bit depth,
+ * palette, interlaced; an animated PNG gives its default image; pure JavaScript) on a minimal PNG rebuilt
+ * from the checked chunks, and, for JPEG (baseline and progressive), a decoder passed in: mozjpeg as
+ * WebAssembly in the worker (./jpeg.ts), the same codec compiled from its file in Node tests.
  */
 import { convertIndexedToRgb, decode as decodePngBytes } from 'fast-png';
-import { Unzlib } from 'fflate';
+import { JpegStructureError, walkJpeg } from './jpeg-markers';
 import type { Raster } from './normalise';
+import { orientationOf } from './orientation';
+import { PngStructureError, rebuildPng, walkPng } from './png-chunks';
 
 export const MAX_SIDE = 1024;
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
@@ -38,90 +41,18 @@ export function sniffType(bytes: Uint8Array): ImageType | null {
 
 export interface ImageHeader {
   type: ImageType;
+  /** the stored picture's size (before any EXIF orientation) */
   width: number;
   height: number;
-  /** PNG: bytes per row after inflating, filter byte included (for the inflate budget) */
-  rawBytes?: number;
+  /** EXIF orientation 1..8 (JPEG APP1 Exif, PNG eXIf); 1 when absent */
+  orientation: number;
   animated?: boolean;
+  /** JPEG: colour components of the frame and its number of scans */
+  components?: number;
+  scans?: number;
 }
 
 const invalid = (message: string) => new ImageInputError(400, 'invalid_image', message);
-
-function u32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
-}
-
-const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-
-interface PngChunk {
-  type: string;
-  start: number;
-  length: number;
-}
-
-function pngChunks(bytes: Uint8Array): PngChunk[] {
-  const chunks: PngChunk[] = [];
-  let at = 8;
-  while (at + 8 <= bytes.length) {
-    const length = u32(bytes, at);
-    const type = String.fromCharCode(bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]);
-    if (at + 12 + length > bytes.length) throw invalid(`truncated PNG: chunk ${JSON.stringify(type)} runs past the end of the ${bytes.length} bytes`);
-    chunks.push({ type, start: at + 8, length });
-    at += 12 + length;
-    if (type === 'IEND') break;
-  }
-  return chunks;
-}
-
-function pngHeader(bytes: Uint8Array): ImageHeader & { chunks: PngChunk[] } {
-  if (bytes.length < 33 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') {
-    throw invalid('truncated PNG: no IHDR header');
-  }
-  const width = u32(bytes, 16);
-  const height = u32(bytes, 20);
-  checkSides(width, height);
-  const depth = bytes[24];
-  const channels = PNG_CHANNELS[bytes[25]];
-  if (!channels || ![1, 2, 4, 8, 16].includes(depth)) throw invalid(`PNG colour type ${bytes[25]} with bit depth ${depth} is not valid`);
-  const chunks = pngChunks(bytes);
-  if (!chunks.some((c) => c.type === 'IDAT')) throw invalid('truncated PNG: no image data (IDAT)');
-  const rowBytes = Math.ceil((width * channels * depth) / 8) + 1;
-  return {
-    type: 'image/png',
-    width,
-    height,
-    // interlaced images carry a few more filter bytes per pass; 2x covers them
-    rawBytes: rowBytes * height * 2 + 1024,
-    animated: chunks.some((c) => c.type === 'acTL'),
-    chunks,
-  };
-}
-
-// SOF markers carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
-const SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
-
-function jpegHeader(bytes: Uint8Array): ImageHeader {
-  let at = 2;
-  while (at + 4 <= bytes.length) {
-    if (bytes[at] !== 0xff) throw invalid(`corrupt JPEG: expected a marker at byte ${at}`);
-    const marker = bytes[at + 1];
-    if (marker === 0xff) {
-      at += 1; // fill byte
-      continue;
-    }
-    if (marker === 0xd9 || marker === 0xda) break; // end of image, or scan data before any frame header
-    const length = (bytes[at + 2] << 8) | bytes[at + 3];
-    if (SOF.has(marker)) {
-      if (at + 9 > bytes.length) break;
-      const height = (bytes[at + 5] << 8) | bytes[at + 6];
-      const width = (bytes[at + 7] << 8) | bytes[at + 8];
-      checkSides(width, height);
-      return { type: 'image/jpeg', width, height };
-    }
-    at += 2 + length;
-  }
-  throw invalid('truncated or corrupt JPEG: no frame header (SOF) before the image data');
-}
 
 function checkSides(width: number, height: number): void {
   if (width === 0 || height === 0) throw invalid(`image is ${width}x${height}; expected at least 1x1`);
@@ -134,71 +65,108 @@ function checkSides(width: number, height: number): void {
   }
 }
 
+/** An upload whose structure was walked and bounded; `decode` spends the CPU. */
+export interface InspectedImage {
+  header: ImageHeader;
+  /** `pause` is awaited between slices of long work, to let other requests run */
+  decode(decodeJpeg: JpegDecoder, pause?: () => Promise<void>): Promise<Raster>;
+}
+
+/** Structure errors of the walks -> invalid_image (sync or async); the ImageInputErrors of checkSides pass through. */
+function structural<T>(walk: () => T): T {
+  const rename = (err: unknown): never => {
+    if (err instanceof PngStructureError || err instanceof JpegStructureError) throw invalid(err.message);
+    throw err;
+  };
+  try {
+    const result = walk();
+    return result instanceof Promise ? (result.catch(rename) as T) : result;
+  } catch (err) {
+    return rename(err);
+  }
+}
+
+function inspectPng(bytes: Uint8Array): InspectedImage {
+  const walked = structural(() => walkPng(bytes, checkSides));
+  const { width, height } = walked.header;
+  return {
+    header: { type: 'image/png', width, height, orientation: orientationOf(walked.exif), animated: walked.animated },
+    decode: async (_, pause) => decodePng(await structural(() => rebuildPng(walked, pause))),
+  };
+}
+
+function inspectJpeg(bytes: Uint8Array): InspectedImage {
+  const frame = structural(() => walkJpeg(bytes, checkSides));
+  if (frame.components === 4) {
+    // mozjpeg (as @jsquash/jpeg builds it) decodes to RGBA only from grey, YCbCr or RGB; libjpeg has no
+    // CMYK -> RGB conversion. jpeg-js has one but takes ~360 ms of CPU for a 1024x1024 picture, past the
+    // upload's CPU budget, so these are refused by name instead.
+    throw new ImageInputError(
+      415,
+      'unsupported_media_type',
+      `the JPEG is ${frame.adobeTransform === 2 ? 'YCCK' : 'CMYK'} (4 colour components, as print software saves it); expected a grey, RGB or YCbCr JPEG (save it as RGB)`,
+    );
+  }
+  const { width, height, components, scans } = frame;
+  return {
+    header: { type: 'image/jpeg', width, height, orientation: orientationOf(frame.exif), components, scans },
+    decode: (decodeJpeg) => decodeJpeg(bytes),
+  };
+}
+
+/**
+ * The format, dimensions and orientation of an upload, from a walk of its structure that bounds every
+ * resource decoding it will take (see png-chunks.ts and jpeg-markers.ts); nothing is inflated or decoded.
+ */
+export function inspectImage(bytes: Uint8Array, declared?: ImageType): InspectedImage {
+  const type = sniffType(bytes);
+  if (!type) {
+    throw invalid(
+      bytes.length === 0 ? 'the body is empty; expected a PNG or JPEG image' : 'the body is not a PNG or JPEG image (unrecognised signature)',
+    );
+  }
+  if (declared && declared !== type) throw invalid(`the body is a ${type.slice(6).toUpperCase()} image but Content-Type says ${declared}`);
+  return type === 'image/png' ? inspectPng(bytes) : inspectJpeg(bytes);
+}
+
 /** The format and dimensions from the first bytes, without decoding pixels. */
 export function readHeader(bytes: Uint8Array): ImageHeader {
-  const type = sniffType(bytes);
-  if (type === 'image/png') return pngHeader(bytes);
-  if (type === 'image/jpeg') return jpegHeader(bytes);
-  throw invalid(
-    bytes.length === 0 ? 'the body is empty; expected a PNG or JPEG image' : 'the body is not a PNG or JPEG image (unrecognised signature)',
-  );
+  return inspectImage(bytes).header;
 }
 
-/** Inflates the IDAT stream only to count its bytes, stopping as soon as it exceeds what the header allows. */
-function checkInflatedSize(bytes: Uint8Array, chunks: PngChunk[], limit: number): void {
-  let total = 0;
-  const inflater = new Unzlib((chunk) => {
-    total += chunk.length;
-    if (total > limit) throw invalid(`PNG image data inflates past the ${limit} bytes its header allows`);
-  });
-  const data = chunks.filter((c) => c.type === 'IDAT');
-  data.forEach((c, i) => inflater.push(bytes.subarray(c.start, c.start + c.length), i === data.length - 1));
-}
-
-/** Deflate cannot expand data more than ~1032x: compressed data this small cannot be a bomb worth checking for. */
-const MAX_DEFLATE_RATIO = 1032;
-const SAFE_INFLATE_BYTES = 16 * 1024 * 1024;
-
-function decodePng(bytes: Uint8Array, header: ReturnType<typeof pngHeader>): Raster {
-  const compressed = header.chunks.reduce((n, c) => n + (c.type === 'IDAT' ? c.length : 0), 0);
+/** The rebuilt (checked, stored-uncompressed) PNG -> pixels; anything fast-png throws is invalid_image. */
+function decodePng(rebuilt: Uint8Array): Raster {
   try {
-    if (compressed * MAX_DEFLATE_RATIO > Math.max(header.rawBytes!, SAFE_INFLATE_BYTES)) {
-      checkInflatedSize(bytes, header.chunks, header.rawBytes!);
+    const png = decodePngBytes(rebuilt);
+    if (png.palette) {
+      // throws on an index past the palette
+      const rgb = convertIndexedToRgb(png);
+      const channels = rgb.length === png.width * png.height * 4 ? 4 : 3;
+      return { width: png.width, height: png.height, channels, data: rgb, maxValue: 255 };
     }
+    let data = png.data;
+    const maxValue = 2 ** png.depth - 1;
+    if (png.depth < 8) {
+      // fast-png leaves sub-byte samples packed: unpack to one sample per byte
+      const count = png.width * png.height * png.channels;
+      const unpacked = new Uint8Array(count);
+      const rowSamples = png.width * png.channels;
+      const rowBytes = Math.ceil((rowSamples * png.depth) / 8);
+      for (let y = 0; y < png.height; y++) {
+        for (let s = 0; s < rowSamples; s++) {
+          const bit = s * png.depth;
+          const byte = data[y * rowBytes + (bit >> 3)];
+          unpacked[y * rowSamples + s] = (byte >> (8 - png.depth - (bit & 7))) & maxValue;
+        }
+      }
+      data = unpacked;
+    }
+    if (data.length < png.width * png.height * png.channels) throw invalid('truncated PNG image data');
+    return { width: png.width, height: png.height, channels: png.channels as Raster['channels'], data, maxValue };
   } catch (err) {
     if (err instanceof ImageInputError) throw err;
-    throw invalid(`corrupt PNG image data: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  let png: ReturnType<typeof decodePngBytes>;
-  try {
-    png = decodePngBytes(bytes);
-  } catch (err) {
     throw invalid(`corrupt PNG: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (png.palette) {
-    const rgb = convertIndexedToRgb(png);
-    const channels = rgb.length === png.width * png.height * 4 ? 4 : 3;
-    return { width: png.width, height: png.height, channels, data: rgb, maxValue: 255 };
-  }
-  let data = png.data;
-  const maxValue = 2 ** png.depth - 1;
-  if (png.depth < 8) {
-    // fast-png leaves sub-byte samples packed: unpack to one sample per byte
-    const count = png.width * png.height * png.channels;
-    const unpacked = new Uint8Array(count);
-    const rowSamples = png.width * png.channels;
-    const rowBytes = Math.ceil((rowSamples * png.depth) / 8);
-    for (let y = 0; y < png.height; y++) {
-      for (let s = 0; s < rowSamples; s++) {
-        const bit = s * png.depth;
-        const byte = data[y * rowBytes + (bit >> 3)];
-        unpacked[y * rowSamples + s] = (byte >> (8 - png.depth - (bit & 7))) & maxValue;
-      }
-    }
-    data = unpacked;
-  }
-  if (png.data.length < png.width * png.height * png.channels && png.depth >= 8) throw invalid('truncated PNG image data');
-  return { width: png.width, height: png.height, channels: png.channels as Raster['channels'], data, maxValue };
 }
 
 /** JPEG bytes -> RGBA pixels; throws on data it cannot decode. */
@@ -234,10 +202,6 @@ export async function decodeImage(
   decodeJpeg: JpegDecoder,
   declared?: ImageType,
 ): Promise<{ raster: Raster; header: ImageHeader }> {
-  const header = readHeader(bytes);
-  if (declared && declared !== header.type) {
-    throw invalid(`the body is a ${header.type.slice(6).toUpperCase()} image but Content-Type says ${declared}`);
-  }
-  const raster = header.type === 'image/png' ? decodePng(bytes, header as ReturnType<typeof pngHeader>) : await decodeJpeg(bytes);
-  return { raster, header };
+  const image = inspectImage(bytes, declared);
+  return { raster: await image.decode(decodeJpeg), header: image.header };
 }

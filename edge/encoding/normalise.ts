@@ -10,12 +10,16 @@
  *    would make one of the two invisible;
  * 3. invert when the background is light: the background is the median of the 1-pixel border; MNIST is
  *    white ink on black, so a median above 0.5 flips every pixel;
- * 4. levels: the background's noise floor (95th percentile of the border, after any flip) becomes 0 and
- *    the strongest ink 1, so JPEG noise and grey paper drop out; a clean image (MNIST itself, a drawing on
- *    a flat background) is unchanged apart from the stretch to 1. Less than MIN_CONTRAST between floor and
- *    peak is "no ink found";
+ * 4. levels: the background's noise floor becomes 0 and the strongest ink 1, so JPEG noise and grey paper
+ *    drop out; a clean image (MNIST itself, a drawing on a flat background) is unchanged apart from the
+ *    stretch to 1. The floor is the border's median plus NOISE_SIGMAS robust standard deviations of it
+ *    (1.4826 x the median absolute deviation): noise of +-10 grey levels stays under it, while a high
+ *    quantile of the border would put a fixed share of the noise above the floor, scattered over the whole
+ *    picture, and the crop would take the whole picture. Less than MIN_CONTRAST between floor and peak is
+ *    "no ink found";
  * 5. crop to the bounding box of the pixels with ink > 0 (pictures over 256 px are first box-averaged by a
- *    whole factor, to at least 256 px, which keeps a 1024x1024 photo's work small);
+ *    whole factor, to at least 256 px, which keeps a 1024x1024 photo's work small; never by more than the
+ *    shorter side, so no side shrinks to 0);
  * 6. fit the longest side to 20 px with area averaging (each output pixel is the mean of the input area it
  *    covers, fractional pixels weighted by coverage), the other side round(side * 20 / longest), >= 1;
  * 7. centre of mass (in pixel-index coordinates) at (14, 14), the mean centre of MNIST's test digits
@@ -25,6 +29,7 @@
  * 1-level stretch and a whole-pixel re-centring.
  */
 import { IMAGE_PIXELS, IMAGE_SIDE } from '../../core/contract';
+import { orientGrey } from './orientation';
 
 /** Decoded pixels, row-major, interleaved channels: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA. */
 export interface Raster {
@@ -40,10 +45,16 @@ export const FIT_SIDE = 20;
 export const CENTRE = 14;
 /** below this spread between background floor and strongest ink the picture counts as blank */
 export const MIN_CONTRAST = 0.1;
-const FLOOR_QUANTILE = 0.95;
+/** robust standard deviations of the border's noise between its median and the noise floor */
+export const NOISE_SIGMAS = 5;
 
 export class NoInkError extends Error {
   override readonly name = 'NoInkError';
+}
+
+/** The picture cannot be normalised (a side of 0, values that are not numbers): never guessed at. */
+export class DegenerateImageError extends Error {
+  override readonly name = 'DegenerateImageError';
 }
 
 export interface NormalisedDigit {
@@ -166,16 +177,21 @@ export function resizeArea(
 
 /** Steps 3-7 on a grey image. Throws NoInkError for a blank picture. */
 export function normaliseGrey(grey: Float32Array, width: number, height: number): NormalisedDigit {
+  if (!(width >= 1 && height >= 1 && grey.length === width * height)) {
+    throw new DegenerateImageError(`a ${width}x${height} picture of ${grey.length} pixels cannot be normalised; expected at least 1x1`);
+  }
   const border = borderValues(grey, width, height);
   const inverted = quantile(border, 0.5) > 0.5;
   const ink = new Float32Array(grey.length);
   if (inverted) for (let i = 0; i < grey.length; i++) ink[i] = 1 - grey[i];
   else ink.set(grey);
-  // the border's order flips with the picture; its 95th percentile after the flip is 1 - its 5th before
-  const floor = inverted ? 1 - quantile(border, 1 - FLOOR_QUANTILE) : quantile(border, FLOOR_QUANTILE);
+  const median = quantile(border, 0.5);
+  const deviations = border.map((v) => Math.abs(v - median)).sort();
+  const floor = (inverted ? 1 - median : median) + NOISE_SIGMAS * 1.4826 * quantile(deviations, 0.5);
   let peak = 0;
   for (let i = 0; i < ink.length; i++) if (ink[i] > peak) peak = ink[i];
-  if (peak - floor < MIN_CONTRAST) {
+  if (!Number.isFinite(floor) || !Number.isFinite(peak)) throw new DegenerateImageError(`the picture's grey levels are not numbers (floor ${floor}, peak ${peak})`);
+  if (!(peak - floor >= MIN_CONTRAST)) {
     throw new NoInkError(
       `no ink found: the strongest ink is ${Math.round((peak - floor) * 255)} grey levels from the background, ` +
         `expected at least ${Math.round(MIN_CONTRAST * 255)}`,
@@ -199,6 +215,7 @@ export function normaliseGrey(grey: Float32Array, width: number, height: number)
       }
     }
   }
+  if (x1 < 0) throw new NoInkError('no ink found: no pixel is above the background');
   const boxW = x1 - x0 + 1;
   const boxH = y1 - y0 + 1;
   const longest = Math.max(boxW, boxH);
@@ -222,6 +239,7 @@ export function normaliseGrey(grey: Float32Array, width: number, height: number)
   const oy = clampShift(Math.round(CENTRE - my / mass), fitH);
   const pixels = new Float32Array(IMAGE_PIXELS);
   for (let y = 0; y < fitH; y++) pixels.set(fitted.subarray(y * fitW, (y + 1) * fitW), (oy + y) * IMAGE_SIDE + ox);
+  if (!(mass > 0) || pixels.some((v) => !Number.isFinite(v))) throw new DegenerateImageError('the normalised digit is not a picture (no mass, or values that are not numbers)');
   return { pixels, inverted, box: { x: x0, y: y0, width: boxW, height: boxH } };
 }
 
@@ -254,15 +272,17 @@ export function shrinkBy(grey: Float32Array, width: number, height: number, k: n
 
 /**
  * The whole normalisation, decoded pixels -> MNIST-style 28x28. Throws NoInkError for a blank picture.
- * Pictures over WORKING_SIDE are shrunk by a whole factor first (a 1024x1024 photo by 4), which keeps the
- * work small; the ink box is then reported in the original picture's pixels.
+ * `orientation` (EXIF, 1..8) turns the picture upright first, as viewers show it. Pictures over
+ * WORKING_SIDE are shrunk by a whole factor first (a 1024x1024 photo by 4, never by more than the shorter
+ * side), which keeps the work small; the ink box is then reported in the upright picture's pixels.
  */
-export function normaliseDigit(raster: Raster): NormalisedDigit {
+export function normaliseDigit(raster: Raster, orientation = 1): NormalisedDigit {
   const grey = toGrey(raster);
-  const k = Math.max(1, Math.floor(Math.max(raster.width, raster.height) / WORKING_SIDE));
-  if (k === 1) return normaliseGrey(grey, raster.width, raster.height);
-  const small = shrinkBy(grey, raster.width, raster.height, k);
-  const digit = normaliseGrey(small.grey, small.width, small.height);
+  const k = Math.max(1, Math.min(Math.floor(Math.max(raster.width, raster.height) / WORKING_SIDE), raster.width, raster.height));
+  const small = k === 1 ? { grey, width: raster.width, height: raster.height } : shrinkBy(grey, raster.width, raster.height, k);
+  const upright = orientGrey(small.grey, small.width, small.height, orientation);
+  const digit = normaliseGrey(upright.grey, upright.width, upright.height);
+  if (k === 1) return digit;
   const { x, y, width, height } = digit.box;
   return { ...digit, box: { x: x * k, y: y * k, width: width * k, height: height * k } };
 }

@@ -48,12 +48,15 @@ export const DEFAULT_SCHEDULER: SchedulerOptions = {
 };
 
 /**
- * Rough CPU cost in ms of a job: rows through the models plus the pixels it encodes. Calibrated on
- * /v1/generate inside workerd (n=64 scale=8, 3.2 M output pixels: ~100 ms; n=1: ~1 ms).
+ * Rough CPU cost in ms of a job: rows through the models, the pixels it encodes and the pixels it decodes.
+ * Calibrated inside workerd (see bench/RESULTS.md, the cpu stage's estimate-vs-measured table).
  */
-export function estimateCost(work: { rows: number; outputPixels: number }): number {
-  return 1 + work.rows * 0.1 + work.outputPixels * 3e-5;
+export function estimateCost(work: { rows: number; outputPixels: number; decodedPixels?: number }): number {
+  return 1 + work.rows * 0.1 + work.outputPixels * 3e-5 + (work.decodedPixels ?? 0) * DECODE_COST_PER_PIXEL;
 }
+
+/** ~25 ms for a 1024x1024 photo JPEG (mozjpeg, then the normalisation) */
+const DECODE_COST_PER_PIXEL = 2.5e-5;
 
 /** Too much work is already waiting: answer 503 with `retryAfterSeconds`. */
 export class OverloadedError extends Error {

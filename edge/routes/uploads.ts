@@ -10,14 +10,14 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES } from '../../core/contract';
 import { gridPng } from '../../core/png';
-import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, decodeImage, type ImageType } from '../encoding/image-input';
+import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, inspectImage, type ImageType } from '../encoding/image-input';
 import { encodeGrid, encodeTiles } from '../encoding/images';
 import { decodeJpegWasm } from '../encoding/jpeg';
-import { NoInkError, normaliseDigit, type NormalisedDigit } from '../encoding/normalise';
+import { DegenerateImageError, NoInkError, normaliseDigit, type NormalisedDigit } from '../encoding/normalise';
 import type { LoadedModels, ModelStore } from '../inference/model-store';
 import { decodeLatents } from '../inference/sampling';
 import { decodePath, latentOfEnd, recogniseImages, type PathEnd } from '../inference/recognition';
-import { estimateCost, yieldToEventLoop } from '../inference/scheduler';
+import { estimateCost, yieldToEventLoop, type Scheduler } from '../inference/scheduler';
 import { errorResponses, HEADERS } from './docs';
 import { errorResponse, invalidParameters, quote } from './errors';
 import { requireJson } from './meta';
@@ -65,8 +65,10 @@ const encodingJson = z
     inverted: z.boolean().openapi({ description: 'the background was light, so the picture was inverted to white ink on black' }),
     ink_box: z
       .object({ x: z.number().int(), y: z.number().int(), width: z.number().int(), height: z.number().int() })
-      .openapi({ description: 'bounding box of the ink in the uploaded picture, in its pixels' }),
-    source: z.object({ type: z.enum(IMAGE_TYPES), width: z.number().int(), height: z.number().int() }),
+      .openapi({ description: 'bounding box of the ink in the uploaded picture as shown (after its EXIF orientation), in its pixels' }),
+    source: z
+      .object({ type: z.enum(IMAGE_TYPES), width: z.number().int(), height: z.number().int() })
+      .openapi({ description: 'the uploaded picture as shown: width and height after its EXIF orientation' }),
     model: uploadModelField('encoder'),
   })
   .openapi('Encoding');
@@ -93,7 +95,8 @@ const noStoreHeaders = {
 };
 
 const NORMALISATION =
-  'The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with ' +
+  'The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST ' +
+  'was made: transparent pixels over a backdrop that contrasts with ' +
   'the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, ' +
   'cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.';
 
@@ -200,7 +203,7 @@ type Shape = Record<string, z.ZodType>;
 
 /** Validates string parameters against `shape`; unknown names are refused, naming what is accepted. */
 function parseParams<S extends Shape>(params: Record<string, string>, shape: S): z.infer<z.ZodObject<S>> | Response {
-  const unknown = Object.keys(params).filter((k) => !(k in shape));
+  const unknown = Object.keys(params).filter((k) => !Object.hasOwn(shape, k));
   if (unknown.length) {
     // the query was checked by strictQuery already; this catches multipart fields and JSON members
     const names = Object.keys(shape);
@@ -218,7 +221,8 @@ function parseParams<S extends Shape>(params: Record<string, string>, shape: S):
 }
 
 function queryOf(c: Context): Record<string, string> | Response {
-  const out: Record<string, string> = {};
+  // no prototype: a parameter named __proto__ or constructor is a name like any other
+  const out: Record<string, string> = Object.create(null);
   for (const [key, values] of Object.entries(c.req.queries())) {
     if (values.length > 1) {
       return errorResponse(400, 'invalid_parameter', `${quote(key)} is given ${values.length} times; give it once`, { parameter: key.slice(0, 64) });
@@ -244,15 +248,46 @@ interface ReadDigit {
   height: number;
 }
 
-async function readDigit({ bytes, declared, field }: Upload): Promise<ReadDigit> {
-  try {
-    const { raster, header } = await decodeImage(bytes, decodeJpegWasm, declared);
-    return { digit: normaliseDigit(raster), type: header.type, width: header.width, height: header.height };
-  } catch (err) {
+/**
+ * Decodes and normalises uploads as one job of the scheduler (after a walk of each upload's structure
+ * that bounds the work, outside it): a large or hostile picture then waits its turn, counts against the
+ * queue's bound like model work, and cannot hold the isolate for longer than its bounded decode.
+ */
+async function readDigits(scheduler: Scheduler, uploads: Upload[], signal: AbortSignal): Promise<ReadDigit[]> {
+  const inspected = uploads.map((upload) => withField(upload.field, () => inspectImage(upload.bytes, upload.declared)));
+  const pixels = inspected.reduce((n, { header }) => n + header.width * header.height, 0);
+  return await scheduler.run(
+    estimateCost({ rows: 0, outputPixels: 0, decodedPixels: pixels }),
+    async () => {
+      const read: ReadDigit[] = [];
+      for (const [i, { header, decode }] of inspected.entries()) {
+        const raster = await withField(uploads[i].field, () => decode(decodeJpegWasm, yieldToEventLoop));
+        await yieldToEventLoop(); // between decoding and normalising: /health and 304s get their turn
+        const digit = withField(uploads[i].field, () => normaliseDigit(raster, header.orientation));
+        const swap = header.orientation >= 5;
+        read.push({ digit, type: header.type, width: swap ? header.height : header.width, height: swap ? header.width : header.height });
+        await yieldToEventLoop();
+      }
+      return read;
+    },
+    signal,
+  );
+}
+
+/** Decoding and normalisation failures -> ImageInputError naming the field. */
+function withField<T>(field: string | undefined, work: () => T): T {
+  const rename = (err: unknown): never => {
     const prefix = field ? `${field}: ` : '';
     if (err instanceof ImageInputError) throw new ImageInputError(err.status, err.code, prefix + err.message);
     if (err instanceof NoInkError) throw new ImageInputError(400, 'no_ink', prefix + err.message);
+    if (err instanceof DegenerateImageError) throw new ImageInputError(400, 'invalid_image', prefix + err.message);
     throw err;
+  };
+  try {
+    const result = work();
+    return result instanceof Promise ? (result.catch(rename) as T) : result;
+  } catch (err) {
+    return rename(err);
   }
 }
 
@@ -270,13 +305,13 @@ function reply(body: Uint8Array | string, contentType: string, version: string, 
 
 /** multipart/JSON/image body of POST /v1/interpolate -> images and string parameters. */
 async function readPair(request: Request, type: string): Promise<{ from: Upload; to?: Upload; params: Record<string, string> }> {
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = Object.create(null);
   if (isImageType(type)) {
     return { from: { ...(await readImageBody(request)), field: 'from' }, params };
   }
   const bytes = await readBody(request, MAX_PAIR_BYTES);
   const bad = (message: string) => new ImageInputError(400, 'invalid_image', message);
-  const images: Record<string, Upload> = {};
+  const images: Record<string, Upload> = Object.create(null);
   const take = (name: string, upload: Upload) => {
     if (upload.bytes.length > MAX_UPLOAD_BYTES) {
       throw new ImageInputError(413, 'image_too_large', `${name} is ${upload.bytes.length} bytes; expected at most ${MAX_UPLOAD_BYTES}`);
@@ -284,7 +319,7 @@ async function readPair(request: Request, type: string): Promise<{ from: Upload;
     images[name] = { ...upload, field: name };
   };
   const param = (name: string, value: unknown) => {
-    if (name in params) throw bad(`${name} is given twice`);
+    if (Object.hasOwn(params, name)) throw bad(`${name} is given twice`);
     params[name] = typeof value === 'string' ? value : JSON.stringify(value);
   };
   if (type === 'application/json') {
@@ -318,7 +353,7 @@ async function readPair(request: Request, type: string): Promise<{ from: Upload;
     }
     for (const [name, value] of form.entries()) {
       if (name === 'from' || name === 'to') {
-        if (name in images) throw bad(`${name} is given twice`);
+        if (Object.hasOwn(images, name)) throw bad(`${name} is given twice`);
         if (typeof value === 'string') throw bad(`${name} must be a file part (curl -F ${name}=@digit.png), got a text field`);
         const declared = mediaType(value.type);
         take(name, { bytes: new Uint8Array(await value.arrayBuffer()), declared: isImageType(declared) ? declared : undefined });
@@ -370,8 +405,7 @@ export function uploadRoutes(store: ModelStore) {
     const unacceptable = requireJson(c.req.header('Accept'));
     if (unacceptable) return unacceptable;
     try {
-      const read = await readDigit(await readImageBody(c.req.raw));
-      await yieldToEventLoop(); // decoding a large picture is long; let other requests run before queueing
+      const [read] = await readDigits(store.scheduler, [await readImageBody(c.req.raw)], c.req.raw.signal);
       return await store.use(
         estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0 }),
         async (models) => {
@@ -396,8 +430,7 @@ export function uploadRoutes(store: ModelStore) {
     if (!format) return notAcceptable(accept, ENCODE_OFFERS.map((o) => o.type));
     const scale = params.scale ?? 1;
     try {
-      const read = await readDigit(await readImageBody(c.req.raw));
-      await yieldToEventLoop();
+      const [read] = await readDigits(store.scheduler, [await readImageBody(c.req.raw)], c.req.raw.signal);
       const outputPixels = 2 * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1);
       return await store.use(
         estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels }),
@@ -438,7 +471,7 @@ export function uploadRoutes(store: ModelStore) {
       if (!(PAIR_TYPES as readonly string[]).includes(type)) throw unsupportedType(type, PAIR_TYPES);
       const pair = await readPair(c.req.raw, type);
       for (const name of Object.keys(pair.params)) {
-        if (name in query) {
+        if (Object.hasOwn(query, name)) {
           return errorResponse(400, 'invalid_parameter', `${quote(name)} is given twice (query and body)`, { parameter: name.slice(0, 64) });
         }
       }
@@ -467,9 +500,7 @@ export function uploadRoutes(store: ModelStore) {
       if (params.seed !== undefined && params.to_digit === undefined) {
         return errorResponse(400, 'invalid_parameter', 'seed is the seed of the to_digit sample; give it only with to_digit', { parameter: 'seed' });
       }
-      const from = await readDigit(pair.from);
-      const to = pair.to ? await readDigit(pair.to) : null;
-      await yieldToEventLoop();
+      const [from, to = null] = await readDigits(store.scheduler, pair.to ? [pair.from, pair.to] : [pair.from], c.req.raw.signal);
       const steps = params.steps ?? 8;
       const scale = params.scale ?? 1;
       const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;

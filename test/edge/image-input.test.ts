@@ -7,6 +7,7 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import { inflatedSize, parseIhdr } from '../../edge/encoding/png-chunks';
 import {
   decodeImage,
   ImageInputError,
@@ -122,19 +123,19 @@ describe('sniffType', () => {
 });
 
 describe('readHeader: PNG', () => {
-  it('reads width and height as big-endian 32-bit values, and the inflate budget from depth and colour type', () => {
-    // rawBytes = (ceil(width * channels * depth / 8) + 1) * height * 2 + 1024
-    expect(readHeader(greyPng(300, 2))).toEqual(expect.objectContaining({ type: 'image/png', width: 300, height: 2, rawBytes: 301 * 2 * 2 + 1024, animated: false }));
-    const rgba16 = png(ihdr(3, 2, 16, 6), chunk('IDAT', [0]), chunk('IEND'));
-    expect(readHeader(rgba16)).toMatchObject({ width: 3, height: 2, rawBytes: (24 + 1) * 2 * 2 + 1024 });
-    const bits = png(ihdr(5, 3, 1, 0), chunk('IDAT', [0]), chunk('IEND'));
-    expect(readHeader(bits)).toMatchObject({ width: 5, height: 3, rawBytes: (1 + 1) * 3 * 2 + 1024 });
-    const ga = png(ihdr(7, 1, 8, 4), chunk('IDAT', [0]), chunk('IEND'));
-    expect(readHeader(ga)).toMatchObject({ rawBytes: (14 + 1) * 1 * 2 + 1024 });
-    const rgb = png(ihdr(7, 1, 8, 2), chunk('IDAT', [0]), chunk('IEND'));
-    expect(readHeader(rgb)).toMatchObject({ rawBytes: (21 + 1) * 1 * 2 + 1024 });
-    const palette = png(ihdr(7, 1, 4, 3), chunk('IDAT', [0]), chunk('IEND'));
-    expect(readHeader(palette)).toMatchObject({ rawBytes: (4 + 1) * 1 * 2 + 1024 });
+  it('reads width and height as big-endian 32-bit values; the inflated size is rows x (filter byte + packed samples)', () => {
+    expect(readHeader(greyPng(300, 2))).toEqual({ type: 'image/png', width: 300, height: 2, orientation: 1, animated: false });
+    const header = (w: number, h: number, depth: number, colour: number, interlace = 0) =>
+      parseIhdr(Uint8Array.from([...be32(w), ...be32(h), depth, colour, 0, 0, interlace]), 0);
+    expect(inflatedSize(header(3, 2, 16, 6))).toBe((1 + 24) * 2);
+    expect(inflatedSize(header(5, 3, 1, 0))).toBe((1 + 1) * 3);
+    expect(inflatedSize(header(7, 1, 8, 4))).toBe(1 + 14);
+    expect(inflatedSize(header(7, 1, 8, 2))).toBe(1 + 21);
+    expect(inflatedSize(header(7, 1, 4, 3))).toBe(1 + 4);
+    // Adam7 on 8x8 grey: passes of 1x1, 1x1, 2x1, 2x2, 4x2, 4x4, 8x4 pixels (PNG spec, figure 8.2), worked by hand
+    expect(inflatedSize(header(8, 8, 8, 0, 1))).toBe(2 + 2 + 3 + 2 * 3 + 2 * 5 + 4 * 5 + 4 * 9);
+    // 1x1 interlaced: only the first pass has a pixel
+    expect(inflatedSize(header(1, 1, 8, 0, 1))).toBe(2);
   });
 
   it('an acTL chunk (an animated PNG) is reported as animated', () => {
@@ -192,17 +193,19 @@ describe('readHeader: PNG', () => {
       [8, 4],
       [16, 6],
     ]) {
-      expect(readHeader(png(ihdr(2, 2, depth, colour), chunk('IDAT', [0]), chunk('IEND'))).type).toBe('image/png');
+      const plte = colour === 3 ? [chunk('PLTE', [0, 0, 0])] : [];
+      expect(readHeader(png(ihdr(2, 2, depth, colour), ...plte, chunk('IDAT', [0]), chunk('IEND'))).type).toBe('image/png');
     }
   });
 
   it('needs a whole IHDR: 32 bytes is truncated, and the first chunk must be IHDR', () => {
     const whole = greyPng(2, 2);
-    expect(caught(() => readHeader(whole.slice(0, 32)))).toMatchObject(invalid('truncated PNG: no IHDR header'));
-    expect(caught(() => readHeader(Uint8Array.from(SIGNATURE)))).toMatchObject(invalid('truncated PNG: no IHDR header'));
+    const noIhdr = invalid('truncated PNG: the first chunk is not a 13-byte IHDR');
+    expect(caught(() => readHeader(whole.slice(0, 32)))).toMatchObject(noIhdr);
+    expect(caught(() => readHeader(Uint8Array.from(SIGNATURE)))).toMatchObject(noIhdr);
     const renamed = whole.slice();
     renamed[15] = 0x58; // IHDR -> IHDX
-    expect(caught(() => readHeader(renamed))).toMatchObject(invalid('truncated PNG: no IHDR header'));
+    expect(caught(() => readHeader(renamed))).toMatchObject(noIhdr);
     // exactly 33 bytes (signature + IHDR) is read, and then has no image data
     expect(caught(() => readHeader(png(ihdr(2, 2))))).toMatchObject(invalid('truncated PNG: no image data (IDAT)'));
   });
@@ -226,19 +229,19 @@ describe('readHeader: PNG', () => {
 describe('readHeader: JPEG', () => {
   it('skips APPn, DHT, fill bytes and other segments to the frame header and reads its size', () => {
     const bytes = jpeg(segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0]), [0xff], segment(0xc4, [0, 1, 2]), segment(0xdb, Array(65).fill(1)), sof(0xc2, 772, 258));
-    expect(readHeader(bytes)).toEqual({ type: 'image/jpeg', width: 772, height: 258 });
+    expect(readHeader(bytes)).toEqual({ type: 'image/jpeg', width: 772, height: 258, orientation: 1, components: 1, scans: 0 });
   });
 
   it('every SOF marker (C0-C3, C5-C7, C9-CB, CD-CF) is a frame header', () => {
     for (const marker of [0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]) {
-      expect(readHeader(jpeg(sof(marker, 31, 17))), marker.toString(16)).toEqual({ type: 'image/jpeg', width: 31, height: 17 });
+      expect(readHeader(jpeg(sof(marker, 31, 17))), marker.toString(16)).toMatchObject({ type: 'image/jpeg', width: 31, height: 17 });
     }
   });
 
   it('C4 (DHT), C8 (JPG) and CC (DAC) are not frame headers: skipped as segments', () => {
     for (const marker of [0xc4, 0xc8, 0xcc]) {
       // a segment that would read as 31x17 were it a frame header, then the real frame
-      expect(readHeader(jpeg(sof(marker, 31, 17), sof(0xc0, 5, 6))), marker.toString(16)).toEqual({ type: 'image/jpeg', width: 5, height: 6 });
+      expect(readHeader(jpeg(sof(marker, 31, 17), sof(0xc0, 5, 6))), marker.toString(16)).toMatchObject({ type: 'image/jpeg', width: 5, height: 6 });
     }
   });
 
@@ -252,24 +255,27 @@ describe('readHeader: JPEG', () => {
   const noFrame = invalid('truncated or corrupt JPEG: no frame header (SOF) before the image data');
 
   it('scan data (DA) or the end (D9) before any frame header: no frame header', () => {
-    expect(caught(() => readHeader(jpeg(segment(0xe0, [1]), segment(0xda, [1, 2]), sof(0xc0, 8, 8))))).toMatchObject(noFrame);
+    expect(caught(() => readHeader(jpeg(segment(0xe0, [1]), segment(0xda, [1, 2]), sof(0xc0, 8, 8))))).toMatchObject(
+      invalid('corrupt JPEG: scan data (SOS) before the frame header (SOF)'),
+    );
     expect(caught(() => readHeader(jpeg([0xff, 0xd9], sof(0xc0, 8, 8))))).toMatchObject(noFrame);
     // D9 and DA carry no length to skip by: bytes after them that read like one are not followed
     expect(caught(() => readHeader(jpeg([0xff, 0xd9, 0x00, 0x04, 0x00, 0x00], sof(0xc0, 8, 8))))).toMatchObject(noFrame);
-    expect(caught(() => readHeader(jpeg([0xff, 0xda, 0x00, 0x04, 0x00, 0x00], sof(0xc0, 8, 8))))).toMatchObject(noFrame);
+    expect(caught(() => readHeader(jpeg([0xff, 0xda, 0x00, 0x04, 0x00, 0x00], sof(0xc0, 8, 8))))).toMatchObject({ code: 'invalid_image' });
   });
 
   it('a frame header cut short, or nothing after SOI: no frame header', () => {
     const whole = jpeg(sof(0xc0, 8, 8));
-    expect(readHeader(whole.slice(0, 11))).toMatchObject({ width: 8, height: 8 }); // SOI + 9 bytes: the size is all there
-    expect(caught(() => readHeader(whole.slice(0, 10)))).toMatchObject(noFrame);
+    // the size is there after 9 bytes, but a frame header is read whole (its components decide the decoder)
+    expect(caught(() => readHeader(whole.slice(0, 11)))).toMatchObject(invalid('truncated JPEG frame header'));
+    expect(caught(() => readHeader(whole.slice(0, 10)))).toMatchObject(invalid('truncated JPEG frame header'));
     expect(caught(() => readHeader(Uint8Array.from([0xff, 0xd8, 0xff])))).toMatchObject(noFrame);
     expect(caught(() => readHeader(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00])))).toMatchObject(noFrame);
   });
 
   it('a segment length that lands off a marker is corrupt, naming the byte', () => {
     const bytes = jpeg(segment(0xe0, [1, 2, 3]), [0x12, 0x34, 0x56, 0x78], sof(0xc0, 8, 8));
-    expect(caught(() => readHeader(bytes))).toMatchObject(invalid('corrupt JPEG: expected a marker at byte 9'));
+    expect(caught(() => readHeader(bytes))).toMatchObject(invalid('corrupt JPEG: expected a marker at byte 9, found 0x12'));
   });
 
   it('reads the frame when it starts right after SOI (no other segment) and when 4 bytes remain after the marker walk', () => {
@@ -309,18 +315,20 @@ describe('decodeImage: PNG', () => {
   });
 
   it('data that inflates past the header\'s budget is refused before fast-png decodes it', async () => {
-    // a 1x1 grey PNG (budget (1 + 1) * 1 * 2 + 1024 = 1028 bytes) whose IDAT is 20 kB of incompressible data
+    // a 1x1 grey PNG (filter byte + 1 sample = 2 bytes) whose IDAT is 20 kB of incompressible data
     const noise = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 2654435761) >>> 24);
     const bytes = png(ihdr(1, 1), chunk('IDAT', deflateSync(noise, { level: 0 })), chunk('IEND'));
-    expect(await caughtAsync(decodeImage(bytes, noJpeg))).toMatchObject(invalid('PNG image data inflates past the 1028 bytes its header allows'));
+    expect(await caughtAsync(decodeImage(bytes, noJpeg))).toMatchObject(invalid(/^PNG image data inflates past the 2 bytes its header allows \(stopped at \d+\)$/));
   });
 
   it('inflating to exactly the budget is accepted; one byte more is refused', async () => {
-    // 1x1 grey: budget 1028; 3300 empty stored blocks make the stream 16.5 kB, so the budget is checked
-    const exactly = png(ihdr(1, 1), chunk('IDAT', storedZlib(new Uint8Array(1028), 3300)), chunk('IEND'));
-    expect((await decodeImage(exactly, noJpeg)).raster).toMatchObject({ width: 1, height: 1, data: Uint8Array.from([0]) });
-    const over = png(ihdr(1, 1), chunk('IDAT', storedZlib(new Uint8Array(1029), 3300)), chunk('IEND'));
-    expect(await caughtAsync(decodeImage(over, noJpeg))).toMatchObject(invalid('PNG image data inflates past the 1028 bytes its header allows'));
+    // 1x1 grey: 2 bytes; 3300 empty stored blocks make the stream 16.5 kB (many slices)
+    const exactly = png(ihdr(1, 1), chunk('IDAT', storedZlib(Uint8Array.from([0, 77]), 3300)), chunk('IEND'));
+    expect((await decodeImage(exactly, noJpeg)).raster).toMatchObject({ width: 1, height: 1, data: Uint8Array.from([77]) });
+    const over = png(ihdr(1, 1), chunk('IDAT', storedZlib(new Uint8Array(3), 3300)), chunk('IEND'));
+    expect(await caughtAsync(decodeImage(over, noJpeg))).toMatchObject(invalid('PNG image data inflates past the 2 bytes its header allows (stopped at 3)'));
+    const under = png(ihdr(1, 1), chunk('IDAT', storedZlib(new Uint8Array(1), 3300)), chunk('IEND'));
+    expect(await caughtAsync(decodeImage(under, noJpeg))).toMatchObject(invalid('truncated PNG image data: 1 of the 2 bytes its header implies'));
   });
 
   it('a large deflate stream cut short is found by the budget check, which ends the stream at the last IDAT', async () => {
@@ -333,11 +341,12 @@ describe('decodeImage: PNG', () => {
     expect(await caughtAsync(decodeImage(bytes, noJpeg))).toMatchObject(invalid('corrupt PNG image data: unexpected EOF'));
   });
 
-  it('only IDAT bytes count as compressed data: a large other chunk does not trigger the budget check', async () => {
+  it('ancillary chunks are skipped unread, even compressed ones; an unknown critical chunk is refused', async () => {
     const big = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 2654435761) >>> 24);
-    const bytes = png(ihdr(4, 4), chunk('zzZz', big), chunk('IDAT', big.subarray(0, 40)), chunk('IEND'));
-    // the small corrupt IDAT reaches fast-png, whose error is "corrupt PNG: ...", not the budget check's
-    expect((await caughtAsync(decodeImage(bytes, noJpeg))).message).toMatch(/^corrupt PNG: (?!image data)/);
+    const iccp = chunk('iCCP', [...Buffer.from('p\0\0', 'latin1'), ...deflateSync(new Uint8Array(4_000_000))]);
+    const bytes = greyPng(4, 4, undefined, [chunk('zzZz', big), iccp, chunk('zTXt', [0x61, 0, 0, 1, 2, 3])]);
+    expect((await decodeImage(bytes, noJpeg)).raster).toMatchObject({ width: 4, height: 4 });
+    expect(caught(() => readHeader(greyPng(4, 4, undefined, [chunk('ZZZZ', [1])])))).toMatchObject(invalid('the PNG has an unknown critical chunk "ZZZZ"'));
   });
 
   it('a large PNG split over several IDAT chunks passes the budget check and decodes', async () => {
@@ -353,12 +362,15 @@ describe('decodeImage: PNG', () => {
     expect(raster.data[5 * w + 7]).toBe(raw[5 * (w + 1) + 1 + 7]);
   });
 
-  it('corrupt compressed data: "corrupt PNG image data" from the budget check when large, "corrupt PNG" from fast-png when small', async () => {
+  it('corrupt compressed data is "not a zlib stream" or "corrupt PNG image data"; a bad row filter is "corrupt PNG"', async () => {
     const garbage = Uint8Array.from({ length: 17_000 }, (_, i) => (i * 7 + 3) & 0xff);
     const large = png(ihdr(1, 1), chunk('IDAT', garbage), chunk('IEND'));
-    expect((await caughtAsync(decodeImage(large, noJpeg))).message).toMatch(/^corrupt PNG image data: \S/);
-    const small = png(ihdr(4, 4), chunk('IDAT', garbage.subarray(0, 40)), chunk('IEND'));
-    expect((await caughtAsync(decodeImage(small, noJpeg))).message).toMatch(/^corrupt PNG: \S/);
+    expect(await caughtAsync(decodeImage(large, noJpeg))).toMatchObject(invalid('PNG image data is not a zlib stream'));
+    const header = [0x78, 0x9c];
+    const bad = png(ihdr(4, 4), chunk('IDAT', [...header, 0xff, 0xff, 0xff]), chunk('IEND'));
+    expect((await caughtAsync(decodeImage(bad, noJpeg))).message).toMatch(/^corrupt PNG image data: \S/);
+    const filter9 = png(ihdr(1, 1), chunk('IDAT', deflateSync(Uint8Array.from([9, 0]))), chunk('IEND'));
+    expect((await caughtAsync(decodeImage(filter9, noJpeg))).message).toMatch(/^corrupt PNG: \S/);
   });
 
   it('a declared type that is not the body\'s is refused, naming both', async () => {
@@ -395,7 +407,7 @@ describe('decodeImage: JPEG through jpegDecoderOf', () => {
     expect(given).not.toBe(padded.buffer);
     expect(new Uint8Array(given!)).toEqual(file);
     expect(raster).toEqual({ width: 2, height: 1, channels: 4, data: image.data, maxValue: 255 });
-    expect(header).toEqual({ type: 'image/jpeg', width: 2, height: 1 });
+    expect(header).toEqual({ type: 'image/jpeg', width: 2, height: 1, orientation: 1, components: 1, scans: 0 });
   });
 
   it('turns whatever the codec throws into invalid_image "corrupt JPEG: ..."', async () => {

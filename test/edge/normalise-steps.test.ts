@@ -73,18 +73,28 @@ describe('normaliseGrey: background, floor and contrast', () => {
     expect(box).toEqual({ x: 1, y: 1, width: 1, height: 1 });
   });
 
-  it('on light paper the floor is 1 minus the border\'s 5th percentile: the 2nd darkest of 20 border pixels', () => {
-    // a 6x6 picture at 0.9 (ink 0.1 after the flip) with interior ink 0 at (2, 2) and dark border specks of 0.3
+  it('the floor is the border\'s median plus 5 x 1.4826 x its median absolute deviation (worked by hand)', () => {
+    // 6x6 at 0.9 (ink 0.1 after the flip), interior ink 0 (1 after the flip) at (2, 2), border specks of 0.3
     const picture = (specks: number[]) => {
       const grey = new Float32Array(36).fill(0.9);
       for (const i of specks) grey[i] = 0.3;
       grey[14] = 0;
       return normaliseGrey(grey, 6, 6);
     };
-    // one speck: the 2nd darkest is 0.9 -> floor 0.1, so the speck (ink 0.7) is ink: box (0,0)-(2,2)
+    // 20 border pixels, up to 9 specks: median 0.9, median |deviation| 0 -> floor 0.1: a speck (ink 0.7) is ink
     expect(picture([0])).toMatchObject({ inverted: true, box: { x: 0, y: 0, width: 3, height: 3 } });
-    // two specks: the 2nd darkest is 0.3 -> floor 0.7, and the specks are background: box (2,2) alone
-    expect(picture([0, 1])).toMatchObject({ inverted: true, box: { x: 2, y: 2, width: 1, height: 1 } });
+    // 9 specks: the median deviation (index 10 of the 20 sorted) is still 0
+    expect(picture([0, 1, 2, 3, 4, 5, 6, 12, 18])).toMatchObject({ inverted: true, box: { x: 0, y: 0, width: 6, height: 4 } });
+    // 10: it is 0.6, the floor 0.1 + 5 x 1.4826 x 0.6 = 4.55 is past any ink
+    expect(() => picture([0, 1, 2, 3, 4, 5, 6, 12, 18, 24])).toThrow(NoInkError);
+  });
+
+  it('noise of +-10 grey levels on grey paper is all under the floor: the box is the ink\'s alone', () => {
+    const w = 100;
+    // paper 0.7 +- 10/255, a uniform spread (every offset -10..10 equally often), ink 0.1 in a 20x30 block
+    const grey = Float32Array.from({ length: w * w }, (_, i) => 0.7 + ((((i * 2654435761) >>> 0) % 21) - 10) / 255);
+    for (let y = 40; y < 70; y++) grey.fill(0.1, y * w + 30, y * w + 50);
+    expect(normaliseGrey(grey, w, w).box).toEqual({ x: 30, y: 40, width: 20, height: 30 });
   });
 
   it('names the contrast it found and the 26 grey levels it needs', () => {
@@ -96,7 +106,7 @@ describe('normaliseGrey: background, floor and contrast', () => {
   });
 
   it('works on a single row and a single column (the border is every pixel once)', () => {
-    // 30 border values with one ink pixel: its 95th percentile (index 28) is background
+    // 30 border values with one ink pixel: median and median deviation are the background's
     const row = new Float32Array(30);
     row[12] = 1;
     expect(normaliseGrey(row, 30, 1).box).toEqual({ x: 12, y: 0, width: 1, height: 1 });

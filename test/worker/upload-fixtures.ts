@@ -4,6 +4,7 @@
  */
 import { encode } from 'fast-png';
 import { zlibSync } from 'fflate';
+import { concat } from '../../edge/encoding/png-chunks';
 
 /** MNIST test image 0 (a 7) enlarged 2x, dark on white, JPEG quality 80 from jpeg-js: 56x56, 1122 bytes. */
 export const SEVEN_JPEG_BASE64 =
@@ -45,7 +46,8 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, data and its CRC-32. */
+export function chunk(type: string, data: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
@@ -53,16 +55,6 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   out.set(typed, 4);
   out.set(data, 8);
   view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 

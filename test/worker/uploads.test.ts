@@ -324,7 +324,23 @@ describe('bad uploads', () => {
       },
     });
     await expectError(await direct('/v1/classify', stream), 413, 'image_too_large', /more than 2097152 bytes/);
-    expect(pulled).toBeLessThan(100); // stopped reading soon after 2 MB (32 chunks), not at 64 MB
+    // the rest is read and dropped (so the connection stays usable) for 16 MiB more (256 chunks), then cancelled, not read to 64 MB
+    expect(pulled).toBeGreaterThan(32 + 256 - 2);
+    expect(pulled).toBeLessThan(32 + 256 + 8);
+    // a body a little over the limit is read to its end before the 413
+    let small = 0;
+    let closed = false;
+    const three = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (++small > 48) {
+          closed = true;
+          return controller.close();
+        }
+        controller.enqueue(new Uint8Array(64 * 1024));
+      },
+    });
+    await expectError(await direct('/v1/classify', three), 413, 'image_too_large', /more than 2097152 bytes/);
+    expect(closed).toBe(true);
   });
 
   it('an all-blank drawing is 400 "no ink found"', async () => {

@@ -27,7 +27,7 @@ export interface paths {
     get: operations["interpolate"];
     /**
      * A path through the latent space from an uploaded digit
-     * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
+     * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
      */
     post: operations["interpolateUpload"];
   };
@@ -48,14 +48,14 @@ export interface paths {
   "/v1/encode": {
     /**
      * Encode a picture of a digit into the latent space
-     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
+     * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
      */
     post: operations["encodeUpload"];
   };
   "/v1/classify": {
     /**
      * Which digit a picture shows
-     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
+     * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
      */
     post: operations["classifyUpload"];
   };
@@ -220,13 +220,14 @@ export interface components {
       probabilities: number[];
       /** @description the background was light, so the picture was inverted to white ink on black */
       inverted: boolean;
-      /** @description bounding box of the ink in the uploaded picture, in its pixels */
+      /** @description bounding box of the ink in the uploaded picture as shown (after its EXIF orientation), in its pixels */
       ink_box: {
         x: number;
         y: number;
         width: number;
         height: number;
       };
+      /** @description the uploaded picture as shown: width and height after its EXIF orientation */
       source: {
         /** @enum {string} */
         type: "image/png" | "image/jpeg";
@@ -683,7 +684,7 @@ export interface operations {
   };
   /**
    * A path through the latent space from an uploaded digit
-   * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
+   * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
    */
   interpolateUpload: {
     parameters: {
@@ -944,7 +945,7 @@ export interface operations {
   };
   /**
    * Encode a picture of a digit into the latent space
-   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
+   * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
    */
   encodeUpload: {
     parameters: {
@@ -1058,7 +1059,7 @@ export interface operations {
   };
   /**
    * Which digit a picture shows
-   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
+   * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
    */
   classifyUpload: {
     /** @description One PNG or JPEG picture of a single digit, at most 1024x1024 pixels and 2 MB, grey or colour, with or without alpha (any bit depth; an animated PNG gives its default image). Dark ink on a light background and light ink on a dark one both work. */

@@ -1,0 +1,97 @@
+/**
+ * Structure-aware fuzzing of the upload decoding path (test/robustness/upload-mutations.ts): a few hundred
+ * seeded mutants of valid PNGs (grey, RGB, palette, interlaced, 16-bit) and JPEGs (baseline, progressive)
+ * through inspectImage -> decode (fast-png, the worker's mozjpeg) -> normaliseDigit. Per mutant: it either
+ * decodes to a digit or fails with one of the errors the routes turn into a JSON 4xx (never anything a
+ * route would answer 500), within a CPU bound, with the heap back near where it was; and the run as a whole
+ * within a time bound. Failures name the seed, the index and the mutations, so each one replays.
+ */
+import { encode } from 'fast-png';
+import jpeg from 'jpeg-js';
+import { describe, expect, it } from 'vitest';
+import { ImageInputError, inspectImage } from '../../edge/encoding/image-input';
+import { DegenerateImageError, NoInkError, normaliseDigit } from '../../edge/encoding/normalise';
+import { digitPng, PROGRESSIVE_BAR_JPEG_BASE64 } from '../robustness/hostile-cases';
+import { mutant } from '../robustness/upload-mutations';
+import { fromBase64, SEVEN_JPEG_BASE64 } from '../worker/upload-fixtures';
+import { decodeJpegNode } from './jpeg-node';
+
+const SEED = 21;
+const COUNT = 300;
+/** loose, for a shared machine: the attacks this catches took seconds */
+const CPU_BOUND_MS = 1000;
+const HEAP_BOUND_MIB = 64;
+
+function bar(width: number, height: number): Uint8Array {
+  const data = new Uint8Array(width * height).fill(230);
+  for (let y = 4; y < height - 4; y++) data.fill(20, y * width + (width >> 1) - 3, y * width + (width >> 1) + 3);
+  return data;
+}
+
+const PNGS = [
+  digitPng(),
+  encode({ width: 40, height: 30, data: bar(40, 30), channels: 1, depth: 8 }),
+  encode({ width: 20, height: 24, data: Uint8Array.from(bar(20, 24), (v) => (v > 128 ? 1 : 0)), channels: 1, depth: 8, palette: [[0, 0, 0], [255, 255, 255]] }),
+  encode({ width: 16, height: 16, data: Uint16Array.from(bar(16, 16), (v) => v * 257), channels: 1, depth: 16 }),
+  encode({ width: 24, height: 24, data: Uint8Array.from({ length: 24 * 24 * 4 }, (_, i) => (i % 4 === 3 ? 255 : bar(24, 24)[i >> 2])), channels: 4, depth: 8 }),
+];
+const JPEGS = [
+  fromBase64(SEVEN_JPEG_BASE64),
+  fromBase64(PROGRESSIVE_BAR_JPEG_BASE64),
+  new Uint8Array(jpeg.encode({ width: 48, height: 40, data: Uint8Array.from({ length: 48 * 40 * 4 }, (_, i) => bar(48, 40)[i >> 2]) }, 75).data),
+];
+
+type Outcome = 'decoded' | 'refused';
+
+async function readDigit(bytes: Uint8Array): Promise<Outcome> {
+  try {
+    const image = inspectImage(bytes);
+    normaliseDigit(await image.decode(decodeJpegNode), image.header.orientation);
+    return 'decoded';
+  } catch (err) {
+    // what uploads.ts turns into 400/413/415 JSON; anything else would be a 500
+    if (err instanceof ImageInputError || err instanceof NoInkError || err instanceof DegenerateImageError) return 'refused';
+    throw err;
+  }
+}
+
+describe('structure-aware upload fuzzing', () => {
+  it('the unmutated files decode', async () => {
+    for (const bytes of [...PNGS, ...JPEGS]) expect(await readDigit(bytes)).toBe('decoded');
+  });
+
+  it(`${COUNT} mutants of seed ${SEED}: a digit or a 4xx error, each within its CPU and heap bounds`, { timeout: 300_000 }, async () => {
+    const problems: string[] = [];
+    const outcomes = { decoded: 0, refused: 0 };
+    const ops = new Set<string>();
+    const started = Date.now();
+    for (let i = 0; i < COUNT; i++) {
+      const m = mutant(SEED, i, PNGS, JPEGS);
+      m.ops.forEach((op) => ops.add(`${m.type}:${op}`));
+      const label = `#${i} ${m.type} [${m.ops.join(', ')}] (${m.bytes.length} bytes)`;
+      const heapBefore = process.memoryUsage();
+      const cpuBefore = process.cpuUsage();
+      try {
+        outcomes[await readDigit(m.bytes)]++;
+      } catch (err) {
+        problems.push(`${label}: threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+        continue;
+      }
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      if (cpuMs > CPU_BOUND_MS) problems.push(`${label}: ${cpuMs.toFixed(0)} ms of CPU`);
+      const after = process.memoryUsage();
+      const heldMiB = (after.heapUsed + after.arrayBuffers - heapBefore.heapUsed - heapBefore.arrayBuffers) / 2 ** 20;
+      if (heldMiB > HEAP_BOUND_MIB) problems.push(`${label}: ${heldMiB.toFixed(0)} MiB still held after it`);
+    }
+    expect(problems).toEqual([]);
+    // the fuzzer reaches both outcomes and every kind of mutation
+    expect(outcomes.decoded).toBeGreaterThan(10);
+    expect(outcomes.refused).toBeGreaterThan(COUNT / 3);
+    for (const op of ['duplicate', 'reorder', 'resize', 'recompress', 'split', 'inflate-bomb', 'fake-ihdr', 'second-ihdr', 'ancillary-bomb']) {
+      expect(ops, op).toContain(`image/png:${op}`);
+    }
+    for (const op of ['duplicate', 'reorder', 'resize', 'scan-bomb', 'fake-sof', 'parameterless', 'truncate']) expect(ops, op).toContain(`image/jpeg:${op}`);
+    expect(Date.now() - started).toBeLessThan(240_000);
+  });
+});
