@@ -124,7 +124,7 @@ const QUICK_CGAN: GanConfig = { ...FULL_CGAN, steps: 150, batchSize: 64, generat
 const RECOGNIZER_AUGMENT: AugmentOptions = { rotationDegrees: 12, scale: [0.85, 1.1], aspect: 0.15, shear: 0.25, translate: 1.5, strokeChange: 0.25 };
 
 /** 784-256-128-10 in float16 is 0.47 MB: what the worker bundle's 6.5 MB gzip budget has room for. */
-const FULL_RECOGNIZER: RecognizerConfig = { epochs: 12, batchSize: 128, learningRate: 1e-3, hidden: [256, 128], dropout: 0.2, fontShare: 0.15, augment: RECOGNIZER_AUGMENT };
+const FULL_RECOGNIZER: RecognizerConfig = { epochs: 6, batchSize: 128, learningRate: 1e-3, hidden: [256, 128], dropout: 0.2, fontShare: 0.15, augment: RECOGNIZER_AUGMENT };
 
 export const FULL_CONFIG: RunConfig = {
   quick: false,

@@ -20,7 +20,13 @@ export interface FontTestSet extends Split {
   fonts: number;
 }
 
-const noJpeg: JpegDecoder = () => Promise.reject(new Error('the font test set is PNG only'));
+const noJpeg: JpegDecoder = () => Promise.reject(new Error('font digits are PNG only'));
+
+/** A PNG of a digit -> [784] as POST /v1/classify would see it: decoded and normalised by the worker's code. */
+export async function normalisedPng(bytes: Uint8Array): Promise<Float32Array> {
+  const { raster } = await decodeImage(bytes, noJpeg);
+  return normaliseDigit(raster).pixels;
+}
 
 export async function readFontTestManifest(dir = FONT_TEST_DIR): Promise<FontDigitsManifest> {
   return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as FontDigitsManifest;
@@ -32,8 +38,7 @@ export async function loadFontTestSet(dir = FONT_TEST_DIR): Promise<FontTestSet>
   const count = manifest.images.length;
   const images = new Float32Array(count * IMAGE_PIXELS);
   for (const [i, entry] of manifest.images.entries()) {
-    const { raster } = await decodeImage(new Uint8Array(await readFile(join(dir, entry.file))), noJpeg);
-    images.set(normaliseDigit(raster).pixels, i * IMAGE_PIXELS);
+    images.set(await normalisedPng(new Uint8Array(await readFile(join(dir, entry.file)))), i * IMAGE_PIXELS);
   }
   return {
     images,

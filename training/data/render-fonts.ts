@@ -20,8 +20,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { IMAGE_PIXELS } from '../../core/contract';
 import { gridPng } from '../../core/png';
 import { Rng } from '../../core/rng';
-import { decodeImage, type JpegDecoder } from '../../edge/encoding/image-input';
-import { normaliseDigit } from '../../edge/encoding/normalise';
+import { normalisedPng } from './font-test-set';
 import { fontId, TEST_FONTS, TRAINING_FONTS, type FontDigitsManifest, type FontFile, type FontGlyphs, type Rendering } from './fonts';
 
 const run = promisify(execFile);
@@ -81,8 +80,6 @@ async function renderDigit(fontPath: string, digit: number, r: Rendering, out: s
     '-colorspace', 'Gray', '-depth', '8', '-define', 'png:color-type=0', '-strip', out,
   ]);
 }
-
-const noJpeg: JpegDecoder = () => Promise.reject(new Error('only PNG is rendered here'));
 
 /** Runs `work` on `items` with `width` at a time (ImageMagick processes: one per core). */
 async function pool<T>(items: T[], width: number, work: (item: T, index: number) => Promise<void>, label: string): Promise<void> {
@@ -152,8 +149,7 @@ async function renderTrainingGlyphs(paths: Map<string, string>, variants: number
       async (j, i) => {
         const file = join(scratch, `${i}.png`);
         await renderDigit(paths.get(fontId(j.font))!, j.digit, j.rendering, file);
-        const { raster } = await decodeImage(new Uint8Array(await readFile(file)), noJpeg);
-        pixels.set(normaliseDigit(raster).pixels, i * IMAGE_PIXELS);
+        pixels.set(await normalisedPng(new Uint8Array(await readFile(file))), i * IMAGE_PIXELS);
       },
       'training glyphs',
     );

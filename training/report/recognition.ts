@@ -24,7 +24,7 @@ export function recognitionSectionLines(training: RecognizerMetrics, r: Recognit
     `POST /v1/classify (and /v1/encode's classification) serve the recognizer by default: ${training.architecture}. ${training.training}. ` +
       `Best epoch ${training.best_epoch} of ${training.epochs}: validation accuracy ${f3(training.validation_accuracy)} on MNIST, ${f3(training.validation_font_accuracy)} on the validation fonts (${training.training_seconds} s of training).`,
     '',
-    `Font test set: ${fonts.images} images of the ten digits in ${fonts.fonts} fonts none of the models trained on (${fonts.description}). Accuracy overall and per digit:`,
+    `Font test set, ${fonts.images} images in ${fonts.fonts} fonts: ${fonts.description}. Accuracy overall and per digit:`,
     '',
     header,
     rule,
