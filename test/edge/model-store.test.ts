@@ -182,7 +182,7 @@ describe('ModelStore.load after a failure: backoff 1 s, 2, 4, ... 60 s', () => {
     clock.t += 2000;
     const models = await store.load();
     expect(store.failure).toBeNull();
-    expect(Object.keys(models.sessions).sort()).toEqual(['cgan-generator', 'classifier', 'decoder', 'encoder', 'generator']);
+    expect(Object.keys(models.sessions).sort()).toEqual(['cgan-generator', 'classifier', 'decoder', 'encoder', 'generator', 'recognizer']);
   });
 
   it('uses Date.now when no clock is given: an immediate second load is refused without an attempt', async () => {

@@ -290,7 +290,7 @@ describe('service endpoints', () => {
   it('GET /health reports the loaded model version', async () => {
     const { res, body } = await json<Record<string, any>>('/health');
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ status: 'ok', models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier'] });
+    expect(body).toMatchObject({ status: 'ok', models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier', 'recognizer'] });
     expect(body.model_version).toBe((await get('/v1/generate?seed=1')).headers.get('X-Model-Version'));
   });
 

@@ -97,7 +97,7 @@ describe('GET /health', () => {
       status: 'ok',
       model_version: version,
       run_id: MANIFEST.run_id,
-      models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier'],
+      models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier', 'recognizer'],
     });
   });
 

@@ -55,7 +55,7 @@ export interface paths {
   "/v1/classify": {
     /**
      * Which digit a picture shows
-     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
+     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. By default the recognizer reads it (a pixel classifier trained on all labels with augmentation and printed fonts); classifier=study asks the study's 50-label classifier instead (latent code -> probabilities). `model` names the one used. How both were made and how they score on MNIST and on fonts: models/REPORT.md, metrics.recognizer in /v1/models.
      */
     post: operations["classifyUpload"];
   };
@@ -216,7 +216,7 @@ export interface components {
        */
       reconstruction: string;
       digit: number;
-      /** @description softmax of the 50-label classifier, index = digit */
+      /** @description softmax of the classifier that read the digit (see `classifier`), index = digit */
       probabilities: number[];
       /** @description the background was light, so the picture was inverted to white ink on black */
       inverted: boolean;
@@ -234,6 +234,11 @@ export interface components {
         height: number;
       };
       /**
+       * @description the classifier behind digit and probabilities: "recognizer@" or (classifier=study) "classifier@", and the model version
+       * @example recognizer@3f2a9c1b0d4e
+       */
+      classifier: string;
+      /**
        * @description "encoder@" and the model version (see X-Model-Version)
        * @example encoder@3f2a9c1b0d4e
        */
@@ -241,11 +246,11 @@ export interface components {
     };
     Classification: {
       digit: number;
-      /** @description softmax of the 50-label classifier, index = digit */
+      /** @description softmax of the classifier that read the digit (see `classifier`), index = digit */
       probabilities: number[];
       /**
-       * @description "classifier@" and the model version (see X-Model-Version)
-       * @example classifier@3f2a9c1b0d4e
+       * @description "recognizer@" or (classifier=study) "classifier@", and the model version (see X-Model-Version)
+       * @example recognizer@3f2a9c1b0d4e
        */
       model: string;
     };
@@ -943,6 +948,8 @@ export interface operations {
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
+        /** @description Which classifier reads the digit. recognizer (default where the model set has one): a pixel classifier trained on all MNIST labels and on printed fonts, with augmentation, for people's and printed digits (recognizer.f16.onnx). study: the study's 50-label semi-supervised classifier on latent codes (classifier.f16.onnx). A set without a recognizer uses study, and answers 400 to classifier=recognizer. Accuracies of both on MNIST and on a font test set: metrics.recognizer in /v1/models. */
+        classifier?: "recognizer" | "study";
       };
     };
     /** @description One PNG or JPEG picture of a single digit, at most 1024x1024 pixels and 2 MB, grey or colour, with or without alpha (any bit depth; an animated PNG gives its default image). Dark ink on a light background and light ink on a dark one both work. */
@@ -1048,9 +1055,15 @@ export interface operations {
   };
   /**
    * Which digit a picture shows
-   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
+   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. By default the recognizer reads it (a pixel classifier trained on all labels with augmentation and printed fonts); classifier=study asks the study's 50-label classifier instead (latent code -> probabilities). `model` names the one used. How both were made and how they score on MNIST and on fonts: models/REPORT.md, metrics.recognizer in /v1/models.
    */
   classifyUpload: {
+    parameters: {
+      query?: {
+        /** @description Which classifier reads the digit. recognizer (default where the model set has one): a pixel classifier trained on all MNIST labels and on printed fonts, with augmentation, for people's and printed digits (recognizer.f16.onnx). study: the study's 50-label semi-supervised classifier on latent codes (classifier.f16.onnx). A set without a recognizer uses study, and answers 400 to classifier=recognizer. Accuracies of both on MNIST and on a font test set: metrics.recognizer in /v1/models. */
+        classifier?: "recognizer" | "study";
+      };
+    };
     /** @description One PNG or JPEG picture of a single digit, at most 1024x1024 pixels and 2 MB, grey or colour, with or without alpha (any bit depth; an animated PNG gives its default image). Dark ink on a light background and light ink on a dark one both work. */
     requestBody: {
       content: {
