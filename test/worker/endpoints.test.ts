@@ -284,6 +284,7 @@ describe('service endpoints', () => {
       'cgan-generator': 'cgan-generator.f16.onnx',
       encoder: 'encoder.f16.onnx',
       classifier: 'classifier.f16.onnx',
+      recognizer: 'recognizer.f16.onnx',
     });
   });
 

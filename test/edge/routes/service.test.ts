@@ -46,6 +46,7 @@ describe('GET /v1/models', () => {
           'cgan-generator': 'cgan-generator.f16.onnx',
           encoder: 'encoder.f16.onnx',
           classifier: 'classifier.f16.onnx',
+          recognizer: 'recognizer.f16.onnx',
         },
       },
     });
