@@ -38,7 +38,7 @@ export function recognitionSectionLines(training: RecognizerMetrics, r: Recognit
     rule,
     ...CLASSIFIERS.map((n) => `| ${LABELS[n]} | ${f3(r.mnist_test.models[n].accuracy)} | ${digitCells(r.mnist_test.models[n])} |`),
     '',
-    `Files scored: ${CLASSIFIERS.map((n) => `${n}: \`${CLASSIFIER_FILES[n]}\``).join(', ')}. Tests post the font set and MNIST test images to the worker itself (test/worker/recognition.test.ts).`,
+    `Files scored: ${CLASSIFIERS.map((n) => `${n}: \`${CLASSIFIER_FILES[n]}\``).join(', ')}. Tests post the font set and MNIST test images to the worker itself (test/served/recognition.test.ts, under wrangler dev).`,
   ];
 }
 

@@ -93,8 +93,8 @@ export async function runRecognitionStudy(modelsDir: string, mnistTest: Split, f
       images: fonts.count,
       fonts: fonts.fonts,
       description:
-        'test/fixtures/font-digits: digits of the test fonts (training/data/fonts.ts TEST_FONTS, none trained on), 280x280 dark on light, ' +
-        `normalised by the worker's code; files: ${CLASSIFIERS.map((n) => `${n} = ${CLASSIFIER_FILES[n]}`).join(', ')}`,
+        'test/fixtures/font-digits, the ten digits in each of training/data/fonts.ts TEST_FONTS (none trained on), 280x280 dark on light ' +
+        "at a few sizes, offsets and tilts, normalised by the worker's code",
       models: fontModels,
     },
     mnist_test: { images: mnistTest.count, models: mnistModels },
