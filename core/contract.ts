@@ -13,7 +13,7 @@ export const LATENT_DIM = 16;
 export const NOISE_DIM = 32;
 
 /** Models shipped to the edge. Tensor shapes use -1 for the dynamic batch dimension. */
-export const MODEL_IDS = ['decoder', 'encoder', 'generator', 'cgan-generator', 'classifier', 'evaluator'] as const;
+export const MODEL_IDS = ['decoder', 'encoder', 'generator', 'cgan-generator', 'classifier', 'evaluator', 'recognizer'] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
 export interface TensorSpec {
@@ -37,7 +37,7 @@ export const TENSOR = {
   latent: 'latent', // [N, LATENT_DIM] float32
   noise: 'noise', // [N, NOISE_DIM] float32, standard normal
   digit: 'digit_onehot', // [N, NUM_CLASSES] float32 one-hot of the requested digit
-  probabilities: 'probabilities', // [N, NUM_CLASSES] float32 softmax (evaluator, classifier)
+  probabilities: 'probabilities', // [N, NUM_CLASSES] float32 softmax (evaluator, classifier, recognizer)
 } as const;
 
 /** File of the float16-weight variant of a model (weights stored as float16, cast back to float32 in the graph). */
@@ -94,6 +94,14 @@ export const MODEL_SPECS: Record<ModelId, ModelSpec> = {
     edge: false,
     file: 'evaluator.onnx',
     role: 'MNIST classifier used only to score generated images: image -> class probabilities',
+    inputs: [{ name: TENSOR.image, shape: [-1, IMAGE_PIXELS] }],
+    outputs: [{ name: TENSOR.probabilities, shape: [-1, NUM_CLASSES] }],
+  },
+  recognizer: {
+    id: 'recognizer',
+    edge: true,
+    file: 'recognizer.onnx',
+    role: "pixel classifier for people's digits, trained on all MNIST labels and training-font glyphs with augmentation: image -> class probabilities",
     inputs: [{ name: TENSOR.image, shape: [-1, IMAGE_PIXELS] }],
     outputs: [{ name: TENSOR.probabilities, shape: [-1, NUM_CLASSES] }],
   },

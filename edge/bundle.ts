@@ -9,6 +9,7 @@ import decoder from '../models/decoder.f16.onnx';
 import conditional from '../models/cgan-generator.f16.onnx';
 import encoder from '../models/encoder.f16.onnx';
 import classifier from '../models/classifier.f16.onnx';
+import recognizer from '../models/recognizer.f16.onnx';
 import manifest from '../models/manifest.json';
 import type { ModelFiles } from './inference/model-store';
 
@@ -18,6 +19,7 @@ export const BUNDLED_MODELS: ModelFiles = {
   'cgan-generator': { file: 'cgan-generator.f16.onnx', bytes: conditional },
   encoder: { file: 'encoder.f16.onnx', bytes: encoder },
   classifier: { file: 'classifier.f16.onnx', bytes: classifier },
+  recognizer: { file: 'recognizer.f16.onnx', bytes: recognizer },
 };
 
 /** models/manifest.json as bundled; validated against core/manifest.ts where it is served. */

@@ -1,4 +1,5 @@
 /** Hyperparameters of one run; `--quick` swaps in a small subset and short schedules for tests. */
+import type { AugmentOptions } from './data/augment';
 
 export interface RunConfig {
   quick: boolean;
@@ -8,6 +9,7 @@ export interface RunConfig {
   limitTest?: number;
   autoencoder: { epochs: number; batchSize: number; learningRate: number };
   evaluator: { epochs: number; batchSize: number; learningRate: number };
+  recognizer: RecognizerConfig;
   study: {
     labelled: number;
     draws: number;
@@ -24,6 +26,18 @@ export interface RunConfig {
   gan: GanConfig;
   cgan: GanConfig;
   evaluation: { samples: number; interpolationPairs: number; interpolationSteps: number };
+}
+
+/** The served pixel classifier for people's digits (training/stages/recognizer.ts). */
+export interface RecognizerConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  hidden: number[];
+  dropout: number;
+  /** font glyphs (training fonts, augmented) added to each epoch, as a share of its MNIST rows */
+  fontShare: number;
+  augment: AugmentOptions;
 }
 
 /** One latent GAN's schedule and shape (see training/stages/gan.ts). */
@@ -103,11 +117,21 @@ const FULL_GAN: GanConfig = {
 const QUICK_GAN: GanConfig = { ...FULL_GAN, steps: 150, batchSize: 64, generatorHidden: 64, discriminatorHidden: 64, emaDecay: 0.95 };
 const QUICK_CGAN: GanConfig = { ...FULL_CGAN, steps: 150, batchSize: 64, generatorHidden: 64, discriminatorHidden: 64, emaDecay: 0.95 };
 
+/**
+ * Distortions of the size a person's photo or drawing shows after normalisation; chosen on the validation
+ * split and the validation fonts (numbers in models/REPORT.md, "Recognition of people's digits").
+ */
+const RECOGNIZER_AUGMENT: AugmentOptions = { rotationDegrees: 12, scale: [0.85, 1.1], aspect: 0.15, shear: 0.25, translate: 1.5, strokeChange: 0.25 };
+
+/** 784-256-128-10 in float16 is 0.47 MB: what the worker bundle's 6.5 MB gzip budget has room for. */
+const FULL_RECOGNIZER: RecognizerConfig = { epochs: 6, batchSize: 128, learningRate: 1e-3, hidden: [256, 128], dropout: 0.2, fontShare: 0.15, augment: RECOGNIZER_AUGMENT };
+
 export const FULL_CONFIG: RunConfig = {
   quick: false,
   seed: 1,
   autoencoder: { epochs: 8, batchSize: 256, learningRate: 1e-3 },
   evaluator: { epochs: 10, batchSize: 128, learningRate: 1e-3 },
+  recognizer: FULL_RECOGNIZER,
   study: { labelled: 50, draws: 10, folds: 5, frozenEpochs: 300, finetuneEpochs: 100, validationRows: 1000, neighbours: 10 },
   gan: FULL_GAN,
   cgan: FULL_CGAN,
@@ -121,6 +145,7 @@ export const QUICK_CONFIG: RunConfig = {
   limitTest: 1000,
   autoencoder: { epochs: 2, batchSize: 128, learningRate: 2e-3 },
   evaluator: { epochs: 2, batchSize: 128, learningRate: 1e-3 },
+  recognizer: { ...FULL_RECOGNIZER, epochs: 2 },
   study: { labelled: 50, draws: 2, folds: 5, frozenEpochs: 30, finetuneEpochs: 10, validationRows: 300, neighbours: 10 },
   gan: QUICK_GAN,
   cgan: QUICK_CGAN,

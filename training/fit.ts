@@ -23,7 +23,7 @@ export interface FitResult {
 }
 
 /** Keeps a copy of the weights of the best-scoring epoch and puts them back at the end. */
-class BestEpoch {
+export class BestEpoch {
   score: number | null = null;
   epoch: number;
   private weights: tf.Tensor[] | null = null;

@@ -1,6 +1,7 @@
 /**
- * The whole offline run: data -> autoencoder -> evaluator -> 50-label study -> latent GAN -> conditional
- * GAN -> generation and interpolation study -> figures and report -> ONNX export -> publish to models/.
+ * The whole offline run: data -> autoencoder -> evaluator -> recognizer -> 50-label study -> latent GAN ->
+ * conditional GAN -> generation and interpolation study -> ONNX export -> recognition study -> figures and
+ * report -> publish to models/.
  * Everything is written under runs/<runId>/ first; models/ changes only after every stage and every
  * export check passed, so a crashed run leaves the previous models intact.
  */
@@ -26,6 +27,8 @@ import { runClassifierStudy } from './stages/classifier-study';
 import { trainEvaluatorInChild } from './stages/evaluator-process';
 import { trainLatentGanInChild, writeGanInputs } from './stages/gan-process';
 import { runGenerationStudy } from './stages/generation-study';
+import { runRecognitionStudy } from './stages/recognition-study';
+import { trainRecognizerInChild } from './stages/recognizer-process';
 
 export interface PipelineOptions {
   config: RunConfig;
@@ -51,6 +54,7 @@ export interface PipelineResult {
 
 export const REPORT_FILE = 'REPORT.md';
 export const EVALUATOR_STAGE = 'evaluator (trained alongside the autoencoder; the wait after it)';
+export const RECOGNIZER_STAGE = 'recognizer (trained alongside the autoencoder and the study; the wait after it)';
 export const GAN_STAGE = 'latent GAN and conditional latent GAN (trained alongside the study; the wait after it)';
 export const FIGURES_DIR = 'figures';
 
@@ -85,6 +89,12 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     logger,
   );
   evaluatorTraining.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+  // the recognizer needs only the data too: a child of its own, waited for before the export
+  const recognizerTraining = trainRecognizerInChild(
+    { seed: config.seed, config: config.recognizer, backend: opts.backend, data: dataOptions, outDir: join(tfjsDir, 'recognizer' satisfies ModelId) },
+    logger,
+  );
+  recognizerTraining.catch(() => undefined);
   const ae = await clock.run('autoencoder', async () => {
     seedStage(config.seed, 'autoencoder');
     return trainAutoencoder(data, config, logger);
@@ -128,11 +138,15 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     );
   });
 
+  const recognizerMetrics = await clock.run(RECOGNIZER_STAGE, () => recognizerTraining);
+
   const stagingDir = join(runDir, 'publish');
   await rm(stagingDir, { recursive: true, force: true });
   const exported = await clock.run('ONNX export and checks', () =>
     exportModels({ tfjsDir, outDir: stagingDir, runId, skipCheckModel: opts.skipCheckModel, log: (line) => logger.log(`   ${line}`) }),
   );
+  // through the staged ONNX files, as the worker would serve them
+  const recognition = await clock.run('recognition study (font test set, MNIST test set)', () => runRecognitionStudy(stagingDir, data.test));
 
   const metrics = {
     backend: backend.name,
@@ -140,6 +154,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     autoencoder: ae.metrics,
     evaluator: evaluator.metrics,
     classifier: study.metrics,
+    recognizer: { ...recognizerMetrics, ...recognition },
     gan: { training: gan.metrics, ...generation.metrics.gan },
     cgan: { training: cgan.metrics, ...generation.metrics.cgan },
     baselines: generation.metrics.baselines,
@@ -164,6 +179,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     autoencoder: ae.metrics,
     evaluator: evaluator.metrics,
     study: study.metrics,
+    recognizer: { training: recognizerMetrics, scores: recognition },
     gan: gan.metrics,
     cganTraining: cgan.metrics,
     generation: generation.metrics,

@@ -1,6 +1,7 @@
 /**
  * Stage "uploads" (issue 9): the 50-label classifier's accuracy on the 10,000 MNIST test images posted one
- * by one to POST /v1/classify, against models/manifest.json metrics.classifier.served.test_accuracy (target:
+ * by one to POST /v1/classify?classifier=study (the default classifier is the recognizer since issue 19;
+ * its scores are test/served/recognition.test.ts's), against models/manifest.json metrics.classifier.served.test_accuracy (target:
  * within 0.005), and the sessions' startup time. The CPU of one upload request (a 280x280 PNG from the
  * drawing pad, target <= 5 ms; a 1024x1024 photo-like JPEG, target <= 40 ms) is measured by the cpu stage
  * (UPLOAD_CASES in cpu.ts, with the bodies made here: padPng, photoJpeg) on the worker's own workerd process.
@@ -81,7 +82,7 @@ export async function runUploads(
       while (next < set.count) {
         const i = next++;
         const png = await encodeGreyPng(set.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), IMAGE_SIDE, IMAGE_SIDE);
-        const { digit } = await postJson<{ digit: number }>(`${origin}/v1/classify`, png, 'image/png');
+        const { digit } = await postJson<{ digit: number }>(`${origin}/v1/classify?classifier=study`, png, 'image/png');
         if (digit === set.labels[i]) correct++;
         if (i % 1000 === 999) progress.log(`uploads: ${i + 1}/${set.count} test images posted`);
       }

@@ -13,7 +13,7 @@ import { Scheduler } from './scheduler';
 import { modelVersion } from './version';
 
 /** The models the worker serves; each is a `MODEL_SPECS` id with `edge: true`. */
-export const EDGE_MODEL_IDS = ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier'] as const satisfies readonly ModelId[];
+export const EDGE_MODEL_IDS = ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier', 'recognizer'] as const satisfies readonly ModelId[];
 export type EdgeModelId = (typeof EDGE_MODEL_IDS)[number];
 
 export interface ModelFile {

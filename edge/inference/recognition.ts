@@ -1,12 +1,14 @@
 /**
- * Real digits through the autoencoder: images [count, 784] -> encoder -> latent codes [count, 16] ->
- * the study's 50-label classifier -> class probabilities [count, 10], and back through the decoder.
- * These are the models the study scored; the upload routes only add decoding and normalisation in front.
+ * Real digits through the models: images [count, 784] -> encoder -> latent codes [count, 16], and back
+ * through the decoder; and which digit they show, by one of two classifiers (`ClassifierChoice`): the
+ * recognizer (pixels -> probabilities [count, 10], trained on all labels with augmentation for people's and
+ * printed digits; the default where the set has one) or the study's 50-label classifier (latent code ->
+ * probabilities). The upload routes only add decoding and normalisation in front.
  */
 import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
 import { interpolateRows } from '../../core/interpolate';
 import { noiseForSeed } from '../../core/rng';
-import type { LoadedModels } from './model-store';
+import type { EdgeModelId, LoadedModels } from './model-store';
 import { decodeLatents, oneHot, runOne, sampleConditionalLatents, sampleLatents, tensor } from './sampling';
 
 /** images [count, 784] in [0, 1] -> latent codes [count, 16]. */
@@ -17,6 +19,23 @@ export function encodeImages(models: LoadedModels, images: Float32Array, count: 
 /** latent codes [count, 16] -> probabilities [count, 10]. */
 export function classifyLatents(models: LoadedModels, latents: Float32Array, count: number): Promise<Float32Array> {
   return runOne(models.sessions.classifier, { [TENSOR.latent]: tensor(latents, count, LATENT_DIM) }, TENSOR.probabilities);
+}
+
+/** `recognizer`: pixels, all labels, augmented; `study`: the study's 50-label classifier on latent codes. */
+export const CLASSIFIER_CHOICES = ['recognizer', 'study'] as const;
+export type ClassifierChoice = (typeof CLASSIFIER_CHOICES)[number];
+
+/** The model behind each choice; responses name it (`model: "recognizer@<version>"`). */
+export const CLASSIFIER_MODEL: Record<ClassifierChoice, EdgeModelId> = { recognizer: 'recognizer', study: 'classifier' };
+
+/** The choices `models` can serve, the default first: a set without a recognizer has only `study`. */
+export function classifierChoices(models: LoadedModels): ClassifierChoice[] {
+  return models.sessions.recognizer ? ['recognizer', 'study'] : ['study'];
+}
+
+/** images [count, 784] in [0, 1] -> probabilities [count, 10], by the recognizer. */
+export function classifyPixels(models: LoadedModels, images: Float32Array, count: number): Promise<Float32Array> {
+  return runOne(models.sessions.recognizer, { [TENSOR.image]: tensor(images, count, IMAGE_PIXELS) }, TENSOR.probabilities);
 }
 
 export interface Recognition {
@@ -34,12 +53,27 @@ function argmax(row: Float32Array): number {
   return best;
 }
 
-/** Encodes and classifies normalised images [count, 784]. */
-export async function recogniseImages(models: LoadedModels, images: Float32Array, count: number): Promise<Recognition> {
+function digitsOf(probabilities: Float32Array, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => argmax(probabilities.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)));
+}
+
+/** Classifies normalised images [count, 784] without encoding them when the choice does not need the codes. */
+export async function classifyImages(
+  models: LoadedModels,
+  images: Float32Array,
+  count: number,
+  classifier: ClassifierChoice,
+): Promise<{ probabilities: Float32Array; digits: number[] }> {
+  if (classifier === 'study') return recogniseImages(models, images, count, classifier);
+  const probabilities = await classifyPixels(models, images, count);
+  return { probabilities, digits: digitsOf(probabilities, count) };
+}
+
+/** Encodes and classifies normalised images [count, 784] (by the study's classifier unless told otherwise). */
+export async function recogniseImages(models: LoadedModels, images: Float32Array, count: number, classifier: ClassifierChoice = 'study'): Promise<Recognition> {
   const latents = await encodeImages(models, images, count);
-  const probabilities = await classifyLatents(models, latents, count);
-  const digits = Array.from({ length: count }, (_, i) => argmax(probabilities.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)));
-  return { latents, probabilities, digits };
+  const probabilities = classifier === 'study' ? await classifyLatents(models, latents, count) : await classifyPixels(models, images, count);
+  return { latents, probabilities, digits: digitsOf(probabilities, count) };
 }
 
 /** Where a path from a real digit ends. */

@@ -16,7 +16,17 @@ import { decodeJpegWasm } from '../encoding/jpeg';
 import { DegenerateImageError, NoInkError, normaliseDigit, type NormalisedDigit } from '../encoding/normalise';
 import type { LoadedModels, ModelStore } from '../inference/model-store';
 import { decodeLatents } from '../inference/sampling';
-import { decodePath, latentOfEnd, recogniseImages, type PathEnd } from '../inference/recognition';
+import {
+  CLASSIFIER_CHOICES,
+  CLASSIFIER_MODEL,
+  classifierChoices,
+  classifyImages,
+  decodePath,
+  latentOfEnd,
+  recogniseImages,
+  type ClassifierChoice,
+  type PathEnd,
+} from '../inference/recognition';
 import { estimateCost, yieldToEventLoop, type Scheduler } from '../inference/scheduler';
 import { errorResponses, HEADERS } from './docs';
 import { errorResponse, invalidParameters, quote } from './errors';
@@ -47,12 +57,30 @@ const imageBodyDoc = {
 const probabilitiesSchema = z
   .array(z.number())
   .length(NUM_CLASSES)
-  .openapi({ description: 'softmax of the 50-label classifier, index = digit' });
+  .openapi({ description: 'softmax of the classifier that read the digit (see `classifier`), index = digit' });
+
+const classifierParam = z
+  .enum(CLASSIFIER_CHOICES, { error: (issue) => `classifier must be one of ${CLASSIFIER_CHOICES.join(', ')}, got ${quote(issue.input)}` })
+  .optional()
+  .openapi({
+    param: { name: 'classifier', in: 'query' },
+    description:
+      'Which classifier reads the digit. recognizer (default where the model set has one): a pixel classifier trained on all ' +
+      "MNIST labels and on printed fonts, with augmentation, for people's and printed digits (recognizer.f16.onnx). study: the " +
+      "study's 50-label semi-supervised classifier on latent codes (classifier.f16.onnx). A set without a recognizer uses study, " +
+      'and answers 400 to classifier=recognizer. Accuracies of both on MNIST and on a font test set: metrics.recognizer in /v1/models.',
+  });
 const uploadModelField = (id: string) =>
   z.string().openapi({ example: `${id}@3f2a9c1b0d4e`, description: `"${id}@" and the model version (see X-Model-Version)` });
 
 const classificationJson = z
-  .object({ digit: z.number().int().min(0).max(9), probabilities: probabilitiesSchema, model: uploadModelField('classifier') })
+  .object({
+    digit: z.number().int().min(0).max(9),
+    probabilities: probabilitiesSchema,
+    model: uploadModelField('recognizer').openapi({
+      description: '"recognizer@" or (classifier=study) "classifier@", and the model version (see X-Model-Version)',
+    }),
+  })
   .openapi('Classification');
 
 const encodingJson = z
@@ -69,6 +97,9 @@ const encodingJson = z
     source: z
       .object({ type: z.enum(IMAGE_TYPES), width: z.number().int(), height: z.number().int() })
       .openapi({ description: 'the uploaded picture as shown: width and height after its EXIF orientation' }),
+    classifier: uploadModelField('recognizer').openapi({
+      description: 'the classifier behind digit and probabilities: "recognizer@" or (classifier=study) "classifier@", and the model version',
+    }),
     model: uploadModelField('encoder'),
   })
   .openapi('Encoding');
@@ -110,7 +141,7 @@ const encodeRoute = createRoute({
     `${NORMALISATION} Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. ` +
     'format=png returns [input | reconstruction] as one PNG instead.',
   request: {
-    query: z.object({ format: formatParam, scale: scaleParam }),
+    query: z.object({ format: formatParam, scale: scaleParam, classifier: classifierParam }),
     body: imageBodyDoc,
   },
   responses: {
@@ -130,10 +161,10 @@ const classifyRoute = createRoute({
   tags: ['uploads'],
   summary: 'Which digit a picture shows',
   description:
-    `${NORMALISATION} The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> ` +
-    'probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is ' +
-    'metrics.classifier.served.test_accuracy in /v1/models.',
-  request: { body: imageBodyDoc },
+    `${NORMALISATION} By default the recognizer reads it (a pixel classifier trained on all labels with augmentation and ` +
+    "printed fonts); classifier=study asks the study's 50-label classifier instead (latent code -> probabilities). `model` " +
+    'names the one used. How both were made and how they score on MNIST and on fonts: models/REPORT.md, metrics.recognizer in /v1/models.',
+  request: { query: z.object({ classifier: classifierParam }), body: imageBodyDoc },
   responses: {
     200: { description: 'the classification', headers: noStoreHeaders, content: { 'application/json': { schema: classificationJson } } },
     ...errorResponses(UPLOAD_ERRORS),
@@ -388,19 +419,26 @@ export function uploadRoutes(store: ModelStore) {
   const app = new OpenAPIHono();
   for (const route of [encodeRoute, classifyRoute, interpolateRoute]) app.openAPIRegistry.registerPath(route);
   const integers = ['scale', 'steps', 'to_digit', 'to_seed', 'seed'];
-  app.use('/v1/classify', strictQuery({ allowed: [], methods: ['POST'] }));
-  app.use('/v1/encode', strictQuery({ allowed: ['format', 'scale'], integers, methods: ['POST'] }));
+  app.use('/v1/classify', strictQuery({ allowed: ['classifier'], methods: ['POST'] }));
+  app.use('/v1/encode', strictQuery({ allowed: ['format', 'scale', 'classifier'], integers, methods: ['POST'] }));
   app.use(
     '/v1/interpolate',
     strictQuery({ allowed: ['steps', 'to_digit', 'to_seed', 'seed', 'format', 'scale'], integers, methods: ['POST'] }),
   );
 
-  const recognise = (models: LoadedModels, pixels: Float32Array) => recogniseImages(models, pixels, 1);
+  /** The classifier asked for, else the set's default; a 400 naming what the set has when it lacks the one asked for. */
+  const chooseClassifier = (models: LoadedModels, asked: ClassifierChoice | undefined): ClassifierChoice | Response => {
+    const choices = classifierChoices(models);
+    if (asked === undefined) return choices[0];
+    if (choices.includes(asked)) return asked;
+    return errorResponse(400, 'invalid_parameter', `classifier ${quote(asked)} is not in this model set; it has ${choices.join(', ')}`, { parameter: 'classifier' });
+  };
+  const modelOf = (models: LoadedModels, choice: ClassifierChoice) => `${CLASSIFIER_MODEL[choice]}@${models.version}`;
 
   app.post('/v1/classify', async (c) => {
     const query = queryOf(c);
     if (query instanceof Response) return query;
-    const params = parseParams(query, {});
+    const params = parseParams(query, { classifier: classifierParam });
     if (params instanceof Response) return params;
     const unacceptable = requireJson(c.req.header('Accept'));
     if (unacceptable) return unacceptable;
@@ -409,8 +447,10 @@ export function uploadRoutes(store: ModelStore) {
       return await store.use(
         estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0 }),
         async (models) => {
-          const { probabilities, digits } = await recognise(models, read.digit.pixels);
-          const body = { digit: digits[0], probabilities: Array.from(probabilities), model: `classifier@${models.version}` };
+          const choice = chooseClassifier(models, params.classifier);
+          if (choice instanceof Response) return choice;
+          const { probabilities, digits } = await classifyImages(models, read.digit.pixels, 1, choice);
+          const body = { digit: digits[0], probabilities: Array.from(probabilities), model: modelOf(models, choice) };
           return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version);
         },
         c.req.raw.signal,
@@ -423,7 +463,7 @@ export function uploadRoutes(store: ModelStore) {
   app.post('/v1/encode', async (c) => {
     const query = queryOf(c);
     if (query instanceof Response) return query;
-    const params = parseParams(query, { format: formatParam, scale: scaleParam });
+    const params = parseParams(query, { format: formatParam, scale: scaleParam, classifier: classifierParam });
     if (params instanceof Response) return params;
     const accept = c.req.header('Accept');
     const format = encodeFormat(params.format, accept);
@@ -435,7 +475,9 @@ export function uploadRoutes(store: ModelStore) {
       return await store.use(
         estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels }),
         async (models) => {
-          const { latents, probabilities, digits } = await recognise(models, read.digit.pixels);
+          const choice = chooseClassifier(models, params.classifier);
+          if (choice instanceof Response) return choice;
+          const { latents, probabilities, digits } = await recogniseImages(models, read.digit.pixels, 1, choice);
           const reconstruction = await decodeLatents(models, latents, 1);
           await yieldToEventLoop(); // between model work and encoding
           const pair = new Float32Array(2 * IMAGE_PIXELS);
@@ -452,6 +494,7 @@ export function uploadRoutes(store: ModelStore) {
             inverted: read.digit.inverted,
             ink_box: read.digit.box,
             source: { type: read.type, width: read.width, height: read.height },
+            classifier: modelOf(models, choice),
             model: `encoder@${models.version}`,
           };
           return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version, { Vary: 'Accept' });

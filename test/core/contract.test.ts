@@ -35,8 +35,8 @@ describe('the contract matches the committed models', () => {
     expect([IMAGE_SIDE, IMAGE_PIXELS, NUM_CLASSES, LATENT_DIM, NOISE_DIM]).toEqual([28, 784, 10, 16, 32]);
   });
 
-  it('lists the six shipped models, each spec under its own id', () => {
-    expect([...MODEL_IDS]).toEqual(['decoder', 'encoder', 'generator', 'cgan-generator', 'classifier', 'evaluator']);
+  it('lists the seven shipped models, each spec under its own id', () => {
+    expect([...MODEL_IDS]).toEqual(['decoder', 'encoder', 'generator', 'cgan-generator', 'classifier', 'evaluator', 'recognizer']);
     expect(Object.keys(MODEL_SPECS).sort()).toEqual([...MODEL_IDS].sort());
     for (const id of MODEL_IDS) {
       expect(MODEL_SPECS[id].id).toBe(id);

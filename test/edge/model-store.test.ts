@@ -5,7 +5,7 @@
  * running its work through the scheduler. workerd runs the same store in test/worker/*; Stryker sees only these.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ModelsUnavailableError, ModelStore, type ModelFiles } from '../../edge/inference/model-store';
+import { EDGE_MODEL_IDS, ModelsUnavailableError, ModelStore, type ModelFiles } from '../../edge/inference/model-store';
 import { ort } from '../../edge/inference/ort';
 import { OverloadedError, Scheduler } from '../../edge/inference/scheduler';
 import { edgeModelFiles, modelBytes } from './edge-models';
@@ -63,7 +63,7 @@ describe('ModelStore.load', () => {
     expect(b).toBe(a);
     expect(c).toBe(a);
     expect(await store.load()).toBe(a);
-    expect(create).toHaveBeenCalledTimes(5);
+    expect(create).toHaveBeenCalledTimes(EDGE_MODEL_IDS.length);
     const names = Object.fromEntries(Object.entries(a.sessions).map(([id, s]) => [id, [s.inputNames, s.outputNames]]));
     expect(names).toEqual({
       generator: [['noise'], ['latent']],
@@ -71,6 +71,7 @@ describe('ModelStore.load', () => {
       'cgan-generator': [['noise', 'digit_onehot'], ['latent']],
       encoder: [['image'], ['latent']],
       classifier: [['latent'], ['probabilities']],
+      recognizer: [['image'], ['probabilities']],
     });
     expect(a.version).toMatch(/^[0-9a-f]{12}$/);
     expect(store.failure).toBeNull();
@@ -82,7 +83,7 @@ describe('ModelStore.load', () => {
     const create = vi.spyOn(ort.InferenceSession, 'create');
     await new ModelStore(files).load();
     expect(Buffer.from(files.decoder.bytes).equals(before)).toBe(true);
-    expect(create).toHaveBeenCalledTimes(5);
+    expect(create).toHaveBeenCalledTimes(EDGE_MODEL_IDS.length);
     for (const [arg] of create.mock.calls) {
       expect(arg).toBeInstanceOf(Uint8Array);
       expect(Object.values(files).some((f) => (arg as Uint8Array).buffer === f.bytes)).toBe(false);
@@ -182,7 +183,7 @@ describe('ModelStore.load after a failure: backoff 1 s, 2, 4, ... 60 s', () => {
     clock.t += 2000;
     const models = await store.load();
     expect(store.failure).toBeNull();
-    expect(Object.keys(models.sessions).sort()).toEqual(['cgan-generator', 'classifier', 'decoder', 'encoder', 'generator']);
+    expect(Object.keys(models.sessions).sort()).toEqual(['cgan-generator', 'classifier', 'decoder', 'encoder', 'generator', 'recognizer']);
   });
 
   it('uses Date.now when no clock is given: an immediate second load is refused without an attempt', async () => {
@@ -201,12 +202,12 @@ describe('ModelStore.warm', () => {
     const store = new ModelStore(edgeModelFiles());
     await store.warm();
     await store.warm();
-    expect(create).toHaveBeenCalledTimes(5);
+    expect(create).toHaveBeenCalledTimes(EDGE_MODEL_IDS.length);
     const models = await store.load();
-    expect(create).toHaveBeenCalledTimes(5);
+    expect(create).toHaveBeenCalledTimes(EDGE_MODEL_IDS.length);
     expect(models.version).toMatch(/^[0-9a-f]{12}$/);
     await store.warm();
-    expect(create).toHaveBeenCalledTimes(5);
+    expect(create).toHaveBeenCalledTimes(EDGE_MODEL_IDS.length);
   });
 
   it('a failed warm() throws nothing, releases what it opened, and leaves the error to load()', async () => {

@@ -13,7 +13,7 @@ import type { ModelFiles } from '../../edge/inference/model-store';
 import { RUNTIME } from '../../edge/inference/ort';
 import { modelVersion } from '../../edge/inference/version';
 
-const ORDER = ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier'] as const;
+const ORDER = ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier', 'recognizer'] as const;
 const ORT_WEB_VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../node_modules/onnxruntime-web/package.json'), 'utf8')) as { version: string }).version;
 
 /** Small stand-in files: the version hashes bytes, it does not parse them. */

@@ -179,17 +179,17 @@ describe('runExport', () => {
     expect((await readdir(staging)).filter((name) => name.startsWith('export-'))).toEqual([]);
     const manifest = manifestSchema.parse(JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')));
     expect([manifest.run_id, manifest.dataset, manifest.seed, manifest.quick]).toEqual(['run-1', 'mnist', 0, false]);
-    expect(Object.keys(manifest.models)).toHaveLength(11);
+    expect(Object.keys(manifest.models)).toHaveLength(13);
     expect(manifest.quality_gate).toMatchObject({ passed: false, forced: true });
     const fused = (manifest.metrics.export as { fused_vs_separate: { runtime: string; separate_ms: object; fused_ms: object; fused_bytes: number } }).fused_vs_separate;
     expect(fused.runtime).toBe('onnxruntime-web');
     expect(Object.keys(fused.separate_ms)).toEqual(['n1', 'n16']);
     expect(Object.keys(fused.fused_ms)).toEqual(['n1', 'n16']);
     expect(lines[0]).toBe(`exporting ${runTfjs} -> ${resolve(out)} (run run-1; tfjs backend cpu)`);
-    expect(lines[1]).toMatch(/^\[1\/6\] decoder: /); // exportModels logs through the same function
+    expect(lines[1]).toMatch(/^\[1\/7\] decoder: /); // exportModels logs through the same function
     expect(lines).toContain('timing generator+decoder fused vs separate in onnxruntime-web ...');
     expect(lines).toContain(`  separate ${JSON.stringify(fused.separate_ms)} ms, fused ${JSON.stringify(fused.fused_ms)} ms, fused file ${fused.fused_bytes} bytes`);
     expect(lines.some((l) => l.startsWith('quality gate missed, publishing anyway (--force'))).toBe(true); // publishModels logs through it too
-    expect(lines.at(-1)).toBe(`published 11 ONNX files and manifest.json to ${resolve(out)} in one step (quality gate missed, forced)`);
+    expect(lines.at(-1)).toBe(`published 13 ONNX files and manifest.json to ${resolve(out)} in one step (quality gate missed, forced)`);
   });
 });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATENT_DIM, MODEL_IDS, MODEL_SPECS, NOISE_DIM, TENSOR, type ModelId } from '../../core/contract';
 import { manifestSchema } from '../../core/manifest';
 import { saveModel } from '../../training/model-io';
-import { buildConditionalGenerator, buildDecoder, buildEncoder, buildEvaluator, buildGenerator } from '../../training/models/architectures';
+import { buildConditionalGenerator, buildDecoder, buildEncoder, buildEvaluator, buildGenerator, buildRecognizer } from '../../training/models/architectures';
 import { buildDistilledClassifier } from '../../training/stages/distilled-classifier';
 import { composeManifest, exportModels, publishModels, type ExportResult } from '../../training/export/index';
 import { decodeModel } from '../../training/export/onnx-graph';
@@ -28,6 +28,7 @@ const BUILDERS: Record<ModelId, () => tf.LayersModel> = {
   'cgan-generator': () => buildConditionalGenerator(FULL_CONFIG.cgan),
   classifier: buildDistilledClassifier,
   evaluator: buildEvaluator,
+  recognizer: () => buildRecognizer(FULL_CONFIG.recognizer.hidden, FULL_CONFIG.recognizer.dropout),
 };
 
 let root = '';

@@ -31,7 +31,7 @@ const removeChecker = () => rm(fakeChecker, { force: true });
 const exists = (p: string) => access(p).then(() => true, () => false);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-const EXPECTED_KEYS = ['decoder', 'decoder.f16', 'encoder', 'encoder.f16', 'generator', 'generator.f16', 'cgan-generator', 'cgan-generator.f16', 'classifier', 'classifier.f16', 'evaluator'];
+const EXPECTED_KEYS = ['decoder', 'decoder.f16', 'encoder', 'encoder.f16', 'generator', 'generator.f16', 'cgan-generator', 'cgan-generator.f16', 'classifier', 'classifier.f16', 'evaluator', 'recognizer', 'recognizer.f16'];
 
 let root = '';
 let tfjsDir = '';
@@ -121,10 +121,10 @@ function expectFloat16Reports(result: ExportResult): void {
   };
   expect(f16.max_pixel_diff_allowed).toBe(2 / 255);
   expect(f16.max_probability_diff_allowed).toBe(0.005);
-  expect(Object.keys(f16.models)).toEqual(['decoder', 'encoder', 'generator', 'cgan-generator', 'classifier']);
+  expect(Object.keys(f16.models)).toEqual(['decoder', 'encoder', 'generator', 'cgan-generator', 'classifier', 'recognizer']);
   for (const [id, r] of Object.entries(f16.models)) {
     expect(r.rows).toBe(2048);
-    if (id === 'classifier') {
+    if (id === 'classifier' || id === 'recognizer') {
       expect(r.pixel_max_abs_diff).toBeNull();
       expect(r.argmax_changed).toBe(0); // its weights are exact in float16
     } else {
@@ -144,7 +144,7 @@ async function expectSizes(result: ExportResult, stagingDir: string): Promise<vo
 }
 
 function expectLogLines(result: ExportResult, logLines: string[], elapsedMs: number): void {
-  expect(logLines).toHaveLength(MODEL_IDS.length + 1 + 5);
+  expect(logLines).toHaveLength(MODEL_IDS.length + 1 + 6);
   const kib = (key: string) => `${(result.models[key].bytes / 1024).toFixed(0)} KiB`;
   const parity = (result.checks.float32_parity as { max_abs_diff: Record<string, Record<string, number>> }).max_abs_diff;
   MODEL_IDS.forEach((id, i) => {
@@ -152,15 +152,18 @@ function expectLogLines(result: ExportResult, logLines: string[], elapsedMs: num
     const files = spec.edge ? `${spec.file} ${kib(id)}, ${float16File(spec.file)} ${kib(`${id}.f16`)}` : `${spec.file} ${kib(id)}`;
     const diffs = `onnxruntime-node ${parity[id]['onnxruntime-node'].toExponential(2)}, onnxruntime-web ${parity[id]['onnxruntime-web'].toExponential(2)}`;
     const status = (result.checks.check_model as Record<string, string>)[id].replace(/[()|.`\\]/g, '\\$&');
-    const line = new RegExp(`^\\[${i + 1}/6\\] ${id}: ${files}; max abs diff vs tfjs ${diffs}; check-model ${status} \\((\\d+) ms\\)$`).exec(logLines[i]);
+    const line = new RegExp(`^\\[${i + 1}/7\\] ${id}: ${files}; max abs diff vs tfjs ${diffs}; check-model ${status} \\((\\d+) ms\\)$`).exec(logLines[i]);
     expect(line, logLines[i]).not.toBeNull();
     expect(Number(line![1])).toBeLessThanOrEqual(elapsedMs); // the time this model took
   });
-  expect(logLines[6]).toBe('float16: measuring decoder, encoder, generator, cgan-generator, classifier against tfjs ...');
+  expect(logLines[7]).toBe('float16: measuring decoder, encoder, generator, cgan-generator, classifier, recognizer against tfjs ...');
   const f16 = (result.checks.float16 as { models: Record<string, { output_max_abs_diff: number; pixel_max_abs_diff: number; probability_max_abs_diff: number }> }).models;
-  expect(logLines[7]).toBe(`  decoder.f16: output max abs diff ${f16.decoder.output_max_abs_diff.toExponential(2)}, pixel max abs diff ${f16.decoder.pixel_max_abs_diff.toExponential(2)} over 2048 inputs`);
-  expect(logLines[11]).toBe(
+  expect(logLines[8]).toBe(`  decoder.f16: output max abs diff ${f16.decoder.output_max_abs_diff.toExponential(2)}, pixel max abs diff ${f16.decoder.pixel_max_abs_diff.toExponential(2)} over 2048 inputs`);
+  expect(logLines[12]).toBe(
     `  classifier.f16: output max abs diff ${f16.classifier.output_max_abs_diff.toExponential(2)}, probability max abs diff ${f16.classifier.probability_max_abs_diff.toExponential(2)}, argmax changed for 0 of rows over 2048 inputs`,
+  );
+  expect(logLines[13]).toBe(
+    `  recognizer.f16: output max abs diff ${f16.recognizer.output_max_abs_diff.toExponential(2)}, probability max abs diff ${f16.recognizer.probability_max_abs_diff.toExponential(2)}, argmax changed for 0 of rows over 2048 inputs`,
   );
 }
 

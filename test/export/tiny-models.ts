@@ -35,6 +35,8 @@ export const tinyEncoder = () => sequentialModel(IMAGE_PIXELS, [denseLayer(IMAGE
 export const tinyGenerator = () => sequentialModel(NOISE_DIM, [denseLayer(NOISE_DIM, LATENT_DIM, (i, j) => w(i, j, 5))]);
 export const tinyClassifier = () => sequentialModel(LATENT_DIM, [denseLayer(LATENT_DIM, NUM_CLASSES, (i, j) => w(i, j, 6), { activation: 'softmax' })]);
 export const tinyEvaluator = () => sequentialModel(IMAGE_PIXELS, [denseLayer(IMAGE_PIXELS, NUM_CLASSES, (i, j) => w(i, j, 7) / 8, { activation: 'softmax' })]);
+export const tinyRecognizer = () =>
+  sequentialModel(IMAGE_PIXELS, [denseLayer(IMAGE_PIXELS, 8, (i, j) => w(i, j, 9) / 8, { activation: 'relu' }), denseLayer(8, NUM_CLASSES, (i, j) => w(i, j, 10), { activation: 'softmax' })]);
 export function tinyConditionalGenerator(): tf.LayersModel {
   const noise = tf.input({ shape: [NOISE_DIM] });
   const digit = tf.input({ shape: [NUM_CLASSES] });
@@ -50,4 +52,5 @@ export const TINY_BUILDERS: Record<ModelId, () => tf.LayersModel> = {
   'cgan-generator': tinyConditionalGenerator,
   classifier: tinyClassifier,
   evaluator: tinyEvaluator,
+  recognizer: tinyRecognizer,
 };

@@ -1,7 +1,8 @@
 /**
  * The upload endpoints as a client sees them (wrangler dev, over HTTP): real MNIST test images posted to
- * /v1/classify are classified as accurately as the study reports (models/manifest.json
- * metrics.classifier.served.test_accuracy) and as onnxruntime-node classifies the same raw pixels; a
+ * /v1/classify?classifier=study are classified as accurately as the study reports (models/manifest.json
+ * metrics.classifier.served.test_accuracy) and as onnxruntime-node classifies the same raw pixels (the
+ * default classifier, the recognizer, is tested in recognition.test.ts); a
  * photo-sized JPEG of a digit is read correctly; the demo page's static files carry a strict CSP.
  * `npm run bench` posts all 10,000 test images (bench/stages/uploads.ts).
  */
@@ -46,12 +47,12 @@ async function nativePredictions(): Promise<number[]> {
 }
 
 async function classify(bytes: Uint8Array, type: string): Promise<number> {
-  const res = await fetch(`${base}/v1/classify`, { method: 'POST', body: bytes as BodyInit, headers: { 'Content-Type': type } });
+  const res = await fetch(`${base}/v1/classify?classifier=study`, { method: 'POST', body: bytes as BodyInit, headers: { 'Content-Type': type } });
   if (res.status !== 200) throw new Error(`/v1/classify answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { digit: number }).digit;
 }
 
-describe('MNIST test images through POST /v1/classify', () => {
+describe('MNIST test images through POST /v1/classify?classifier=study', () => {
   let served: number[];
   let native: number[];
 

@@ -284,13 +284,14 @@ describe('service endpoints', () => {
       'cgan-generator': 'cgan-generator.f16.onnx',
       encoder: 'encoder.f16.onnx',
       classifier: 'classifier.f16.onnx',
+      recognizer: 'recognizer.f16.onnx',
     });
   });
 
   it('GET /health reports the loaded model version', async () => {
     const { res, body } = await json<Record<string, any>>('/health');
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ status: 'ok', models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier'] });
+    expect(body).toMatchObject({ status: 'ok', models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier', 'recognizer'] });
     expect(body.model_version).toBe((await get('/v1/generate?seed=1')).headers.get('X-Model-Version'));
   });
 

@@ -173,7 +173,20 @@ describe('POST /v1/classify', () => {
     const encoded = await encodeOk(png, 'image/jpeg');
     expect(body.digit).toBe(encoded.digit);
     expect(body.probabilities).toEqual(encoded.probabilities);
+    expect(body.model).toMatch(/^recognizer@[0-9a-f]{12}$/);
+  });
+
+  it('classifier=study: the 50-label classifier, named "classifier", the same one /v1/encode?classifier=study uses', async () => {
+    const png = fromBase64(SEVEN_JPEG_BASE64);
+    const res = await post('/v1/classify?classifier=study', png, 'image/jpeg');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { digit: number; probabilities: number[]; model: string };
     expect(body.model).toMatch(/^classifier@[0-9a-f]{12}$/);
+    const encoded = (await (await post('/v1/encode?classifier=study', png, 'image/jpeg')).json()) as { probabilities: number[]; classifier: string };
+    expect(body.probabilities).toEqual(encoded.probabilities);
+    expect(encoded.classifier).toBe(body.model);
+    const byDefault = (await (await post('/v1/classify', png, 'image/jpeg')).json()) as { probabilities: number[] };
+    expect(byDefault.probabilities).not.toEqual(body.probabilities);
   });
 });
 
@@ -353,7 +366,7 @@ describe('bad uploads', () => {
   });
 
   it('unknown query parameters are refused (strict query, like the GET routes), with a suggestion', async () => {
-    await expectError(await post('/v1/classify?format=png', bar, 'image/png'), 400, 'unknown_parameter', /"format"; this endpoint takes no query parameters/);
+    await expectError(await post('/v1/classify?format=png', bar, 'image/png'), 400, 'unknown_parameter', /"format"; this endpoint takes classifier/);
     await expectError(await post('/v1/encode?size=3', bar, 'image/png'), 400, 'unknown_parameter', /this endpoint takes format, scale/);
     await expectError(await post('/v1/encode?scael=3', bar, 'image/png'), 400, 'unknown_parameter', /did you mean "scale"/);
     // POST /v1/interpolate takes its own parameters, not GET's

@@ -220,3 +220,19 @@ export function buildEvaluator(): tf.LayersModel {
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: image, outputs: probs, name: 'evaluator' });
 }
+
+/**
+ * Recognizer: image [N, 784] in [0, 1] -> probabilities [N, 10]; the served pixel classifier for people's
+ * digits (trained on all labels with augmentation, training/stages/recognizer.ts). Dense layers only:
+ * the exporter converts them, and the wasm backend trains them (it has no Conv2DBackpropFilter).
+ */
+export function buildRecognizer(hidden: readonly number[], dropout: number): tf.LayersModel {
+  const image = tf.input({ shape: [IMAGE_PIXELS], name: 'image' });
+  let x: tf.SymbolicTensor = image;
+  hidden.forEach((units, i) => {
+    x = tf.layers.dense({ units, activation: 'relu', name: `rec_dense${i + 1}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dropout({ rate: dropout, name: `rec_dropout${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  });
+  const probs = tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax', name: 'rec_probs' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: image, outputs: probs, name: 'recognizer' });
+}

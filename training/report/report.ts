@@ -7,7 +7,10 @@ import type { StudyResult, Summary } from '../stages/classifier-study';
 import type { Evaluator } from '../stages/evaluator';
 import type { GanResult } from '../stages/gan';
 import type { GenerationStudy } from '../stages/generation-study';
+import type { RecognitionMetrics } from '../stages/recognition-study';
+import type { RecognizerMetrics } from '../stages/recognizer';
 import { FIGURES } from './figures';
+import { recognitionSectionLines } from './recognition';
 
 export interface ReportInputs {
   runId: string;
@@ -21,6 +24,7 @@ export interface ReportInputs {
   autoencoder: AutoencoderResult['metrics'];
   evaluator: Evaluator['metrics'];
   study: StudyResult['metrics'];
+  recognizer: { training: RecognizerMetrics; scores: RecognitionMetrics };
   gan: GanResult['metrics'];
   cganTraining: GanResult['metrics'];
   generation: GenerationStudy['metrics'];
@@ -122,6 +126,8 @@ export function renderReport(r: ReportInputs): string {
     `Morph endpoints classified as the requested digits: ${g.interpolation.conditional_morph.endpoint_accuracy}.`,
     '',
     `![confidence along paths](${fig(FIGURES.interpolationConfidence)})`,
+    '',
+    ...recognitionSectionLines(r.recognizer.training, r.recognizer.scores),
     '',
     '## Time per stage',
     '',

@@ -46,6 +46,7 @@ describe('GET /v1/models', () => {
           'cgan-generator': 'cgan-generator.f16.onnx',
           encoder: 'encoder.f16.onnx',
           classifier: 'classifier.f16.onnx',
+          recognizer: 'recognizer.f16.onnx',
         },
       },
     });
@@ -97,7 +98,7 @@ describe('GET /health', () => {
       status: 'ok',
       model_version: version,
       run_id: MANIFEST.run_id,
-      models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier'],
+      models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier', 'recognizer'],
     });
   });
 

@@ -2,14 +2,16 @@
  * The upload routes (edge/routes/uploads.ts) in Node, on the real app, models and onnxruntime-web
  * (test/edge/harness.ts). Inputs are pictures whose normalised form is worked out by hand (a black bar on
  * white paper); latents, probabilities, reconstructions and paths are checked against the bundled models
- * run directly here (encoder -> classifier, decoder of the straight line between two codes); costs against
+ * run directly here (recognizer on the pixels, encoder -> classifier for classifier=study, decoder of the
+ * straight line between two codes); costs against
  * estimateCost's formula by hand; every refusal against the message the API promises.
  */
 import { decode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../../core/contract';
 import { noiseForSeed } from '../../../core/rng';
-import type { LoadedModels, ModelStore } from '../../../edge/inference/model-store';
+import { BUNDLED_MODELS } from '../../../edge/bundle';
+import { ModelStore, type LoadedModels } from '../../../edge/inference/model-store';
 import { ort } from '../../../edge/inference/ort';
 import { MAX_PAIR_BYTES } from '../../../edge/routes/uploads';
 import { SEVEN_JPEG_BASE64, fromBase64, greyPng, rectangleGrey } from '../../worker/upload-fixtures';
@@ -99,6 +101,12 @@ async function recognise(input: Uint8Array) {
   return { latent, probabilities, reconstruction, digit };
 }
 
+/** recognizer(input) -> probabilities: what the upload routes classify with by default. */
+async function recognisePixels(input: Uint8Array) {
+  const probabilities = await run('recognizer', { image: Float32Array.from(input, (v) => v / 255) }, 1, 'probabilities');
+  return { probabilities, digit: probabilities.indexOf(Math.max(...probabilities)) };
+}
+
 /** decoder of `steps` codes on the line a -> b (t = i/(steps-1), float64 then float32), as tiles of bytes. */
 async function line(a: Float32Array, b: Float32Array, steps: number): Promise<Uint8Array[]> {
   const codes = new Float32Array(steps * LATENT_DIM);
@@ -129,12 +137,14 @@ describe('POST /v1/encode', () => {
     expect(res.headers.get('X-Model-Version')).toBe(version);
     expect(res.headers.get('Vary')).toBe('Accept');
     const body = (await res.json()) as Record<string, unknown>;
-    expect(Object.keys(body)).toEqual(['latent', 'input', 'reconstruction', 'digit', 'probabilities', 'inverted', 'ink_box', 'source', 'model']);
+    expect(Object.keys(body)).toEqual(['latent', 'input', 'reconstruction', 'digit', 'probabilities', 'inverted', 'ink_box', 'source', 'classifier', 'model']);
     const want = await recognise(BAR_INPUT);
+    const read = await recognisePixels(BAR_INPUT);
     expect(tileOf(body.input as string)).toEqual(BAR_INPUT);
     expect(body.latent).toEqual(Array.from(want.latent));
-    expect(body.probabilities).toEqual(Array.from(want.probabilities));
-    expect(body.digit).toBe(want.digit);
+    expect(body.probabilities).toEqual(Array.from(read.probabilities));
+    expect(body.digit).toBe(read.digit);
+    expect(body.classifier).toBe(`recognizer@${version}`);
     expect(tileOf(body.reconstruction as string)).toEqual(want.reconstruction);
     expect(body.inverted).toBe(true);
     expect(body.ink_box).toEqual({ x: 5, y: 8, width: 10, height: 20 });
@@ -189,10 +199,10 @@ describe('POST /v1/encode', () => {
     expect(await errorOf(await post('/v1/encode?size=3', BAR, 'image/png'))).toEqual({
       code: 'unknown_parameter',
       parameter: 'size',
-      message: 'unknown query parameter "size"; this endpoint takes format, scale',
+      message: 'unknown query parameter "size"; this endpoint takes format, scale, classifier',
     });
     expect((await errorOf(await post('/v1/encode?scael=3', BAR, 'image/png'))).message).toBe(
-      'unknown query parameter "scael" (did you mean "scale"?); this endpoint takes format, scale',
+      'unknown query parameter "scael" (did you mean "scale"?); this endpoint takes format, scale, classifier',
     );
     expect(await errorOf(await post('/v1/encode?scale=%32', BAR, 'image/png'))).toEqual({
       code: 'invalid_parameter',
@@ -242,15 +252,48 @@ describe('POST /v1/encode', () => {
 });
 
 describe('POST /v1/classify', () => {
-  it('a bar: {digit, probabilities, model} of the classifier run directly on its code', async () => {
+  it('a bar: {digit, probabilities, model} of the recognizer run directly on its pixels', async () => {
     const res = await post('/v1/classify', BAR, 'image/png');
     expect(res.status).toBe(200);
     expect(res.headers.get('Content-Type')).toBe(JSON_TYPE);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     expect(res.headers.get('X-Model-Version')).toBe(version);
+    const want = await recognisePixels(BAR_INPUT);
+    expect(await res.json()).toEqual({ digit: want.digit, probabilities: Array.from(want.probabilities), model: `recognizer@${version}` });
+    expect(lastCost()).toBeCloseTo(1 + 2 * 0.1, 12);
+  });
+
+  it('classifier=study: the 50-label classifier run directly on the code, named "classifier"', async () => {
+    const res = await post('/v1/classify?classifier=study', BAR, 'image/png');
+    expect(res.status).toBe(200);
     const want = await recognise(BAR_INPUT);
     expect(await res.json()).toEqual({ digit: want.digit, probabilities: Array.from(want.probabilities), model: `classifier@${version}` });
-    expect(lastCost()).toBeCloseTo(1 + 2 * 0.1, 12);
+    const encoded = (await (await post('/v1/encode?classifier=study', BAR, 'image/png')).json()) as { probabilities: number[]; classifier: string };
+    expect(encoded.probabilities).toEqual(Array.from(want.probabilities));
+    expect(encoded.classifier).toBe(`classifier@${version}`);
+  });
+
+  it('a set without a recognizer: classifies with the study\'s by default and refuses classifier=recognizer, naming what it has', async () => {
+    // what a model set that ships no recognizer (Fashion-MNIST, for now) loads as
+    class WithoutRecognizer extends ModelStore {
+      override load(): Promise<LoadedModels> {
+        return super.load().then((m) => ({ ...m, sessions: { ...m.sessions, recognizer: undefined as never } }));
+      }
+    }
+    const { request } = workerApp(new WithoutRecognizer(BUNDLED_MODELS));
+    const at = (path: string) => request(path, { method: 'POST', body: BAR as BodyInit, headers: { 'Content-Type': 'image/png' } });
+    const want = await recognise(BAR_INPUT);
+    expect(await (await at('/v1/classify')).json()).toEqual({ digit: want.digit, probabilities: Array.from(want.probabilities), model: `classifier@${version}` });
+    const refused = await at('/v1/classify?classifier=recognizer');
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toEqual({ code: 'invalid_parameter', parameter: 'classifier', message: 'classifier "recognizer" is not in this model set; it has study' });
+    expect((await at('/v1/encode?classifier=recognizer')).status).toBe(400);
+  });
+
+  it('an unknown classifier: 400 naming the choices', async () => {
+    const res = await post('/v1/classify?classifier=evaluator', BAR, 'image/png');
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toEqual({ code: 'invalid_parameter', parameter: 'classifier', message: 'classifier must be one of recognizer, study, got "evaluator"' });
   });
 
   it('reads the MNIST 7 as a 7', async () => {
@@ -263,11 +306,11 @@ describe('POST /v1/classify', () => {
     expect((await errorOf(res)).message).toBe('nothing acceptable in Accept: "image/png"; available: application/json (or use format=)');
   });
 
-  it('takes no query parameters, and refuses bad pictures with 4xx JSON', async () => {
+  it('takes only classifier in the query, and refuses bad pictures with 4xx JSON', async () => {
     expect(await errorOf(await post('/v1/classify?format=png', BAR, 'image/png'))).toEqual({
       code: 'unknown_parameter',
       parameter: 'format',
-      message: 'unknown query parameter "format"; this endpoint takes no query parameters',
+      message: 'unknown query parameter "format"; this endpoint takes classifier',
     });
     expect(await errorOf(await post('/v1/classify', BAR, 'image/gif'))).toEqual({
       code: 'unsupported_media_type',
