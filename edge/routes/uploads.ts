@@ -14,7 +14,8 @@ import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, decodeImage, 
 import { encodeGrid, encodeTiles } from '../encoding/images';
 import { decodeJpegWasm } from '../encoding/jpeg';
 import { NoInkError, normaliseDigit, type NormalisedDigit } from '../encoding/normalise';
-import type { LoadedModels, ModelStore } from '../inference/model-store';
+import type { LoadedModels } from '../inference/model-store';
+import { requireModels, type ModelSet, type Registry, type RegistryEnv } from '../registry';
 import { decodeLatents } from '../inference/sampling';
 import { decodePath, latentOfEnd, recogniseImages, type PathEnd } from '../inference/recognition';
 import { estimateCost, yieldToEventLoop } from '../inference/scheduler';
@@ -22,8 +23,9 @@ import { errorResponses, HEADERS } from './docs';
 import { errorResponse, invalidParameters, quote } from './errors';
 import { requireJson } from './meta';
 import { JSON_CONTENT_TYPE, JSON_OFFER, negotiate, type Offer } from './negotiate';
-import { digitQueryParam, formatParam, scaleParam, seedParam, stepsParam, type Format } from './params';
-import { chooseFormat, notAcceptable, randomSeed } from './respond';
+import { datasetParam, digitQueryParam, formatParam, scaleParam, seedParam, stepsParam, versionParam, type Format } from './params';
+import { chooseFormat, notAcceptable, randomSeed, setHeaders } from './respond';
+import { requestLog } from './request-log';
 import { nearest, strictQuery } from './strict-query';
 import { isImageType, mediaType, readBody, readImageBody, unsupportedType } from './upload-body';
 
@@ -261,12 +263,15 @@ function failure(err: unknown): Response {
   throw err; // the app's handler: 503 for unavailable models, else 500
 }
 
-function reply(body: Uint8Array | string, contentType: string, version: string, extra: Record<string, string> = {}): Response {
+function reply(c: Context, body: Uint8Array | string, contentType: string, set: ModelSet, extra: Record<string, string> = {}): Response {
   return new Response(body as BodyInit, {
     status: 200,
-    headers: { 'Content-Type': contentType, 'Cache-Control': NO_STORE, 'X-Model-Version': version, ...extra },
+    headers: { 'Content-Type': contentType, 'Cache-Control': NO_STORE, ...setHeaders(c, set), ...extra },
   });
 }
+
+/** The dataset and pin every upload route takes (edge/registry/ resolves them, as for the image routes). */
+const SET_PARAMS = { dataset: datasetParam, v: versionParam };
 
 /** multipart/JSON/image body of POST /v1/interpolate -> images and string parameters. */
 async function readPair(request: Request, type: string): Promise<{ from: Upload; to?: Upload; params: Record<string, string> }> {
@@ -349,15 +354,17 @@ function encodeFormat(format: Format | undefined, accept: string | undefined): F
 /** Rows through the models per upload: encoder and classifier. */
 const RECOGNISE_ROWS = 2;
 
-export function uploadRoutes(store: ModelStore) {
-  const app = new OpenAPIHono();
+export function uploadRoutes(registry: Registry) {
+  const app = new OpenAPIHono<{ Bindings: RegistryEnv }>();
+  const setOf = (c: Context<{ Bindings: RegistryEnv }>, params: { dataset?: string; v?: string }, needs: Parameters<typeof requireModels>[1]) =>
+    registry.resolve(c.env, params.dataset, params.v).then((set) => (requireModels(set, needs), set));
   for (const route of [encodeRoute, classifyRoute, interpolateRoute]) app.openAPIRegistry.registerPath(route);
   const integers = ['scale', 'steps', 'to_digit', 'to_seed', 'seed'];
-  app.use('/v1/classify', strictQuery({ allowed: [], methods: ['POST'] }));
-  app.use('/v1/encode', strictQuery({ allowed: ['format', 'scale'], integers, methods: ['POST'] }));
+  app.use('/v1/classify', strictQuery({ allowed: ['dataset', 'v'], methods: ['POST'] }));
+  app.use('/v1/encode', strictQuery({ allowed: ['format', 'scale', 'dataset', 'v'], integers, methods: ['POST'] }));
   app.use(
     '/v1/interpolate',
-    strictQuery({ allowed: ['steps', 'to_digit', 'to_seed', 'seed', 'format', 'scale'], integers, methods: ['POST'] }),
+    strictQuery({ allowed: ['steps', 'to_digit', 'to_seed', 'seed', 'format', 'scale', 'dataset', 'v'], integers, methods: ['POST'] }),
   );
 
   const recognise = (models: LoadedModels, pixels: Float32Array) => recogniseImages(models, pixels, 1);
@@ -365,21 +372,30 @@ export function uploadRoutes(store: ModelStore) {
   app.post('/v1/classify', async (c) => {
     const query = queryOf(c);
     if (query instanceof Response) return query;
-    const params = parseParams(query, {});
+    const params = parseParams(query, SET_PARAMS);
     if (params instanceof Response) return params;
     const unacceptable = requireJson(c.req.header('Accept'));
     if (unacceptable) return unacceptable;
+    const set = await setOf(c, params, ['encoder', 'classifier']);
     try {
       const read = await readDigit(await readImageBody(c.req.raw));
       await yieldToEventLoop(); // decoding a large picture is long; let other requests run before queueing
-      return await store.use(
+      return await set.store.use(
         estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0 }),
         async (models) => {
           const { probabilities, digits } = await recognise(models, read.digit.pixels);
-          const body = { digit: digits[0], probabilities: Array.from(probabilities), model: `classifier@${models.version}` };
-          return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version);
+          const body = {
+            digit: digits[0],
+            class_name: set.classes[digits[0]],
+            probabilities: Array.from(probabilities),
+            model: `classifier@${models.version}`,
+            dataset: set.dataset,
+            version: set.version,
+          };
+          return reply(c, JSON.stringify(body), JSON_CONTENT_TYPE, set);
         },
         c.req.raw.signal,
+        requestLog(c.req.raw),
       );
     } catch (err) {
       return failure(err);
@@ -389,17 +405,18 @@ export function uploadRoutes(store: ModelStore) {
   app.post('/v1/encode', async (c) => {
     const query = queryOf(c);
     if (query instanceof Response) return query;
-    const params = parseParams(query, { format: formatParam, scale: scaleParam });
+    const params = parseParams(query, { format: formatParam, scale: scaleParam, ...SET_PARAMS });
     if (params instanceof Response) return params;
     const accept = c.req.header('Accept');
     const format = encodeFormat(params.format, accept);
     if (!format) return notAcceptable(accept, ENCODE_OFFERS.map((o) => o.type));
     const scale = params.scale ?? 1;
+    const set = await setOf(c, params, ['encoder', 'classifier', 'decoder']);
     try {
       const read = await readDigit(await readImageBody(c.req.raw));
       await yieldToEventLoop();
       const outputPixels = 2 * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1);
-      return await store.use(
+      return await set.store.use(
         estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels }),
         async (models) => {
           const { latents, probabilities, digits } = await recognise(models, read.digit.pixels);
@@ -408,22 +425,26 @@ export function uploadRoutes(store: ModelStore) {
           const pair = new Float32Array(2 * IMAGE_PIXELS);
           pair.set(read.digit.pixels);
           pair.set(reconstruction, IMAGE_PIXELS);
-          if (format === 'png') return reply(await gridPng(pair, 2, { scale }), 'image/png', models.version, { Vary: 'Accept' });
+          if (format === 'png') return reply(c, await gridPng(pair, 2, { scale }), 'image/png', set, { Vary: 'Accept' });
           const [input, recon] = await encodeTiles(pair, 2);
           const body = {
             latent: Array.from(latents),
             input,
             reconstruction: recon,
             digit: digits[0],
+            class_name: set.classes[digits[0]],
             probabilities: Array.from(probabilities),
             inverted: read.digit.inverted,
             ink_box: read.digit.box,
             source: { type: read.type, width: read.width, height: read.height },
             model: `encoder@${models.version}`,
+            dataset: set.dataset,
+            version: set.version,
           };
-          return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version, { Vary: 'Accept' });
+          return reply(c, JSON.stringify(body), JSON_CONTENT_TYPE, set, { Vary: 'Accept' });
         },
         c.req.raw.signal,
+        requestLog(c.req.raw),
       );
     } catch (err) {
       return failure(err);
@@ -451,6 +472,7 @@ export function uploadRoutes(store: ModelStore) {
           seed: seedParam('seed', ''),
           format: formatParam,
           scale: scaleParam,
+          ...SET_PARAMS,
         },
       );
       if (params instanceof Response) return params;
@@ -474,12 +496,14 @@ export function uploadRoutes(store: ModelStore) {
       const scale = params.scale ?? 1;
       const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;
       const uploads = to ? 2 : 1;
+      const ends = to ? [] : params.to_digit !== undefined ? (['cgan-generator'] as const) : (['generator'] as const);
+      const set = await setOf(c, params, ['encoder', 'classifier', 'decoder', ...ends]);
       const cost = estimateCost({
         // encoder + classifier per upload, the sample at the end (if any), the decoder per step
         rows: RECOGNISE_ROWS * uploads + (to ? 0 : 1) + steps,
         outputPixels: steps * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1),
       });
-      return await store.use(
+      return await set.store.use(
         cost,
         async (models) => {
           const pixels = to ? new Float32Array([...from.digit.pixels, ...to.digit.pixels]) : from.digit.pixels;
@@ -492,18 +516,22 @@ export function uploadRoutes(store: ModelStore) {
           const path = await decodePath(models, latents.slice(0, LATENT_DIM), await latentOfEnd(models, end), steps);
           await yieldToEventLoop(); // between model work and encoding
           const headers: Record<string, string> = { Vary: 'Accept', ...(seed !== undefined ? { 'X-Seed': String(seed) } : {}) };
-          if (format === 'png') return reply(await encodeGrid(path, steps, scale), 'image/png', models.version, headers);
+          if (format === 'png') return reply(c, await encodeGrid(path, steps, scale), 'image/png', set, headers);
           const body = {
             steps,
             ...(params.to_digit !== undefined ? { to_digit: params.to_digit, seed } : {}),
             ...(params.to_seed !== undefined ? { to_seed: params.to_seed } : {}),
             from_digit: digits[0],
+            from_class_name: set.classes[digits[0]],
             images: await encodeTiles(path, steps),
             model: `decoder@${models.version}`,
+            dataset: set.dataset,
+            version: set.version,
           };
-          return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version, headers);
+          return reply(c, JSON.stringify(body), JSON_CONTENT_TYPE, set, headers);
         },
         c.req.raw.signal,
+        requestLog(c.req.raw),
       );
     } catch (err) {
       return failure(err);
