@@ -43,18 +43,25 @@ export const QUALITY_FLOORS: readonly QualityFloor[] = [
 ];
 
 /**
- * Fashion-MNIST's absolute floors. Its classes overlap (shirt / T-shirt / pullover / coat) so even its own
- * evaluator is right ~91% of the time on real test images: MNIST's numbers cannot apply. These are set below the
- * first full run's results (models/fashion-mnist/REPORT.md) by a margin for run-to-run variation, so a
- * clearly worse retrain misses them.
+ * Fashion-MNIST's absolute floors. Its classes overlap (shirt / T-shirt / pullover / coat), so even its own
+ * evaluator is right 88% of the time on real test images and MNIST's numbers cannot apply. Set below the
+ * first full run (20261201T194626Z-seed1, models/fashion-mnist/REPORT.md: cGAN accuracy 0.94, shirts 0.752,
+ * cGAN / latent GAN Frechet 2.91 / 3.16 with draws spread over 2.68..3.18 / 2.75..3.54, class shares
+ * 0.086..0.118, confidence 0.89, morph ends 0.935, 50-label mean 0.712) by about the run-to-run spread, so a
+ * clearly worse retrain misses them. The relative floors come on top, as for every dataset.
  */
 export const FASHION_FLOORS: readonly QualityFloor[] = [
-  { metric: 'cgan.evaluator_accuracy', op: '>=', bound: 0.8, why: 'cGAN: evaluator accuracy on the requested class' },
-  { metric: 'cgan.per_digit_accuracy', op: '>=', bound: 0.5, each: { length: 10 }, why: 'cGAN: every class mostly classified as requested' },
-  ...RELATIVE_FLOORS,
-  { metric: 'gan.class_histogram', op: '>=', bound: 0.04, each: { length: 10 }, why: 'latent GAN: every class at least 4% of samples' },
-  { metric: 'gan.class_histogram', op: '<=', bound: 0.18, each: { length: 10 }, why: 'latent GAN: every class at most 18% of samples' },
-  { metric: 'interpolation.conditional_morph.endpoint_accuracy', op: '>=', bound: 0.8, why: 'conditional morph: both ends classified as requested' },
+  { metric: 'cgan.evaluator_accuracy', op: '>=', bound: 0.9, why: 'cGAN: evaluator accuracy on the requested class' },
+  { metric: 'cgan.per_digit_accuracy', op: '>=', bound: 0.7, each: { length: 10 }, why: 'cGAN: every class classified as requested (shirts are the hardest)' },
+  { metric: 'cgan.frechet', op: '<=', bound: 3.5, why: 'cGAN: Frechet distance' },
+  RELATIVE_FLOORS[0],
+  { metric: 'gan.frechet', op: '<=', bound: 3.8, why: 'latent GAN: Frechet distance' },
+  RELATIVE_FLOORS[1],
+  { metric: 'gan.class_histogram', op: '>=', bound: 0.06, each: { length: 10 }, why: 'latent GAN: every class at least 6% of samples' },
+  { metric: 'gan.class_histogram', op: '<=', bound: 0.14, each: { length: 10 }, why: 'latent GAN: every class at most 14% of samples' },
+  { metric: 'gan.mean_confidence', op: '>=', bound: 0.85, why: 'latent GAN: mean evaluator confidence' },
+  { metric: 'interpolation.conditional_morph.endpoint_accuracy', op: '>=', bound: 0.9, why: 'conditional morph: both ends classified as requested' },
+  { metric: 'classifier.semisupervised.mean', op: '>=', bound: 0.68, why: '50-label study: semi-supervised mean accuracy' },
 ];
 
 /** The floors of a dataset's sets (core/manifest.ts DATASETS ids). */

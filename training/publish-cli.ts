@@ -8,7 +8,8 @@
  * `--into-models [dir]`: the older step, replacing models/ (the set embedded in the worker bundle) atomically
  * through the quality gate (training/publish.ts).
  * `--seed`: what `npm start` runs first: publishes the committed sets (models/, models/<dataset>/) into local R2
- * if they are not there yet and promotes each dataset that has no channel yet. Idempotent.
+ * if they are not there yet and promotes each dataset that has no channel yet (forced, and so recorded, when a
+ * committed set misses its gate). Idempotent.
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -76,7 +77,12 @@ async function main(): Promise<void> {
       for (const dir of await committedSets()) {
         const done = await publishSet({ bucket, dir, log });
         const channel = await readChannel(bucket, done.dataset);
-        if (channel.current === null) await promote(bucket, done.dataset, done.version);
+        if (channel.current === null) {
+          // a committed set is what a fresh clone serves: promoted even when it misses its gate, which the
+          // history records as forced with the misses (the committed manifest's quality_gate says the same)
+          if (!done.gate.passed) log(`registry: the committed ${done.dataset} set misses its quality gate; promoting it as committed (recorded as forced):\n${formatMisses(done.gate)}`);
+          await promote(bucket, done.dataset, done.version, { force: !done.gate.passed });
+        }
         log(`registry: ${done.dataset} ${done.version}${done.uploaded ? ' uploaded' : ''}; channel -> ${channel.current ?? done.version}`);
       }
       log(`registry seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);

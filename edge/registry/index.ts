@@ -266,15 +266,21 @@ export class Registry {
     if (!manifest) throw await this.notFound(bucket, dataset, version, pinned);
 
     const files: ModelFiles = {};
-    for (const id of EDGE_MODEL_IDS) {
-      const entry = manifest.models[servedKey(id)];
-      if (!entry) continue;
-      const object = await bucket!.get(REGISTRY.fileKey(dataset, version, entry.file));
-      if (!object) {
+    // all reads at once (this request's own promises): the first request's wall time is the slowest read, not the sum
+    const ids = EDGE_MODEL_IDS.filter((id) => manifest.models[servedKey(id)]);
+    const reads = await Promise.all(
+      ids.map(async (id) => {
+        const entry = manifest.models[servedKey(id)];
+        const object = await bucket!.get(REGISTRY.fileKey(dataset, version, entry.file));
+        return { id, entry, bytes: object ? await object.arrayBuffer() : null };
+      }),
+    );
+    for (const { id, entry, bytes } of reads) {
+      if (!bytes) {
         console.error(`${REGISTRY.fileKey(dataset, version, entry.file)} is missing`);
         throw new ModelsUnavailableError(`${entry.file} of ${dataset} version ${version} is missing from the registry`, 60);
       }
-      files[id] = { file: entry.file, bytes: await object.arrayBuffer(), sha256: entry.sha256 };
+      files[id] = { file: entry.file, bytes, sha256: entry.sha256 };
     }
     const raced = this.sets.get(key); // another request finished opening it while this one read
     if (raced) return raced.set;

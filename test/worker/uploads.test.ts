@@ -169,7 +169,8 @@ describe('POST /v1/classify', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     const body = (await res.json()) as { digit: number; probabilities: number[]; model: string };
-    expect(Object.keys(body).sort()).toEqual(['digit', 'model', 'probabilities']);
+    expect(Object.keys(body).sort()).toEqual(['class_name', 'dataset', 'digit', 'model', 'probabilities', 'version']);
+    expect(body).toMatchObject({ class_name: String(body.digit), dataset: 'mnist' });
     const encoded = await encodeOk(png, 'image/jpeg');
     expect(body.digit).toBe(encoded.digit);
     expect(body.probabilities).toEqual(encoded.probabilities);
@@ -337,7 +338,7 @@ describe('bad uploads', () => {
   });
 
   it('unknown query parameters are refused (strict query, like the GET routes), with a suggestion', async () => {
-    await expectError(await post('/v1/classify?format=png', bar, 'image/png'), 400, 'unknown_parameter', /"format"; this endpoint takes no query parameters/);
+    await expectError(await post('/v1/classify?format=png', bar, 'image/png'), 400, 'unknown_parameter', /"format"; this endpoint takes dataset, v/);
     await expectError(await post('/v1/encode?size=3', bar, 'image/png'), 400, 'unknown_parameter', /this endpoint takes format, scale/);
     await expectError(await post('/v1/encode?scael=3', bar, 'image/png'), 400, 'unknown_parameter', /did you mean "scale"/);
     // POST /v1/interpolate takes its own parameters, not GET's
