@@ -23,7 +23,7 @@ export interface QualityFloor {
 
 /** Floors every dataset meets: each GAN no worse than its latent-mixture baseline on the same data. */
 export const RELATIVE_FLOORS: readonly QualityFloor[] = [
-  { metric: 'cgan.frechet', op: '<=', bound: { metric: 'baselines.class_gmm.frechet' }, why: 'cGAN no worse than the per-class 10-component mixture (same temperature)' },
+  { metric: 'cgan.frechet', op: '<=', bound: { metric: 'baselines.class_gmm.frechet' }, why: 'cGAN no worse than the per-digit 10-component mixture (same temperature)' },
   { metric: 'gan.frechet', op: '<=', bound: { metric: 'baselines.class_mixture.frechet' }, why: 'latent GAN no worse than the class-frequency mixture' },
 ];
 

@@ -3,12 +3,13 @@
  *   npm run promote -- <dataset> <version> [--force]   point the channel at a published version
  *   npm run rollback -- <dataset> [version]            back to the version current before the last change
  *   npm run registry -- list [dataset]                 channels, versions and history
+ *   npm run registry -- delete <dataset> <version>     retire a version: its pinned URLs answer 410
  * Local R2 (what `npm start` serves) by default, `--remote` for the account's.
  */
 import { Command } from 'commander';
 import { DATASET_IDS, isDatasetId, type DatasetId } from '../core/manifest';
 import { openBucket, type BucketOptions } from './registry-bucket';
-import { promote, readChannel, rollback, RegistryRefusal } from './registry-ops';
+import { deleteVersion, promote, readChannel, rollback, RegistryRefusal } from './registry-ops';
 
 function datasetArg(value: string): DatasetId {
   if (!isDatasetId(value)) throw new RegistryRefusal(`dataset must be one of ${DATASET_IDS.join(', ')}, got "${value}"`);
@@ -47,6 +48,15 @@ common(program.command('rollback <dataset> [version]'))
     withBucket(o, async (bucket) => {
       const channel = await rollback(bucket, datasetArg(dataset), version);
       console.log(`${dataset} channel -> ${channel.current} (${channel.history.at(-1)?.note})`);
+    }),
+  );
+
+common(program.command('delete <dataset> <version>'))
+  .description('delete a version that is not current: recorded in the history, then its objects removed; its pins answer 410')
+  .action((dataset: string, version: string, o: BucketOptions) =>
+    withBucket(o, async (bucket) => {
+      await deleteVersion(bucket, datasetArg(dataset), version);
+      console.log(`deleted ${dataset} version ${version}`);
     }),
   );
 

@@ -249,3 +249,25 @@ export async function rollback(bucket: WritableBucket, dataset: DatasetId, to?: 
     return channel;
   });
 }
+
+/**
+ * Deletes a version: recorded in the history first (the worker answers 410 for it from then on, also where it
+ * is still open), then its manifest (it stops being a version), then its files. The channel's current version
+ * cannot be deleted: promote another or roll back first.
+ */
+export async function deleteVersion(bucket: WritableBucket, dataset: DatasetId, version: string): Promise<Channel> {
+  return withLock(bucket, dataset, `delete ${dataset} ${version}`, async () => {
+    const channel = await readChannel(bucket, dataset);
+    if (channel.current === version) throw new RegistryRefusal(`not deleting ${dataset} version ${version}: it is the channel's current version; promote another or roll back first`);
+    const manifest = await readVersionManifest(bucket, dataset, version);
+    if (!manifest) throw new RegistryRefusal(`not deleting: ${dataset} version ${version} is not in the registry`);
+    channel.history.push(entry('delete', version));
+    await writeChannel(bucket, channel);
+    await bucket.delete(REGISTRY.manifestKey(dataset, version));
+    for (const id of EDGE_IDS) {
+      const e = manifest.models[servedKey(id)];
+      if (e) await bucket.delete(REGISTRY.fileKey(dataset, version, e.file));
+    }
+    return channel;
+  });
+}

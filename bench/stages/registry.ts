@@ -19,6 +19,7 @@ import { publishSet } from '../../training/registry-ops';
 import type { Progress } from '../lib/progress';
 import { startServer, WRANGLER } from '../lib/processes';
 import { median, mib } from '../lib/stats';
+import { latency } from './cold-start';
 
 export interface RegistryResult {
   versions: number;
@@ -30,14 +31,6 @@ export interface RegistryResult {
 }
 
 const VARIANTS = [['generator'], ['cgan-generator'], ['decoder'], ['encoder']];
-
-async function wall(origin: string, path: string): Promise<number> {
-  const t = performance.now();
-  const res = await fetch(origin + path);
-  await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
-  return performance.now() - t;
-}
 
 const heap = async (origin: string) => ((await (await fetch(`${origin}/__bench/memory`)).json()) as { ortHeapBytes: number }).ortHeapBytes;
 
@@ -71,18 +64,18 @@ export async function runRegistry(root: string, port: number, progress: Progress
       env: { WRANGLER_SEND_METRICS: 'false', CI: '1' },
     });
     try {
-      await wall(server.origin, '/v1/generate?seed=1'); // the embedded set and the engine fingerprint are ready
+      await latency(server.origin, '/v1/generate?seed=1'); // the embedded set and the engine fingerprint are ready
       const warmDefault: number[] = [];
-      for (let i = 0; i < 10; i++) warmDefault.push(await wall(server.origin, `/v1/generate?seed=${10 + i}`));
+      for (let i = 0; i < 10; i++) warmDefault.push(await latency(server.origin, `/v1/generate?seed=${10 + i}`));
       const heapBytes = [await heap(server.origin)];
       const first: number[] = [];
       for (const v of versions) {
-        first.push(await wall(server.origin, `/v1/generate?seed=1&v=${v}`));
+        first.push(await latency(server.origin, `/v1/generate?seed=1&v=${v}`));
         heapBytes.push(await heap(server.origin));
         progress.log(`  first request for ${v}: ${first.at(-1)!.toFixed(0)} ms; wasm heap ${mib(heapBytes.at(-1)!)}`);
       }
       const warmOpened: number[] = [];
-      for (let i = 0; i < 10; i++) warmOpened.push(await wall(server.origin, `/v1/generate?seed=${10 + i}&v=${versions[0]}`));
+      for (let i = 0; i < 10; i++) warmOpened.push(await latency(server.origin, `/v1/generate?seed=${10 + i}&v=${versions[0]}`));
       return { versions: versions.length, firstRequestMs: first, warmOpenedMs: median(warmOpened), warmDefaultMs: median(warmDefault), heapBytes, maxOpenSets: DEFAULT_MAX_OPEN_SETS };
     } finally {
       await server.stop();

@@ -159,6 +159,13 @@ export class Registry {
       // the routes' schemas refuse this first; kept for callers without them
       throw new RegistryError(400, 'unknown_version', `v must be a model version (12 hex digits), got ${JSON.stringify(pinned.slice(0, 64))}`, 'v');
     }
+    if (pinned !== undefined) {
+      // a deleted version is gone even where it is still open: its deletion is in the channel's history
+      const channel = await this.readChannel(bucket, id, false);
+      if (channel && deleted(channel, pinned)) {
+        throw new RegistryError(410, 'version_deleted', `version ${pinned} of ${id} was deleted from the registry; the served version is ${channel.current}`, 'v');
+      }
+    }
     const version = pinned ?? (await this.channelVersion(bucket, id));
     return this.open(bucket, id, version, pinned !== undefined);
   }
@@ -320,6 +327,9 @@ export class Registry {
     return new RegistryError(404, 'unknown_version', `v=${version} is not a version of ${dataset}; the served version is ${served} (see /v1/models)`, 'v');
   }
 }
+
+/** The channel's last word on `version` is its deletion. */
+const deleted = (channel: Channel, version: string) => channel.history.filter((h) => h.version === version).at(-1)?.action === 'delete';
 
 /** 400 unless the set has every model a route needs (a set may lack some, e.g. a recognizer). */
 export function requireModels(set: ModelSet, needed: readonly EdgeModelId[]): void {

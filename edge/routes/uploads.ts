@@ -35,6 +35,9 @@ const PAIR_TYPES = ['multipart/form-data', 'application/json', ...IMAGE_TYPES] a
 
 const NO_STORE = 'no-store';
 
+/** The dataset and pin every upload route takes (edge/registry/ resolves them, as for the image routes). */
+const SET_PARAMS = { dataset: datasetParam, v: versionParam };
+
 // ---- documentation -------------------------------------------------------------------------------
 
 const imageBodyDoc = {
@@ -86,7 +89,7 @@ const uploadInterpolationJson = z
   .openapi('UploadInterpolation');
 
 /** The error responses of an upload operation (descriptions in docs.ts; the limits are in the body's description). */
-const UPLOAD_ERRORS = [400, 406, 413, 415, 429, 500, 503] as const;
+const UPLOAD_ERRORS = [400, 404, 406, 410, 413, 415, 429, 500, 503] as const;
 
 const noStoreHeaders = {
   'Cache-Control': { schema: { type: 'string' as const }, description: 'always "no-store": uploads are not cached or kept' },
@@ -109,7 +112,7 @@ const encodeRoute = createRoute({
     `${NORMALISATION} Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. ` +
     'format=png returns [input | reconstruction] as one PNG instead.',
   request: {
-    query: z.object({ format: formatParam, scale: scaleParam }),
+    query: z.object({ format: formatParam, scale: scaleParam, ...SET_PARAMS }),
     body: imageBodyDoc,
   },
   responses: {
@@ -132,7 +135,7 @@ const classifyRoute = createRoute({
     `${NORMALISATION} The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> ` +
     'probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is ' +
     'metrics.classifier.served.test_accuracy in /v1/models.',
-  request: { body: imageBodyDoc },
+  request: { query: z.object(SET_PARAMS), body: imageBodyDoc },
   responses: {
     200: { description: 'the classification', headers: noStoreHeaders, content: { 'application/json': { schema: classificationJson } } },
     ...errorResponses(UPLOAD_ERRORS),
@@ -163,6 +166,7 @@ const interpolateRoute = createRoute({
       seed: seedParam('seed', 'to_digit only: seed of the conditional sample (default: random, named in X-Seed).'),
       format: formatParam,
       scale: scaleParam,
+      ...SET_PARAMS,
     }),
     body: {
       required: true,
@@ -269,9 +273,6 @@ function reply(c: Context, body: Uint8Array | string, contentType: string, set: 
     headers: { 'Content-Type': contentType, 'Cache-Control': NO_STORE, ...setHeaders(c, set), ...extra },
   });
 }
-
-/** The dataset and pin every upload route takes (edge/registry/ resolves them, as for the image routes). */
-const SET_PARAMS = { dataset: datasetParam, v: versionParam };
 
 /** multipart/JSON/image body of POST /v1/interpolate -> images and string parameters. */
 async function readPair(request: Request, type: string): Promise<{ from: Upload; to?: Upload; params: Record<string, string> }> {

@@ -4,8 +4,8 @@
  * rolled back with `npm run rollback`. Throughout, a pinned URL of the first version returns the same bytes
  * (byte for byte: before the promote, after it, after the rollback) and unpinned URLs follow the channel.
  * Then the faults: a corrupt object (bytes not matching the manifest's sha256) and a missing one make only
- * their version 503 while the others keep serving; a deleted version is 410; a version whose manifest never
- * arrived (a publish killed before its last upload) is 404 and cannot be promoted.
+ * their version 503 while the others keep serving; a deleted version is 410 (also while it is still open in
+ * the isolate); an unknown version 404, an unknown dataset 404 listing the datasets.
  *
  * The second version is real and different: the committed MNIST set with the float32-weight generator and
  * decoder served in place of their float16 variants (other bytes, other pixels), published from a temporary
@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REGISTRY } from '../../core/manifest';
 import { openBucket } from '../../training/registry-bucket';
-import { publishSet } from '../../training/registry-ops';
+import { deleteVersion, publishSet } from '../../training/registry-ops';
 import { variantSet } from '../training/registry-sets';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -145,7 +145,8 @@ describe('faults stay with their version', () => {
   it('a deleted version is 410, an unknown one 404 naming the served version, a malformed one 400', async () => {
     const doomed = await publishVariant(['generator'], 'deleted-version-test');
     expect((await fetch(`${url}/v1/generate?seed=1&v=${doomed.version}`)).status).toBe(200);
-    await opened.bucket.delete(REGISTRY.manifestKey('mnist', doomed.version));
+    await deleteVersion(opened.bucket, 'mnist', doomed.version); // as `npm run registry -- delete` does
+    expect(await opened.bucket.get(REGISTRY.manifestKey('mnist', doomed.version))).toBeNull();
     const deleted = await fetch(`${url}/v1/generate?seed=2&v=${doomed.version}`);
     expect(deleted.status).toBe(410);
     expect(((await deleted.json()) as { error: { code: string } }).error.code).toBe('version_deleted');

@@ -188,13 +188,13 @@ describe('/openapi.json', () => {
     });
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort();
     expect(statuses('/v1/generate', 'get')).toEqual(['200', '304', '400', '404', '406', '410', '429', '500', '503']);
-    expect(statuses('/v1/encode', 'post')).toEqual(['200', '400', '406', '413', '415', '429', '500', '503']);
+    expect(statuses('/v1/encode', 'post')).toEqual(['200', '400', '404', '406', '410', '413', '415', '429', '500', '503']);
     expect(statuses('/v1/models', 'get')).toEqual(['200', '400', '406', '429', '500', '503']);
     expect(statuses('/health', 'get')).toEqual(['200', '500', '503']);
     const tooMany = doc.paths['/v1/generate'].get.responses['429'];
     expect(tooMany.description).toBe('rate_limited: too many requests from this client');
     expect(Object.keys(tooMany.headers!).sort()).toEqual(['Cache-Control', 'Retry-After']);
     expect(tooMany.content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/Error' } } });
-    expect(doc.paths['/v1/interpolate'].post.parameters!.map((p) => p.name).sort()).toEqual(['format', 'scale', 'seed', 'steps', 'to_digit', 'to_seed']);
+    expect(doc.paths['/v1/interpolate'].post.parameters!.map((p) => p.name).sort()).toEqual(['dataset', 'format', 'scale', 'seed', 'steps', 'to_digit', 'to_seed', 'v']);
   });
 });
