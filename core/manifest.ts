@@ -119,6 +119,8 @@ export function servedHashes(manifest: Pick<Manifest, 'models'>, edgeIds: readon
 export const REGISTRY = {
   bucket: 'latent-models',
   binding: 'MODELS',
+  /** versions whose sessions an isolate keeps open at once (edge/registry/; bench/stages/registry.ts measures one) */
+  maxOpenSets: 4,
   setPrefix: (dataset: string, version: string) => `sets/${dataset}/${version}/`,
   fileKey: (dataset: string, version: string, file: string) => `sets/${dataset}/${version}/${file}`,
   manifestKey: (dataset: string, version: string) => `sets/${dataset}/${version}/manifest.json`,

@@ -4,7 +4,7 @@
  *  - the first request for a version not yet open in the isolate (read from R2, hash-checked, sessions opened):
  *    wall ms, against a warm request to the same version and to the embedded default set;
  *  - what one open set costs: the wasm heap before and after each version opens (the runtime's memory never
- *    shrinks, so the growth per set is the budget's unit); the store keeps DEFAULT_MAX_OPEN_SETS open.
+ *    shrinks, so the growth per set is the budget's unit); the registry keeps REGISTRY.maxOpenSets open.
  * The versions are the committed MNIST set with the float32 weights of one model each (other bytes, other
  * versions), published with training/registry-ops.ts like `npm run publish-models`.
  */
@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_MAX_OPEN_SETS } from '../../edge/registry';
+import { REGISTRY } from '../../core/manifest';
 import { variantSet } from '../../test/training/registry-sets';
 import { openBucket } from '../../training/registry-bucket';
 import { publishSet } from '../../training/registry-ops';
@@ -76,7 +76,7 @@ export async function runRegistry(root: string, port: number, progress: Progress
       }
       const warmOpened: number[] = [];
       for (let i = 0; i < 10; i++) warmOpened.push(await latency(server.origin, `/v1/generate?seed=${10 + i}&v=${versions[0]}`));
-      return { versions: versions.length, firstRequestMs: first, warmOpenedMs: median(warmOpened), warmDefaultMs: median(warmDefault), heapBytes, maxOpenSets: DEFAULT_MAX_OPEN_SETS };
+      return { versions: versions.length, firstRequestMs: first, warmOpenedMs: median(warmOpened), warmDefaultMs: median(warmDefault), heapBytes, maxOpenSets: REGISTRY.maxOpenSets };
     } finally {
       await server.stop();
     }

@@ -95,7 +95,7 @@ export interface RegistryOptions {
   now?: () => number;
 }
 
-export const DEFAULT_MAX_OPEN_SETS = 4;
+export const DEFAULT_MAX_OPEN_SETS = REGISTRY.maxOpenSets;
 export const DEFAULT_CHANNEL_TTL_MS = 5000;
 
 export interface DatasetListing {
