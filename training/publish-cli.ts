@@ -33,11 +33,13 @@ const program = new Command('npm run publish-models --')
   .option('--remote', 'the account\'s R2 (wrangler login) instead of the local one npm start serves', false)
   .option('--persist-to <dir>', 'local state directory, as wrangler dev --persist-to (default .wrangler/state)')
   .option('--into-models [dir]', 'instead: replace the models directory embedded in the worker (default models)')
+  .option('--models-dir <dir>', 'the same as --into-models <dir> (the older spelling)')
   .option('--seed', 'publish the committed sets (models/, models/<dataset>/) into local R2 and promote datasets without a channel', false)
   .showHelpAfterError();
 
 program.parse();
-const flags = program.opts<{ dataset?: string; promote: boolean; force: boolean; remote: boolean; persistTo?: string; intoModels?: string | boolean; seed: boolean }>();
+const flags = program.opts<{ dataset?: string; promote: boolean; force: boolean; remote: boolean; persistTo?: string; intoModels?: string | boolean; modelsDir?: string; seed: boolean }>();
+flags.intoModels ??= flags.modelsDir;
 const log = (line: string) => console.log(line);
 
 /** A run directory (manifest.json + publish/) or a set directory (manifest.json beside its files). */

@@ -50,7 +50,7 @@ export async function publishModels(opts: PublishOptions): Promise<Manifest> {
     throw new QualityGateError(
       `quality gate: ${gate.misses.length} of the floors in core/quality-floors.ts missed, so ${opts.modelsDir} was not replaced:\n` +
         `${formatMisses(gate)}\n` +
-        `the run's files are in ${where}; publish them anyway with \`npm run publish-models -- ${where} --force\` (recorded in the manifest)`,
+        `the run's files are in ${where}; publish them anyway with \`npm run publish-models -- ${where} --into-models --force\` (recorded in the manifest)`,
     );
   }
   const manifest = manifestSchema.parse({

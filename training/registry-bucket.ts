@@ -6,9 +6,9 @@
  * wrangler is logged in to.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { REGISTRY } from '../core/manifest';
 import type { WritableBucket } from './registry-ops';
@@ -33,20 +33,18 @@ export async function openBucket(opts: BucketOptions = {}): Promise<OpenedBucket
   const persist = join(resolve(opts.persistTo ?? join(ROOT, '.wrangler/state')), 'v3');
   // A config with the R2 binding only: the project's full wrangler.jsonc (assets, rate limits, the worker's
   // bundle) makes the proxy take ~17 s to start here instead of ~1.5 s; the bucket and state are the same.
-  const dir = await mkdtemp(join(tmpdir(), 'registry-'));
-  const configPath = join(dir, 'wrangler.json');
+  // Kept under .wrangler/ (ignored by git) rather than in a temporary directory: a publish killed mid-way leaves
+  // nothing behind. Written beside and renamed, so concurrent CLIs never read a half-written file.
+  const configPath = join(ROOT, '.wrangler', 'registry-cli.wrangler.json');
+  await mkdir(dirname(configPath), { recursive: true });
+  const staged = `${configPath}.${process.pid}.tmp`;
   await writeFile(
-    configPath,
+    staged,
     JSON.stringify({ name: 'registry-cli', compatibility_date: '2025-04-01', r2_buckets: [{ binding: REGISTRY.binding, bucket_name: REGISTRY.bucket }] }),
   );
+  await rename(staged, configPath);
   const proxy = await getPlatformProxy<Record<string, WritableBucket>>({ configPath, persist: { path: persist } });
-  return {
-    bucket: proxy.env[REGISTRY.binding],
-    close: async () => {
-      await proxy.dispose();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return { bucket: proxy.env[REGISTRY.binding], close: () => proxy.dispose() };
 }
 
 /** Through the wrangler CLI; conditional puts are not available there, so the lock is best effort remotely. */

@@ -377,14 +377,14 @@ describe('OpenAPI', () => {
     for (const path of ['/v1/encode', '/v1/classify']) {
       const op = doc.paths[path].post;
       expect(Object.keys(op.requestBody.content).sort(), path).toEqual(['image/jpeg', 'image/png']);
-      expect(Object.keys(op.responses).sort(), path).toEqual(['200', '400', '406', '413', '415', '429', '500', '503']);
+      expect(Object.keys(op.responses).sort(), path).toEqual(['200', '400', '404', '406', '410', '413', '415', '429', '500', '503']);
       expect(op.operationId, path).toMatch(/^[a-z][A-Za-z]+$/);
       expect(op.responses['413'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
     }
     const interpolate = doc.paths['/v1/interpolate'];
     expect(Object.keys(interpolate)).toEqual(expect.arrayContaining(['get', 'post']));
     expect(Object.keys(interpolate.post.requestBody.content).sort()).toEqual(['application/json', 'image/jpeg', 'image/png', 'multipart/form-data']);
-    expect(interpolate.post.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['format', 'scale', 'seed', 'steps', 'to_digit', 'to_seed']);
+    expect(interpolate.post.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['dataset', 'format', 'scale', 'seed', 'steps', 'to_digit', 'to_seed', 'v']);
     expect(doc.paths['/v1/encode'].post.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Encoding');
     expect(doc.components.schemas.Encoding.required).toEqual(expect.arrayContaining(['latent', 'input', 'reconstruction', 'digit', 'probabilities']));
   });
