@@ -8,18 +8,16 @@
  * - promote refuses a version that misses the quality gate unless forced, and records the force;
  * - rollback returns the channel to the version before, and says when there is none.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY, setVersion, servedHashes } from '../../core/manifest';
 import { openBucket, type OpenedBucket } from '../../training/registry-bucket';
 import { EDGE_IDS, promote, publishSet, readChannel, rollback } from '../../training/registry-ops';
 import { variantSet } from './registry-sets';
 
-const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const MODELS = join(ROOT, 'models');
 let root: string;
@@ -39,8 +37,30 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const publishChild = (dir: string, dieAt: number) =>
-  run(process.execPath, ['--import', 'tsx', 'test/training/fixtures/registry-publish-then-die.ts', dir, persistTo, String(dieAt)], { cwd: ROOT }).catch((e) => e);
+/**
+ * The child runs in a process group of its own: SIGKILLed, it cannot stop the workerd that wrangler's proxy
+ * started for it, so the test ends the whole group once the child is gone.
+ */
+async function publishChild(dir: string, dieAt: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/training/fixtures/registry-publish-then-die.ts', dir, persistTo, String(dieAt)], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const closed = new Promise<void>((done) => child.once('close', () => done()));
+  const signal = await new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, sig) => done(sig)));
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // the group is already empty
+  }
+  await closed; // every byte it printed has been read (a surviving workerd held the pipes until now)
+  return { signal, stdout, stderr };
+}
 
 async function newSet(name: string, swap: string[]) {
   const dir = join(root, name);
