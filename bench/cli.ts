@@ -21,12 +21,13 @@ import { runHealthUnderLoad } from './stages/health-under-load';
 import { runHttp } from './stages/http';
 import { encodeCases, modelCases, runInference } from './stages/inference';
 import { runSoak } from './stages/soak';
+import { renderRegistry, runRegistry, type RegistryResult } from './stages/registry';
 import { renderUploads, runUploads, type UploadResults } from './stages/uploads';
 import { runWorstCase } from './stages/worst-case';
 
-const STAGES = ['bundle', 'inference', 'cpu', 'worst', 'http', 'health', 'bad-input', 'load', 'cold', 'uploads'] as const;
+const STAGES = ['bundle', 'inference', 'cpu', 'worst', 'http', 'health', 'bad-input', 'load', 'cold', 'uploads', 'registry'] as const;
 /** the stages that measure the two long-running servers (bundle and cold start bring up their own) */
-const SERVER_STAGES: readonly Stage[] = STAGES.filter((s) => s !== 'bundle' && s !== 'cold');
+const SERVER_STAGES: readonly Stage[] = STAGES.filter((s) => s !== 'bundle' && s !== 'cold' && s !== 'registry');
 type Stage = (typeof STAGES)[number];
 
 const program = new Command()
@@ -82,6 +83,7 @@ const weights: Record<string, number> = {
   health: settings.health.seconds + 5,
   cold: settings.coldRounds * 30,
   uploads: quick ? 30 : 150,
+  registry: 60,
 };
 const progress = new Progress(Object.fromEntries(Object.entries(weights).filter(([k]) => k === 'setup' || only.has(k as Stage))));
 
@@ -101,12 +103,13 @@ async function main(): Promise<void> {
   progress.log(`models: ${workspace.modelsDir} (run ${results.modelsRunId})${workspace.scratch ? ', scratch copy of the sources' : ''}; load average ${machine.loadAverage}`);
   const servers: Server[] = [];
   let uploads: UploadResults | null = null;
+  let registry: RegistryResult | null = null;
   const out = resolve(opts.out);
   const partial = out.replace(/\.md$/, '') + '.partial.md';
   const render = (): string => {
     results.loadAtEnd = currentLoad();
     results.minutes = (performance.now() - started) / 60_000;
-    return renderReport(results) + (uploads ? '\n' + renderUploads(uploads) : '');
+    return renderReport(results) + (uploads ? '\n' + renderUploads(uploads) : '') + (registry ? '\n' + renderRegistry(registry) : '');
   };
   // after every stage the tables so far go to a side file, so one failing stage cannot lose a 20-minute run
   const checkpoint = (stage: string): void => {
@@ -189,6 +192,11 @@ async function main(): Promise<void> {
       progress.begin(`3. cold start, ${settings.coldRounds} round(s)`);
       results.cold = await runColdStart(workspace.root, workspace.modelsDir, settings.coldRounds, { worker: PORTS.cold, probe: PORTS.probe, node: PORTS.node }, progress);
       checkpoint('cold');
+    }
+    if (only.has('registry')) {
+      progress.begin('registry: first request per version, memory per open set');
+      registry = await runRegistry(workspace.root, PORTS.cold, progress);
+      checkpoint('registry');
     }
   } finally {
     for (const s of servers) await s.stop();

@@ -21,19 +21,53 @@ export interface QualityFloor {
   why: string;
 }
 
+/** Floors every dataset meets: each GAN no worse than its latent-mixture baseline on the same data. */
+export const RELATIVE_FLOORS: readonly QualityFloor[] = [
+  { metric: 'cgan.frechet', op: '<=', bound: { metric: 'baselines.class_gmm.frechet' }, why: 'cGAN no worse than the per-digit 10-component mixture (same temperature)' },
+  { metric: 'gan.frechet', op: '<=', bound: { metric: 'baselines.class_mixture.frechet' }, why: 'latent GAN no worse than the class-frequency mixture' },
+];
+
+/** MNIST's floors (issue 8's targets), unchanged since they were set. */
 export const QUALITY_FLOORS: readonly QualityFloor[] = [
   { metric: 'cgan.evaluator_accuracy', op: '>=', bound: 0.98, why: 'cGAN: evaluator accuracy on the requested digit' },
   { metric: 'cgan.per_digit_accuracy', op: '>=', bound: 0.95, each: { length: 10 }, why: 'cGAN: every digit classified as requested' },
   { metric: 'cgan.frechet', op: '<=', bound: 2.5, why: 'cGAN: Frechet distance' },
-  { metric: 'cgan.frechet', op: '<=', bound: { metric: 'baselines.class_gmm.frechet' }, why: 'cGAN no worse than the per-digit 10-component mixture (same temperature)' },
+  RELATIVE_FLOORS[0],
   { metric: 'gan.frechet', op: '<=', bound: 2.7, why: 'latent GAN: Frechet distance' },
-  { metric: 'gan.frechet', op: '<=', bound: { metric: 'baselines.class_mixture.frechet' }, why: 'latent GAN no worse than the class-frequency mixture' },
+  RELATIVE_FLOORS[1],
   { metric: 'gan.class_histogram', op: '>=', bound: 0.06, each: { length: 10 }, why: 'latent GAN: every digit at least 6% of samples' },
   { metric: 'gan.class_histogram', op: '<=', bound: 0.14, each: { length: 10 }, why: 'latent GAN: every digit at most 14% of samples' },
   { metric: 'gan.mean_confidence', op: '>=', bound: 0.95, why: 'latent GAN: mean evaluator confidence' },
   { metric: 'interpolation.conditional_morph.endpoint_accuracy', op: '>=', bound: 0.95, why: 'conditional morph: both ends classified as requested' },
   { metric: 'classifier.semisupervised.mean', op: '>=', bound: 0.95, why: '50-label study: semi-supervised mean accuracy' },
 ];
+
+/**
+ * Fashion-MNIST's absolute floors. Its classes overlap (shirt / T-shirt / pullover / coat), so even its own
+ * evaluator is right 88% of the time on real test images and MNIST's numbers cannot apply. Set below the
+ * first full run (20261201T194626Z-seed1, models/fashion-mnist/REPORT.md: cGAN accuracy 0.94, shirts 0.752,
+ * cGAN / latent GAN Frechet 2.91 / 3.16 with draws spread over 2.68..3.18 / 2.75..3.54, class shares
+ * 0.086..0.118, confidence 0.89, morph ends 0.935, 50-label mean 0.712) by about the run-to-run spread, so a
+ * clearly worse retrain misses them. The relative floors come on top, as for every dataset.
+ */
+export const FASHION_FLOORS: readonly QualityFloor[] = [
+  { metric: 'cgan.evaluator_accuracy', op: '>=', bound: 0.9, why: 'cGAN: evaluator accuracy on the requested class' },
+  { metric: 'cgan.per_digit_accuracy', op: '>=', bound: 0.7, each: { length: 10 }, why: 'cGAN: every class classified as requested (shirts are the hardest)' },
+  { metric: 'cgan.frechet', op: '<=', bound: 3.5, why: 'cGAN: Frechet distance' },
+  RELATIVE_FLOORS[0],
+  { metric: 'gan.frechet', op: '<=', bound: 3.8, why: 'latent GAN: Frechet distance' },
+  RELATIVE_FLOORS[1],
+  { metric: 'gan.class_histogram', op: '>=', bound: 0.06, each: { length: 10 }, why: 'latent GAN: every class at least 6% of samples' },
+  { metric: 'gan.class_histogram', op: '<=', bound: 0.14, each: { length: 10 }, why: 'latent GAN: every class at most 14% of samples' },
+  { metric: 'gan.mean_confidence', op: '>=', bound: 0.85, why: 'latent GAN: mean evaluator confidence' },
+  { metric: 'interpolation.conditional_morph.endpoint_accuracy', op: '>=', bound: 0.9, why: 'conditional morph: both ends classified as requested' },
+  { metric: 'classifier.semisupervised.mean', op: '>=', bound: 0.68, why: '50-label study: semi-supervised mean accuracy' },
+];
+
+/** The floors of a dataset's sets (core/manifest.ts DATASETS ids). */
+export function floorsFor(dataset: 'mnist' | 'fashion-mnist'): readonly QualityFloor[] {
+  return dataset === 'fashion-mnist' ? FASHION_FLOORS : QUALITY_FLOORS;
+}
 
 export interface FloorMiss {
   /** "metrics.cgan.per_digit_accuracy[5]" */

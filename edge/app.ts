@@ -6,18 +6,23 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { ModelsUnavailableError, type ModelFiles, type ModelStore } from './inference/model-store';
+import { Registry, RegistryError, type RegistryEnv } from './registry';
 import { OverloadedError } from './inference/scheduler';
 import { errorResponses } from './routes/docs';
 import { errorResponse, quote } from './routes/errors';
 import { imageRoutes } from './routes/images';
 import { metaRoutes, requireJson } from './routes/meta';
 import { rateLimit, type RateLimitEnv } from './routes/rate-limit';
+import { logLine } from './routes/request-log';
 import { uploadRoutes } from './routes/uploads';
 
+/** The embedded default set (edge/bundle.ts) and its store; every other set comes from the registry's R2. */
 export interface AppDeps {
   store: ModelStore;
   files: ModelFiles;
   manifest: unknown;
+  /** versions kept open at once (edge/registry/ DEFAULT_MAX_OPEN_SETS) */
+  maxOpenSets?: number;
 }
 
 /** Every method some route takes (CORS preflights); a 405 names the ones of its own path. */
@@ -25,7 +30,7 @@ export const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
 /** Request headers the API reads; preflights allow these and nothing else (Content-Type: the uploads). */
 export const CORS_REQUEST_HEADERS = ['Accept', 'If-None-Match', 'Content-Type'];
 /** Response headers scripts on other origins may read. */
-export const CORS_EXPOSED_HEADERS = ['X-Seed', 'X-Seed-From', 'X-Seed-To', 'X-Model-Version', 'ETag', 'Retry-After'];
+export const CORS_EXPOSED_HEADERS = ['X-Seed', 'X-Seed-From', 'X-Seed-To', 'X-Model-Version', 'X-Dataset', 'ETag', 'Retry-After'];
 
 /** '/v1/digits/:digit' -> a regex matching concrete paths of that route. */
 function routePattern(path: string): RegExp {
@@ -45,13 +50,20 @@ const DESCRIPTION =
   '`overloaded` + Retry-After past about 1.5 s of queued work; each client may send 600 requests per minute ' +
   '(429 `rate_limited` + Retry-After; /health is exempt). Unknown query parameters on /v1/* are a 400.';
 
-export function createApp({ store, files, manifest }: AppDeps) {
-  const app = new OpenAPIHono<{ Bindings: RateLimitEnv }>();
+export function createApp({ store, files, manifest, maxOpenSets }: AppDeps) {
+  const app = new OpenAPIHono<{ Bindings: RateLimitEnv & RegistryEnv }>();
+  const registry = new Registry({ embedded: { store, files, manifest }, scheduler: store.scheduler, maxOpenSets });
   /** The methods routed for a path: GET (and so HEAD) and/or POST; none when there is no such route. */
   const methodsFor = (path: string) =>
     [...new Set(app.routes.filter((r) => r.method !== 'ALL' && routePattern(r.path).test(path)).map((r) => r.method))].sort();
   const isRoute = (path: string) => methodsFor(path).length > 0;
 
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    // in the worker (bindings present); not when tools and tests in Node run the app without them
+    if (c.env) console.log(logLine(c.req.raw, c.req.routePath, c.res.status, Math.round(performance.now() - started)));
+  });
   app.use('*', async (c, next) => {
     // OPTIONS only where a route exists: elsewhere it is a 404 like any other method.
     if (c.req.method === 'OPTIONS' && !isRoute(c.req.path)) {
@@ -88,9 +100,9 @@ export function createApp({ store, files, manifest }: AppDeps) {
     if (assets) return assets.fetch(c.req.raw);
     return errorResponse(404, 'not_found', 'the demo page is served from public/ by Workers Static Assets, which this deployment lacks');
   });
-  app.route('/', imageRoutes(store));
-  app.route('/', metaRoutes(store, files, manifest));
-  app.route('/', uploadRoutes(store));
+  app.route('/', imageRoutes(registry));
+  app.route('/', metaRoutes(registry));
+  app.route('/', uploadRoutes(registry));
 
   // Documented here although Workers Static Assets answer it: its headers come from public/_headers.
   const pageHeaders = {
@@ -167,6 +179,7 @@ export function createApp({ store, files, manifest }: AppDeps) {
   });
 
   app.onError((err) => {
+    if (err instanceof RegistryError) return errorResponse(err.status, err.code, err.message, { parameter: err.parameter });
     if (err instanceof OverloadedError) {
       return errorResponse(503, 'overloaded', err.message, { headers: { 'Retry-After': String(err.retryAfterSeconds) } });
     }

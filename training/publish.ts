@@ -3,7 +3,7 @@
  * replacement of the whole directory (core/models-dir.ts). Used by `npm run train` (the pipeline's last
  * step), `npm run export` and `npm run publish-models`.
  *
- * Gate: a set whose manifest misses a floor does not replace models/; the error says which metric missed,
+ * Gate: a set whose manifest misses a floor of its dataset (core/quality-floors.ts `floorsFor`) does not replace models/; the error says which metric missed,
  * by how much, and where the run's files are. `force` publishes anyway and records the misses in the
  * manifest (`quality_gate`). Quick runs are gated like full ones (their small models miss the floors), so
  * publishing one needs `force`; by default a quick run publishes nowhere.
@@ -11,9 +11,9 @@
 import { copyFile, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { MODEL_SPECS, float16File } from '../core/contract';
-import { manifestSchema, type Manifest } from '../core/manifest';
+import { datasetIdOf, manifestSchema, type Manifest } from '../core/manifest';
 import { fsyncPath, listFiles, MANIFEST_FILE, modelsDirProblems, recoverModelsDir, stagingDirFor, swapInStaging, type StepHook } from '../core/models-dir';
-import { checkQualityFloors, formatMisses, QUALITY_FLOORS } from '../core/quality-floors';
+import { checkQualityFloors, floorsFor, formatMisses } from '../core/quality-floors';
 
 export interface PublishOptions {
   /** the staged set: every file the manifest names, plus optional tfjs/, figures/, REPORT.md */
@@ -42,21 +42,24 @@ export class QualityGateError extends Error {
 export async function publishModels(opts: PublishOptions): Promise<Manifest> {
   const log = opts.log ?? (() => {});
   const onStep = opts.onStep ?? (() => {});
-  const gate = checkQualityFloors(opts.manifest.metrics);
+  const dataset = datasetIdOf(opts.manifest);
+  const floors = floorsFor(dataset);
+  const gate = checkQualityFloors(opts.manifest.metrics, floors);
   if (!gate.passed && !opts.force) {
     const where = opts.runDir ?? opts.fromDir;
     throw new QualityGateError(
       `quality gate: ${gate.misses.length} of the floors in core/quality-floors.ts missed, so ${opts.modelsDir} was not replaced:\n` +
         `${formatMisses(gate)}\n` +
-        `the run's files are in ${where}; publish them anyway with \`npm run publish-models -- ${where} --force\` (recorded in the manifest)`,
+        `the run's files are in ${where}; publish them anyway with \`npm run publish-models -- ${where} --into-models --force\` (recorded in the manifest)`,
     );
   }
   const manifest = manifestSchema.parse({
     ...opts.manifest,
+    dataset_id: dataset,
     quality_gate: {
       passed: gate.passed,
       forced: !gate.passed,
-      floors: QUALITY_FLOORS.length,
+      floors: floors.length,
       misses: gate.misses.map((m) => m.message),
     },
   });

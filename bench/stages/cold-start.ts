@@ -19,7 +19,8 @@ export interface ColdStartResult {
 
 const IMAGE = '/v1/generate?seed=1';
 
-async function latency(origin: string, path: string): Promise<number> {
+/** Wall ms of one GET, body read; throws unless 200. */
+export async function latency(origin: string, path: string): Promise<number> {
   const t = performance.now();
   const res = await fetch(origin + path);
   await res.arrayBuffer();

@@ -1,7 +1,12 @@
 /**
- * ONNX sessions for the bundled models, created once per isolate and reused by every request, and the
- * scheduler their runs go through (one at a time: the single-threaded wasm runtime shares one heap
- * between sessions; see scheduler.ts for the bound and why it is safe across requests).
+ * ONNX sessions for one model set (one version of one dataset), created once per isolate and reused by every
+ * request, and the scheduler their runs go through (one at a time: the single-threaded wasm runtime shares one
+ * heap between sessions, so every store of an isolate shares one scheduler; see scheduler.ts for the bound and
+ * why it is safe across requests). edge/registry/ makes one store per open version.
+ *
+ * A set has the edge models its manifest lists, not necessarily all of EDGE_MODEL_IDS (a route needing a
+ * model the set lacks answers 4xx before it gets here). Every file given with a sha256 is checked against it
+ * when the sessions open: a corrupt file makes this version unavailable (503), never another one.
  *
  * A failed load is not cached forever, but not retried by every request either: after a failure the
  * next attempt waits 1 s, then 2, 4, ... up to 60 s (`retryAfterSeconds` says how long is left). The
@@ -10,24 +15,33 @@
 import { MODEL_SPECS, type ModelId } from '../../core/contract';
 import { configureOrt, ort } from './ort';
 import { Scheduler } from './scheduler';
-import { modelVersion } from './version';
+import { setVersionOf } from './version';
 
 /** The models the worker serves; each is a `MODEL_SPECS` id with `edge: true`. */
 export const EDGE_MODEL_IDS = ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier', 'recognizer'] as const satisfies readonly ModelId[];
 export type EdgeModelId = (typeof EDGE_MODEL_IDS)[number];
 
 export interface ModelFile {
-  /** file name under models/, e.g. generator.f16.onnx */
+  /** file name in the set, e.g. generator.f16.onnx */
   file: string;
   bytes: ArrayBuffer;
+  /** the manifest's sha256 of the file: checked before the runtime sees the bytes */
+  sha256?: string;
 }
-export type ModelFiles = Record<EdgeModelId, ModelFile>;
+/** The set's served files; a set may lack some edge models (e.g. a dataset without a recognizer). */
+export type ModelFiles = Partial<Record<EdgeModelId, ModelFile>>;
 
 export interface LoadedModels {
+  /** one session per model of the set (`models`); routes check `models` before touching a session */
   sessions: Record<EdgeModelId, ort.InferenceSession>;
-  /** The model version (version.ts): covers the weights, onnxruntime-web and the encoders. */
+  /** the edge models this set has, in EDGE_MODEL_IDS order */
+  models: EdgeModelId[];
+  /** The set's version (version.ts): content address of its served files. */
   version: string;
 }
+
+/** The edge models present in `files`, in EDGE_MODEL_IDS order. */
+export const modelsOf = (files: ModelFiles): EdgeModelId[] => EDGE_MODEL_IDS.filter((id) => files[id] !== undefined);
 
 /** Why the models cannot serve; reported as 503 JSON with Retry-After. The message is for clients: short. */
 export class ModelsUnavailableError extends Error {
@@ -39,6 +53,12 @@ export class ModelsUnavailableError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Filled by `use`: how long the job waited for the scheduler and how long its work took (ms). */
+export interface UseTiming {
+  queue_ms?: number;
+  model_ms?: number;
 }
 
 export interface ModelStoreOptions {
@@ -68,6 +88,23 @@ async function openSession(id: EdgeModelId, { file, bytes }: ModelFile): Promise
   expect('inputs', spec.inputs.map((t) => t.name), session.inputNames);
   expect('outputs', spec.outputs.map((t) => t.name), session.outputNames);
   return session;
+}
+
+const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/** sha256 of every file; a mismatch with the manifest's is this version's 503, naming the file. */
+async function checkedHashes(files: ModelFiles): Promise<Record<string, string>> {
+  const hashes: Record<string, string> = {};
+  for (const id of modelsOf(files)) {
+    const { file, bytes, sha256 } = files[id]!;
+    const actual = hex(await crypto.subtle.digest('SHA-256', bytes));
+    if (sha256 !== undefined && actual !== sha256) {
+      console.error(`${file}: sha256 ${actual}, the manifest says ${sha256}`);
+      throw new ModelsUnavailableError(`${file} is corrupt (its sha256 does not match the manifest)`);
+    }
+    hashes[id] = actual;
+  }
+  return hashes;
 }
 
 export class ModelStore {
@@ -141,11 +178,52 @@ export class ModelStore {
    * it waits. Throws OverloadedError when too much work is queued, ModelsUnavailableError when the
    * models cannot load.
    */
-  async use<T>(cost: number, work: (models: LoadedModels) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const models = await this.load();
-    // `return await`, not `return`: run() may reject at once (overloaded), and a promise returned already
-    // rejected is adopted a microtask later, which workerd reports as an unhandled rejection meanwhile
-    return await this.scheduler.run(cost, () => work(models), signal);
+  async use<T>(cost: number, work: (models: LoadedModels) => Promise<T>, signal?: AbortSignal, timing?: UseTiming): Promise<T> {
+    this.active++;
+    try {
+      const models = await this.load();
+      const queued = performance.now();
+      // `return await`, not `return`: run() may reject at once (overloaded), and a promise returned already
+      // rejected is adopted a microtask later, which workerd reports as an unhandled rejection meanwhile
+      return await this.scheduler.run(
+        cost,
+        async () => {
+          const started = performance.now();
+          if (timing) timing.queue_ms = Math.round(started - queued);
+          try {
+            return await work(models);
+          } finally {
+            if (timing) timing.model_ms = Math.round(performance.now() - started);
+          }
+        },
+        signal,
+      );
+    } finally {
+      this.active--;
+    }
+  }
+
+  /** The last load failed and its backoff has passed (the next load() tries again). */
+  get retryDue(): boolean {
+    return !this.loaded && !this.loading && this.lastError !== null && this.retryAt <= this.now();
+  }
+
+  /** Whether the sessions are open (a request using them now does no load work). */
+  get isOpen(): boolean {
+    return this.loaded !== null;
+  }
+
+  /** Jobs of this store's requests still running or waiting: a store in use is never released. */
+  private active = 0;
+  get inUse(): boolean {
+    return this.active > 0 || this.loading !== null;
+  }
+
+  /** Releases the sessions (the registry evicting a version no request uses); a later load reopens them. */
+  async release(): Promise<void> {
+    const loaded = this.loaded;
+    this.loaded = null;
+    if (loaded) await Promise.allSettled(Object.values(loaded.sessions).map((s) => s.release()));
   }
 
   /** The reason of the last failed load, if the models are not loaded. */
@@ -163,7 +241,7 @@ export class ModelStore {
     configureOrt();
     const sessions = {} as Record<EdgeModelId, ort.InferenceSession>;
     try {
-      for (const id of EDGE_MODEL_IDS) sessions[id] = await openSession(id, this.files[id]);
+      for (const id of modelsOf(this.files)) sessions[id] = await openSession(id, this.files[id]!);
       this.warmSessions = sessions;
     } catch {
       await Promise.allSettled(Object.values(sessions).map((s) => s.release()));
@@ -175,8 +253,11 @@ export class ModelStore {
     const sessions = this.warmSessions ?? ({} as Record<EdgeModelId, ort.InferenceSession>);
     this.warmSessions = null;
     try {
-      for (const id of EDGE_MODEL_IDS) sessions[id] ??= await openSession(id, this.files[id]);
-      return { sessions, version: await modelVersion(this.files) };
+      // hashes first: the runtime never parses a file that is not the manifest's
+      const version = await setVersionOf(await checkedHashes(this.files));
+      const models = modelsOf(this.files);
+      for (const id of models) sessions[id] ??= await openSession(id, this.files[id]!);
+      return { sessions, models, version };
     } catch (err) {
       await Promise.allSettled(Object.values(sessions).map((s) => s.release()));
       throw err;

@@ -13,7 +13,10 @@ export const ERROR_CODES = [
   'no_ink',
   'image_too_large',
   'unsupported_media_type',
-  'version_mismatch',
+  'unknown_dataset',
+  'unknown_version',
+  'version_deleted',
+  'model_missing',
   'not_acceptable',
   'not_found',
   'method_not_allowed',
@@ -24,7 +27,7 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export type ErrorStatus = 400 | 404 | 405 | 406 | 409 | 413 | 415 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 404 | 405 | 406 | 410 | 413 | 415 | 429 | 500 | 503;
 
 export const errorBodySchema = z
   .object({
@@ -32,13 +35,14 @@ export const errorBodySchema = z
       code: z.enum(ERROR_CODES).openapi({
         example: 'invalid_parameter',
         description:
-          'invalid_parameter, unknown_parameter, invalid_image, no_ink (400); not_found (404); method_not_allowed (405); ' +
-          'not_acceptable (406); version_mismatch (409); image_too_large (413); unsupported_media_type (415); ' +
+          'invalid_parameter, unknown_parameter, invalid_image, no_ink, model_missing (400); not_found, unknown_dataset, ' +
+          'unknown_version (404); method_not_allowed (405); not_acceptable (406); version_deleted (410); ' +
+          'image_too_large (413); unsupported_media_type (415); ' +
           'rate_limited (429); internal_error (500); overloaded, models_unavailable (503)',
       }),
       message: z.string().openapi({ example: 'n must be an integer 1..64, got "abc"' }),
       parameter: z.string().optional().openapi({
-        description: 'the offending parameter, for invalid_parameter, unknown_parameter and version_mismatch',
+        description: 'the offending parameter, for invalid_parameter, unknown_parameter, unknown_dataset, unknown_version and version_deleted',
       }),
     }),
   })

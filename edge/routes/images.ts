@@ -4,11 +4,13 @@
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { NOISE_DIM } from '../../core/contract';
-import type { ModelStore } from '../inference/model-store';
+import { DATASET_IDS, type DatasetId } from '../../core/manifest';
+import type { Registry, RegistryEnv } from '../registry';
 import { generateDigits, generateImages, interpolateImages, type Images } from '../inference/sampling';
 import { errorResponses, HEADERS, IMAGE_HEADERS } from './docs';
 import { invalidParameters } from './errors';
 import {
+  datasetParam,
   digitPathParam,
   digitQueryParam,
   formatParam,
@@ -41,11 +43,18 @@ const modelField = z.string().openapi({
 
 const seedField = z.number().int().min(0).max(4294967295).openapi({ format: 'int64' });
 
+/** What every JSON body of a model route names: the set's dataset and version. */
+export const setFields = {
+  dataset: z.enum(DATASET_IDS as [DatasetId, ...DatasetId[]]).openapi({ description: 'the dataset of the model set (X-Dataset)' }),
+  version: z.string().openapi({ example: '3f2a9c1b0d4e', description: 'the model version (X-Model-Version)' }),
+};
+export const classNameField = z.string().openapi({ example: 'Dress', description: "the class's name in the dataset (MNIST: the digit)" });
+
 const samplesJson = z
-  .object({ seed: seedField, n: z.number().int(), images: imageListSchema, model: modelField })
+  .object({ seed: seedField, n: z.number().int(), images: imageListSchema, model: modelField, ...setFields })
   .openapi('Samples');
 const digitSamplesJson = z
-  .object({ seed: seedField, digit: z.number().int(), n: z.number().int(), images: imageListSchema, model: modelField })
+  .object({ seed: seedField, digit: z.number().int(), class_name: classNameField, n: z.number().int(), images: imageListSchema, model: modelField, ...setFields })
   .openapi('DigitSamples');
 const interpolationJson = z
   .object({
@@ -55,8 +64,11 @@ const interpolationJson = z
     space: z.enum(['noise', 'latent']),
     digit_from: z.number().int().optional(),
     digit_to: z.number().int().optional(),
+    class_name_from: classNameField.optional(),
+    class_name_to: classNameField.optional(),
     images: imageListSchema,
     model: modelField,
+    ...setFields,
   })
   .openapi('Interpolation');
 
@@ -77,11 +89,11 @@ function imageResponses(json: z.ZodType, seedHeaders: Record<string, unknown>) {
       },
     },
     304: { description: 'not modified: If-None-Match matched the ETag (answered without model work)', headers: cached },
-    ...errorResponses([400, 406, 409, 429, 500, 503]),
+    ...errorResponses([400, 404, 406, 410, 429, 500, 503]),
   } as const;
 }
 
-const sampleQuery = { n: nParam, seed: seedParam('seed', seedDoc('X-Seed', 'seed')), format: formatParam, scale: scaleParam, v: versionParam };
+const sampleQuery = { n: nParam, seed: seedParam('seed', seedDoc('X-Seed', 'seed')), format: formatParam, scale: scaleParam, v: versionParam, dataset: datasetParam };
 
 const generateRoute = createRoute({
   method: 'get',
@@ -139,16 +151,17 @@ const interpolateRoute = createRoute({
       format: formatParam,
       scale: scaleParam,
       v: versionParam,
+      dataset: datasetParam,
     }),
   },
   responses: imageResponses(interpolationJson, { 'X-Seed-From': seedHeader, 'X-Seed-To': seedHeader }),
 });
 
-const SAMPLE_QUERY = ['n', 'seed', 'format', 'scale', 'v'];
-const INTERPOLATE_QUERY = ['from', 'to', 'steps', 'space', 'digit_from', 'digit_to', 'format', 'scale', 'v'];
+const SAMPLE_QUERY = ['n', 'seed', 'format', 'scale', 'v', 'dataset'];
+const INTERPOLATE_QUERY = ['from', 'to', 'steps', 'space', 'digit_from', 'digit_to', 'format', 'scale', 'v', 'dataset'];
 
-export function imageRoutes(store: ModelStore) {
-  const app = new OpenAPIHono({
+export function imageRoutes(registry: Registry) {
+  const app = new OpenAPIHono<{ Bindings: RegistryEnv }>({
     defaultHook: (result) => (result.success ? undefined : invalidParameters(result.error.issues)),
   });
   app.use('/v1/generate', strictQuery({ allowed: SAMPLE_QUERY, integers: INTEGER_PARAMETERS }));
@@ -160,8 +173,9 @@ export function imageRoutes(store: ModelStore) {
     const q = c.req.valid('query');
     const seed = q.seed ?? randomSeed();
     const n = q.n ?? 1;
-    return serveImages(c, store, {
+    return serveImages(c, await registry.resolve(c.env, q.dataset, q.v), {
       route: 'generate',
+      needs: ['generator', 'decoder'],
       format: q.format,
       pinned: q.v,
       scale: q.scale ?? 1,
@@ -179,14 +193,16 @@ export function imageRoutes(store: ModelStore) {
     const q = c.req.valid('query');
     const seed = q.seed ?? randomSeed();
     const n = q.n ?? 1;
-    return serveImages(c, store, {
+    const set = await registry.resolve(c.env, q.dataset, q.v);
+    return serveImages(c, set, {
       route: 'digits',
+      needs: ['cgan-generator', 'decoder'],
       format: q.format,
       pinned: q.v,
       scale: q.scale ?? 1,
       count: n,
       rows: 2 * n,
-      fields: { seed, digit, n },
+      fields: { seed, digit, class_name: set.classes[digit], n },
       seedHeaders: { 'X-Seed': String(seed) },
       seeded: q.seed !== undefined,
       render: (models) => generateDigits(models, digit, seed, n),
@@ -202,14 +218,24 @@ export function imageRoutes(store: ModelStore) {
     const digitFrom = q.digit_from ?? q.digit_to;
     const digitTo = q.digit_to ?? q.digit_from;
     const digits = digitFrom !== undefined && digitTo !== undefined ? { from: digitFrom, to: digitTo } : undefined;
-    return serveImages(c, store, {
+    const set = await registry.resolve(c.env, q.dataset, q.v);
+    return serveImages(c, set, {
       route: 'interpolate',
+      needs: digits ? ['cgan-generator', 'decoder'] : ['generator', 'decoder'],
       format: q.format,
       pinned: q.v,
       scale: q.scale ?? 1,
       count: steps,
       rows: 2 * steps,
-      fields: { from, to, steps, space, ...(digits ? { digit_from: digits.from, digit_to: digits.to } : {}) },
+      fields: {
+        from,
+        to,
+        steps,
+        space,
+        ...(digits
+          ? { digit_from: digits.from, digit_to: digits.to, class_name_from: set.classes[digits.from], class_name_to: set.classes[digits.to] }
+          : {}),
+      },
       seedHeaders: { 'X-Seed-From': String(from), 'X-Seed-To': String(to) },
       seeded: q.from !== undefined && q.to !== undefined,
       render: (models): Promise<Images> => interpolateImages(models, { from, to, steps, space, digits }),

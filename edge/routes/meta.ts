@@ -1,9 +1,8 @@
-/** What the service is running: /v1/models (the manifest) and /health. */
+/** What the service is running: /v1/models (the datasets, their channels and versions, the default manifest) and /health. */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { manifestSchema } from '../../core/manifest';
-import { EDGE_MODEL_IDS, type ModelFiles, type ModelStore } from '../inference/model-store';
+import { DATASET_IDS, historyEntry, manifestSchema, type DatasetId } from '../../core/manifest';
+import type { Registry, RegistryEnv } from '../registry';
 import { errorResponses, HEADERS } from './docs';
-import { errorResponse } from './errors';
 import { JSON_OFFER, negotiate } from './negotiate';
 import { notAcceptable } from './respond';
 import { strictQuery } from './strict-query';
@@ -18,11 +17,33 @@ const servedSchema = z
   })
   .openapi('Served');
 
-const manifestResponse = manifestSchema.extend({ served: servedSchema }).openapi('Manifest');
+const datasetSchema = z
+  .object({
+    id: z.enum(DATASET_IDS as [DatasetId, ...DatasetId[]]),
+    title: z.string().openapi({ example: 'MNIST digits' }),
+    classes: z.array(z.string()).openapi({ description: 'class names by class id 0..9', example: ['T-shirt/top', 'Trouser'] }),
+    channel: z.string().nullable().openapi({ description: 'the version unpinned requests of this dataset get (null: none promoted yet)' }),
+    versions: z.array(
+      z.object({
+        version: z.string(),
+        run_id: z.string(),
+        created_at: z.string(),
+        quality_gate: manifestSchema.shape.quality_gate.unwrap().nullable(),
+        metrics: z.record(z.string(), z.unknown()),
+      }),
+    ),
+    history: z.array(historyEntry).openapi({ description: 'publishes, promotes (forced ones marked), rollbacks and deletions, oldest first' }),
+  })
+  .openapi('Dataset');
+
+const manifestResponse = manifestSchema
+  .extend({ datasets: z.array(datasetSchema), served: servedSchema })
+  .openapi('Manifest');
 
 const healthSchema = z
   .object({
     status: z.literal('ok'),
+    dataset: z.string().openapi({ description: 'the default dataset, whose channel model_version is' }),
     model_version: z.string(),
     run_id: z.string().nullable(),
     models: z.array(z.string()),
@@ -36,9 +57,10 @@ const modelsRoute = createRoute({
   tags: ['service'],
   summary: 'The model manifest',
   description:
-    'models/manifest.json as deployed (model ids, files, sha256, metrics of the training run), plus `served`: ' +
-    'the files this worker runs and the model version that appears in `model`, X-Model-Version and ETags. ' +
-    'Answers 503 exactly when /health does.',
+    '`datasets`: every dataset with its class names, its channel (the version served without `v`), every retained ' +
+    'version with its quality gate and metrics, and the channel history. Then the manifest of the default dataset\'s ' +
+    'channel version (model ids, files, sha256, metrics of the training run), plus `served`: the files this worker ' +
+    'runs for it and the model version that appears in `model`, X-Model-Version and ETags. Answers 503 exactly when /health does.',
   responses: {
     200: {
       description: 'the manifest',
@@ -73,34 +95,32 @@ export function requireJson(accept: string | undefined): Response | null {
   return negotiate(accept, [JSON_OFFER]) < 0 ? notAcceptable(accept, ['application/json']) : null;
 }
 
-export function metaRoutes(store: ModelStore, files: ModelFiles, manifest: unknown) {
-  const app = new OpenAPIHono();
-  const parsed = manifestSchema.safeParse(manifest);
+export function metaRoutes(registry: Registry) {
+  const app = new OpenAPIHono<{ Bindings: RegistryEnv }>();
   app.use('/v1/models', strictQuery({ allowed: [] }));
 
   app.openapi(modelsRoute, async (c) => {
     const unacceptable = requireJson(c.req.header('Accept'));
     if (unacceptable) return unacceptable as never;
-    if (!parsed.success) {
-      console.error('models/manifest.json is invalid:', parsed.error.message);
-      return errorResponse(503, 'models_unavailable', 'models/manifest.json is invalid', {
-        headers: { 'Retry-After': '60' },
-      }) as never;
-    }
-    const { version } = await store.load(); // 503 while /health says 503
-    const served = { version, files: Object.fromEntries(EDGE_MODEL_IDS.map((id) => [id, files[id].file])) };
+    const set = await registry.resolve(c.env, undefined);
+    const { version, models: ids } = await set.store.load(); // 503 while /health says 503
+    const datasets = await registry.list(c.env);
+    const files = Object.fromEntries(ids.map((id) => [id, set.manifest.models[`${id}.f16`]?.file ?? `${id}.f16.onnx`]));
     c.header('Cache-Control', 'public, max-age=300');
     c.header('X-Model-Version', version);
-    return c.json({ ...(manifest as Record<string, unknown>), served } as z.infer<typeof manifestResponse>, 200);
+    c.header('X-Dataset', set.dataset);
+    return c.json({ datasets, ...set.manifest, served: { version, files } } as z.infer<typeof manifestResponse>, 200);
   });
 
   app.openapi(healthRoute, async (c) => {
-    const models = await store.load(); // a failure becomes 503 JSON in the app's error handler
+    const set = await registry.resolve(c.env, undefined);
+    const models = await set.store.load(); // a failure becomes 503 JSON in the app's error handler
     const body = {
       status: 'ok' as const,
+      dataset: set.dataset,
       model_version: models.version,
-      run_id: parsed.success ? parsed.data.run_id : null,
-      models: [...EDGE_MODEL_IDS],
+      run_id: set.manifest.run_id,
+      models: [...models.models],
     };
     c.header('Cache-Control', 'no-store');
     return c.json(body, 200);

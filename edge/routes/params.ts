@@ -5,6 +5,7 @@
  * and the allowed range (`n must be an integer 1..64, got "abc"`).
  */
 import { z } from '@hono/zod-openapi';
+import { DATASET_IDS, DEFAULT_DATASET, VERSION_PATTERN } from '../../core/manifest';
 import { quote } from './errors';
 
 export const MAX_IMAGES = 64;
@@ -46,7 +47,7 @@ function oneOf<const T extends readonly [string, ...string[]]>(name: string, val
 }
 
 /** The model version a URL pins: 12 lowercase hex digits, as in X-Model-Version. */
-export const VERSION_PATTERN = /^[0-9a-f]{12}$/;
+export { VERSION_PATTERN };
 
 export const versionParam = z
   .string({ error: (issue) => `v must be a model version (12 hex digits), got ${shown(issue.input)}` })
@@ -60,7 +61,27 @@ export const versionParam = z
     description:
       'The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the ' +
       'response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. ' +
-      'A v that is not the served version is a 409 version_mismatch naming the served one.',
+      'v serves exactly that version of the dataset for as long as the registry retains it (see /v1/models for the ' +
+      'versions): an unknown version is a 404 unknown_version naming the served one, a deleted one a 410 version_deleted.',
+  });
+
+/**
+ * The dataset a model route serves. Validated by the registry, not here: an unknown dataset is a 404
+ * unknown_dataset listing the datasets (the API contract), not a 400.
+ */
+export const datasetParam = z
+  .string()
+  .optional()
+  .openapi({
+    param: { name: 'dataset', in: 'query' },
+    type: 'string',
+    enum: DATASET_IDS,
+    default: DEFAULT_DATASET,
+    example: 'fashion-mnist',
+    description:
+      `The model set's dataset: ${DATASET_IDS.join(' or ')} (default ${DEFAULT_DATASET}). Class ids are 0..9 in both; ` +
+      'JSON responses name the class (`class_name`) and every response names dataset and version (X-Dataset, ' +
+      'X-Model-Version). An unknown dataset is a 404 unknown_dataset listing them.',
   });
 
 const integerDoc = (min: number, max: number, extra: Record<string, unknown>) => ({
@@ -129,7 +150,7 @@ export const digitPathParam = (name: string, description: string) =>
   integer(name, 0, 9).openapi({ param: { name, in: 'path' }, ...integerDoc(0, 9, { example: 3 }), description });
 
 /** Every query parameter name of the API, for suggestions when a name is unknown. */
-export const QUERY_PARAMETERS = ['n', 'seed', 'format', 'scale', 'from', 'to', 'steps', 'space', 'digit_from', 'digit_to', 'v'];
+export const QUERY_PARAMETERS = ['n', 'seed', 'format', 'scale', 'from', 'to', 'steps', 'space', 'digit_from', 'digit_to', 'v', 'dataset'];
 /** Query parameters whose values are integers: their raw spelling must be plain digits. */
 export const INTEGER_PARAMETERS = ['n', 'seed', 'scale', 'from', 'to', 'steps', 'digit_from', 'digit_to'];
 

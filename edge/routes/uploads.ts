@@ -14,7 +14,8 @@ import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, inspectImage,
 import { encodeGrid, encodeTiles } from '../encoding/images';
 import { decodeJpegWasm } from '../encoding/jpeg';
 import { DegenerateImageError, NoInkError, normaliseDigit, type NormalisedDigit } from '../encoding/normalise';
-import type { LoadedModels, ModelStore } from '../inference/model-store';
+import type { LoadedModels } from '../inference/model-store';
+import { requireModels, type ModelSet, type Registry, type RegistryEnv } from '../registry';
 import { decodeLatents } from '../inference/sampling';
 import {
   CLASSIFIER_CHOICES,
@@ -32,8 +33,9 @@ import { errorResponses, HEADERS } from './docs';
 import { errorResponse, invalidParameters, quote } from './errors';
 import { requireJson } from './meta';
 import { JSON_CONTENT_TYPE, JSON_OFFER, negotiate, type Offer } from './negotiate';
-import { digitQueryParam, formatParam, scaleParam, seedParam, stepsParam, type Format } from './params';
-import { chooseFormat, notAcceptable, randomSeed } from './respond';
+import { datasetParam, digitQueryParam, formatParam, scaleParam, seedParam, stepsParam, versionParam, type Format } from './params';
+import { chooseFormat, notAcceptable, randomSeed, setHeaders } from './respond';
+import { requestLog } from './request-log';
 import { nearest, strictQuery } from './strict-query';
 import { isImageType, mediaType, readBody, readImageBody, unsupportedType } from './upload-body';
 
@@ -42,6 +44,9 @@ export const MAX_PAIR_BYTES = Math.ceil((2 * MAX_UPLOAD_BYTES * 4) / 3) + 64 * 1
 const PAIR_TYPES = ['multipart/form-data', 'application/json', ...IMAGE_TYPES] as const;
 
 const NO_STORE = 'no-store';
+
+/** The dataset and pin every upload route takes (edge/registry/ resolves them, as for the image routes). */
+const SET_PARAMS = { dataset: datasetParam, v: versionParam };
 
 // ---- documentation -------------------------------------------------------------------------------
 
@@ -117,7 +122,7 @@ const uploadInterpolationJson = z
   .openapi('UploadInterpolation');
 
 /** The error responses of an upload operation (descriptions in docs.ts; the limits are in the body's description). */
-const UPLOAD_ERRORS = [400, 406, 413, 415, 429, 500, 503] as const;
+const UPLOAD_ERRORS = [400, 404, 406, 410, 413, 415, 429, 500, 503] as const;
 
 const noStoreHeaders = {
   'Cache-Control': { schema: { type: 'string' as const }, description: 'always "no-store": uploads are not cached or kept' },
@@ -141,7 +146,7 @@ const encodeRoute = createRoute({
     `${NORMALISATION} Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. ` +
     'format=png returns [input | reconstruction] as one PNG instead.',
   request: {
-    query: z.object({ format: formatParam, scale: scaleParam, classifier: classifierParam }),
+    query: z.object({ format: formatParam, scale: scaleParam, classifier: classifierParam, ...SET_PARAMS }),
     body: imageBodyDoc,
   },
   responses: {
@@ -164,7 +169,7 @@ const classifyRoute = createRoute({
     `${NORMALISATION} By default the recognizer reads it (a pixel classifier trained on all labels with augmentation and ` +
     "printed fonts); classifier=study asks the study's 50-label classifier instead (latent code -> probabilities). `model` " +
     'names the one used. How both were made and how they score on MNIST and on fonts: models/REPORT.md, metrics.recognizer in /v1/models.',
-  request: { query: z.object({ classifier: classifierParam }), body: imageBodyDoc },
+  request: { query: z.object({ classifier: classifierParam, ...SET_PARAMS }), body: imageBodyDoc },
   responses: {
     200: { description: 'the classification', headers: noStoreHeaders, content: { 'application/json': { schema: classificationJson } } },
     ...errorResponses(UPLOAD_ERRORS),
@@ -195,6 +200,7 @@ const interpolateRoute = createRoute({
       seed: seedParam('seed', 'to_digit only: seed of the conditional sample (default: random, named in X-Seed).'),
       format: formatParam,
       scale: scaleParam,
+      ...SET_PARAMS,
     }),
     body: {
       required: true,
@@ -327,10 +333,10 @@ function failure(err: unknown): Response {
   throw err; // the app's handler: 503 for unavailable models, else 500
 }
 
-function reply(body: Uint8Array | string, contentType: string, version: string, extra: Record<string, string> = {}): Response {
+function reply(c: Context, body: Uint8Array | string, contentType: string, set: ModelSet, extra: Record<string, string> = {}): Response {
   return new Response(body as BodyInit, {
     status: 200,
-    headers: { 'Content-Type': contentType, 'Cache-Control': NO_STORE, 'X-Model-Version': version, ...extra },
+    headers: { 'Content-Type': contentType, 'Cache-Control': NO_STORE, ...setHeaders(c, set), ...extra },
   });
 }
 
@@ -415,15 +421,17 @@ function encodeFormat(format: Format | undefined, accept: string | undefined): F
 /** Rows through the models per upload: encoder and classifier. */
 const RECOGNISE_ROWS = 2;
 
-export function uploadRoutes(store: ModelStore) {
-  const app = new OpenAPIHono();
+export function uploadRoutes(registry: Registry) {
+  const app = new OpenAPIHono<{ Bindings: RegistryEnv }>();
+  const setOf = (c: Context<{ Bindings: RegistryEnv }>, params: { dataset?: string; v?: string }, needs: Parameters<typeof requireModels>[1]) =>
+    registry.resolve(c.env, params.dataset, params.v).then((set) => (requireModels(set, needs), set));
   for (const route of [encodeRoute, classifyRoute, interpolateRoute]) app.openAPIRegistry.registerPath(route);
   const integers = ['scale', 'steps', 'to_digit', 'to_seed', 'seed'];
-  app.use('/v1/classify', strictQuery({ allowed: ['classifier'], methods: ['POST'] }));
-  app.use('/v1/encode', strictQuery({ allowed: ['format', 'scale', 'classifier'], integers, methods: ['POST'] }));
+  app.use('/v1/classify', strictQuery({ allowed: ['classifier', 'dataset', 'v'], methods: ['POST'] }));
+  app.use('/v1/encode', strictQuery({ allowed: ['format', 'scale', 'classifier', 'dataset', 'v'], integers, methods: ['POST'] }));
   app.use(
     '/v1/interpolate',
-    strictQuery({ allowed: ['steps', 'to_digit', 'to_seed', 'seed', 'format', 'scale'], integers, methods: ['POST'] }),
+    strictQuery({ allowed: ['steps', 'to_digit', 'to_seed', 'seed', 'format', 'scale', 'dataset', 'v'], integers, methods: ['POST'] }),
   );
 
   /** The classifier asked for, else the set's default; a 400 naming what the set has when it lacks the one asked for. */
@@ -438,22 +446,31 @@ export function uploadRoutes(store: ModelStore) {
   app.post('/v1/classify', async (c) => {
     const query = queryOf(c);
     if (query instanceof Response) return query;
-    const params = parseParams(query, { classifier: classifierParam });
+    const params = parseParams(query, { classifier: classifierParam, ...SET_PARAMS });
     if (params instanceof Response) return params;
     const unacceptable = requireJson(c.req.header('Accept'));
     if (unacceptable) return unacceptable;
+    const set = await setOf(c, params, ['encoder', 'classifier']);
     try {
-      const [read] = await readDigits(store.scheduler, [await readImageBody(c.req.raw)], c.req.raw.signal);
-      return await store.use(
+      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw.signal);
+      return await set.store.use(
         estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0 }),
         async (models) => {
           const choice = chooseClassifier(models, params.classifier);
           if (choice instanceof Response) return choice;
           const { probabilities, digits } = await classifyImages(models, read.digit.pixels, 1, choice);
-          const body = { digit: digits[0], probabilities: Array.from(probabilities), model: modelOf(models, choice) };
-          return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version);
+          const body = {
+            digit: digits[0],
+            class_name: set.classes[digits[0]],
+            probabilities: Array.from(probabilities),
+            model: modelOf(models, choice),
+            dataset: set.dataset,
+            version: set.version,
+          };
+          return reply(c, JSON.stringify(body), JSON_CONTENT_TYPE, set);
         },
         c.req.raw.signal,
+        requestLog(c.req.raw),
       );
     } catch (err) {
       return failure(err);
@@ -463,16 +480,17 @@ export function uploadRoutes(store: ModelStore) {
   app.post('/v1/encode', async (c) => {
     const query = queryOf(c);
     if (query instanceof Response) return query;
-    const params = parseParams(query, { format: formatParam, scale: scaleParam, classifier: classifierParam });
+    const params = parseParams(query, { format: formatParam, scale: scaleParam, classifier: classifierParam, ...SET_PARAMS });
     if (params instanceof Response) return params;
     const accept = c.req.header('Accept');
     const format = encodeFormat(params.format, accept);
     if (!format) return notAcceptable(accept, ENCODE_OFFERS.map((o) => o.type));
     const scale = params.scale ?? 1;
+    const set = await setOf(c, params, ['encoder', 'classifier', 'decoder']);
     try {
-      const [read] = await readDigits(store.scheduler, [await readImageBody(c.req.raw)], c.req.raw.signal);
+      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw.signal);
       const outputPixels = 2 * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1);
-      return await store.use(
+      return await set.store.use(
         estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels }),
         async (models) => {
           const choice = chooseClassifier(models, params.classifier);
@@ -483,23 +501,27 @@ export function uploadRoutes(store: ModelStore) {
           const pair = new Float32Array(2 * IMAGE_PIXELS);
           pair.set(read.digit.pixels);
           pair.set(reconstruction, IMAGE_PIXELS);
-          if (format === 'png') return reply(await gridPng(pair, 2, { scale }), 'image/png', models.version, { Vary: 'Accept' });
+          if (format === 'png') return reply(c, await gridPng(pair, 2, { scale }), 'image/png', set, { Vary: 'Accept' });
           const [input, recon] = await encodeTiles(pair, 2);
           const body = {
             latent: Array.from(latents),
             input,
             reconstruction: recon,
             digit: digits[0],
+            class_name: set.classes[digits[0]],
             probabilities: Array.from(probabilities),
             inverted: read.digit.inverted,
             ink_box: read.digit.box,
             source: { type: read.type, width: read.width, height: read.height },
             classifier: modelOf(models, choice),
             model: `encoder@${models.version}`,
+            dataset: set.dataset,
+            version: set.version,
           };
-          return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version, { Vary: 'Accept' });
+          return reply(c, JSON.stringify(body), JSON_CONTENT_TYPE, set, { Vary: 'Accept' });
         },
         c.req.raw.signal,
+        requestLog(c.req.raw),
       );
     } catch (err) {
       return failure(err);
@@ -527,6 +549,7 @@ export function uploadRoutes(store: ModelStore) {
           seed: seedParam('seed', ''),
           format: formatParam,
           scale: scaleParam,
+          ...SET_PARAMS,
         },
       );
       if (params instanceof Response) return params;
@@ -543,7 +566,9 @@ export function uploadRoutes(store: ModelStore) {
       if (params.seed !== undefined && params.to_digit === undefined) {
         return errorResponse(400, 'invalid_parameter', 'seed is the seed of the to_digit sample; give it only with to_digit', { parameter: 'seed' });
       }
-      const [from, to = null] = await readDigits(store.scheduler, pair.to ? [pair.from, pair.to] : [pair.from], c.req.raw.signal);
+      const ends = pair.to ? [] : params.to_digit !== undefined ? (['cgan-generator'] as const) : (['generator'] as const);
+      const set = await setOf(c, params, ['encoder', 'classifier', 'decoder', ...ends]);
+      const [from, to = null] = await readDigits(set.store.scheduler, pair.to ? [pair.from, pair.to] : [pair.from], c.req.raw.signal);
       const steps = params.steps ?? 8;
       const scale = params.scale ?? 1;
       const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;
@@ -553,7 +578,7 @@ export function uploadRoutes(store: ModelStore) {
         rows: RECOGNISE_ROWS * uploads + (to ? 0 : 1) + steps,
         outputPixels: steps * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1),
       });
-      return await store.use(
+      return await set.store.use(
         cost,
         async (models) => {
           const pixels = to ? new Float32Array([...from.digit.pixels, ...to.digit.pixels]) : from.digit.pixels;
@@ -566,18 +591,22 @@ export function uploadRoutes(store: ModelStore) {
           const path = await decodePath(models, latents.slice(0, LATENT_DIM), await latentOfEnd(models, end), steps);
           await yieldToEventLoop(); // between model work and encoding
           const headers: Record<string, string> = { Vary: 'Accept', ...(seed !== undefined ? { 'X-Seed': String(seed) } : {}) };
-          if (format === 'png') return reply(await encodeGrid(path, steps, scale), 'image/png', models.version, headers);
+          if (format === 'png') return reply(c, await encodeGrid(path, steps, scale), 'image/png', set, headers);
           const body = {
             steps,
             ...(params.to_digit !== undefined ? { to_digit: params.to_digit, seed } : {}),
             ...(params.to_seed !== undefined ? { to_seed: params.to_seed } : {}),
             from_digit: digits[0],
+            from_class_name: set.classes[digits[0]],
             images: await encodeTiles(path, steps),
             model: `decoder@${models.version}`,
+            dataset: set.dataset,
+            version: set.version,
           };
-          return reply(JSON.stringify(body), JSON_CONTENT_TYPE, models.version, headers);
+          return reply(c, JSON.stringify(body), JSON_CONTENT_TYPE, set, headers);
         },
         c.req.raw.signal,
+        requestLog(c.req.raw),
       );
     } catch (err) {
       return failure(err);

@@ -1,6 +1,8 @@
 /** The quality gate's floors (core/quality-floors.ts) on synthetic metrics: each floor, its boundary, relative floors, missing keys. */
 import { describe, expect, it } from 'vitest';
-import { checkQualityFloors, formatMisses, metricAt, QUALITY_FLOORS } from '../../core/quality-floors';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { checkQualityFloors, FASHION_FLOORS, floorsFor, formatMisses, metricAt, QUALITY_FLOORS, RELATIVE_FLOORS } from '../../core/quality-floors';
 import { passingMetrics } from '../training/model-sets';
 
 /** passingMetrics() with one dotted path set (array cells as "a.b.3"). */
@@ -122,5 +124,28 @@ describe('metricAt', () => {
     expect(metricAt({ a: 1 }, 'a.b')).toBeUndefined();
     expect(metricAt({}, 'constructor')).toBeUndefined();
     expect(metricAt({ a: {} }, 'a.toString')).toBeUndefined();
+  });
+});
+
+describe('floors per dataset', () => {
+  const committed = (dir: string) => JSON.parse(readFileSync(resolve(import.meta.dirname, '../../models', dir, 'manifest.json'), 'utf8')) as { metrics: unknown };
+
+  it('MNIST keeps its floors; every dataset has the relative ones', () => {
+    expect(floorsFor('mnist')).toBe(QUALITY_FLOORS);
+    expect(floorsFor('fashion-mnist')).toBe(FASHION_FLOORS);
+    for (const floors of [QUALITY_FLOORS, FASHION_FLOORS]) for (const f of RELATIVE_FLOORS) expect(floors).toContain(f);
+    expect(QUALITY_FLOORS.find((f) => f.metric === 'cgan.evaluator_accuracy')?.bound).toBe(0.98);
+  });
+
+  it('the committed Fashion-MNIST set meets its absolute floors and misses exactly the two relative ones (hand-read from its manifest)', () => {
+    const gate = checkQualityFloors(committed('fashion-mnist').metrics, FASHION_FLOORS);
+    // cGAN 2.914 vs the per-class mixture 2.865, latent GAN 3.159 vs the class-frequency mixture 2.981
+    expect(gate.misses.map((m) => [m.metric, m.value, m.by])).toEqual([
+      ['metrics.cgan.frechet', 2.914, 0.049],
+      ['metrics.gan.frechet', 3.159, 0.178],
+    ]);
+    // under MNIST's floors it would miss far more: those numbers are not Fashion-MNIST's
+    expect(checkQualityFloors(committed('fashion-mnist').metrics, QUALITY_FLOORS).misses.length).toBeGreaterThan(2);
+    expect(checkQualityFloors(committed('').metrics, floorsFor('mnist')).passed).toBe(true);
   });
 });

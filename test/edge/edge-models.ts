@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
-import { EDGE_MODEL_IDS, type EdgeModelId, type ModelFiles } from '../../edge/inference/model-store';
+import { EDGE_MODEL_IDS, type EdgeModelId, type ModelFile } from '../../edge/inference/model-store';
 
 const MODELS = resolve(import.meta.dirname, '../../models');
 
@@ -17,8 +17,8 @@ export function modelBytes(file: string): ArrayBuffer {
 }
 
 /** The five edge models as edge/bundle.ts names them: `<id>.f16.onnx`. */
-export function edgeModelFiles(): ModelFiles {
-  return Object.fromEntries(EDGE_MODEL_IDS.map((id) => [id, { file: `${id}.f16.onnx`, bytes: modelBytes(`${id}.f16.onnx`) }])) as ModelFiles;
+export function edgeModelFiles(): Record<EdgeModelId, ModelFile> {
+  return Object.fromEntries(EDGE_MODEL_IDS.map((id) => [id, { file: `${id}.f16.onnx`, bytes: modelBytes(`${id}.f16.onnx`) }])) as Record<EdgeModelId, ModelFile>;
 }
 
 export type NodeSessions = Record<EdgeModelId, ortNode.InferenceSession>;

@@ -147,7 +147,9 @@ describe('a generated client (openapi-fetch) calling every operation', () => {
     const bad = await api.GET('/v1/generate', { params: { query: { n: 65 } } });
     expect(bad.error?.error.code).toBe('invalid_parameter');
     const stale = await api.GET('/v1/generate', { params: { query: { seed: 1, v: version === '000000000000' ? '111111111111' : '000000000000' } } });
-    expect(stale.error?.error.code).toBe('version_mismatch');
+    expect(stale.error?.error.code).toBe('unknown_version');
+    const fashion = await api.GET('/v1/digits/{digit}', { params: { path: { digit: 3 }, query: { seed: 1, dataset: 'fashion-mnist', format: 'json' } } });
+    expect(fashion.data).toMatchObject({ class_name: 'Dress', dataset: 'fashion-mnist' });
     const refused = await api.GET('/v1/digits/{digit}', {
       params: { path: { digit: 2 }, query: { seed: 1 } },
       headers: { Accept: 'image/webp' },

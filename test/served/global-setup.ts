@@ -1,10 +1,15 @@
 /**
- * Starts the worker once for the `served` test project the way a user does (`wrangler dev`, local mode,
- * on a free loopback port), waits until /health answers, hands the URL to the tests, and stops it after.
+ * Starts the worker once for the `served` test project the way a user does (`npm start`: the registry seeded
+ * from the committed sets, then `wrangler dev`, local mode, on a free loopback port), waits until /health
+ * answers, hands the URL to the tests, and stops it after. The local R2 state is a fresh temporary directory
+ * (`--persist-to`), so tests that publish and promote versions never touch the developer's .wrangler/state.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { missingModelsMessage } from '../../edge/cli/check-models';
 
@@ -12,6 +17,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** e.g. http://127.0.0.1:41234, no trailing slash */
     workerUrl: string;
+    /** the worker's local state (R2), for `npm run publish-models -- --persist-to` */
+    persistTo: string;
   }
 }
 
@@ -78,6 +85,10 @@ export default async function setup(project: TestProject) {
   let inspectorPort = await freePort();
   while (inspectorPort === port) inspectorPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const persistTo = await mkdtemp(join(tmpdir(), 'served-state-'));
+  const seeded = Date.now();
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', resolve(ROOT, 'training/publish-cli.ts'), '--seed', '--persist-to', persistTo], { cwd: ROOT });
+  console.log(`[served] registry seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
   const child = spawn(
     process.execPath,
     [
@@ -87,6 +98,9 @@ export default async function setup(project: TestProject) {
       '--show-interactive-dev-session=false',
       // the suite sends more than one client's per-minute limit from one address (edge/routes/rate-limit.ts)
       ...['--var', 'RATE_LIMIT:off'],
+      // a promote is seen by the next request (the default trusts a read channel for 5 s)
+      ...['--var', 'CHANNEL_TTL_MS:0'],
+      ...['--persist-to', persistTo],
     ],
     {
       cwd: ROOT,
@@ -106,9 +120,14 @@ export default async function setup(project: TestProject) {
     await waitUntilHealthy(url, child, () => output);
   } catch (err) {
     await stop(child);
+    await rm(persistTo, { recursive: true, force: true });
     throw err;
   }
   console.log(`[served] wrangler dev ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   project.provide('workerUrl', url);
-  return () => stop(child);
+  project.provide('persistTo', persistTo);
+  return async () => {
+    await stop(child);
+    await rm(persistTo, { recursive: true, force: true });
+  };
 }

@@ -92,10 +92,10 @@ describe('strict parameters', () => {
   });
 
   const unknown: [string, string, string][] = [
-    ['/v1/generate?sead=1', 'sead', 'unknown query parameter "sead" (did you mean "seed"?); this endpoint takes n, seed, format, scale, v'],
-    ['/v1/generate?N=64', 'N', 'unknown query parameter "N" (did you mean "n"?); this endpoint takes n, seed, format, scale, v'],
-    ['/v1/digits/3?seed=1&digit=4', 'digit', 'unknown query parameter "digit"; this endpoint takes n, seed, format, scale, v'],
-    ['/v1/interpolate?from=1&to=2&step=4', 'step', 'unknown query parameter "step" (did you mean "steps"?); this endpoint takes from, to, steps, space, digit_from, digit_to, format, scale, v'],
+    ['/v1/generate?sead=1', 'sead', 'unknown query parameter "sead" (did you mean "seed"?); this endpoint takes n, seed, format, scale, v, dataset'],
+    ['/v1/generate?N=64', 'N', 'unknown query parameter "N" (did you mean "n"?); this endpoint takes n, seed, format, scale, v, dataset'],
+    ['/v1/digits/3?seed=1&digit=4', 'digit', 'unknown query parameter "digit"; this endpoint takes n, seed, format, scale, v, dataset'],
+    ['/v1/interpolate?from=1&to=2&step=4', 'step', 'unknown query parameter "step" (did you mean "steps"?); this endpoint takes from, to, steps, space, digit_from, digit_to, format, scale, v, dataset'],
     ['/v1/models?x=1&y', 'x', 'unknown query parameters "x", "y"; this endpoint takes no query parameters'],
   ];
   for (const [path, parameter, message] of unknown) {
@@ -127,24 +127,40 @@ describe('strict parameters', () => {
 });
 
 describe('versioned caching', () => {
-  it('v pins the version: immutable when right, 409 naming the served version when not, 400 when malformed', async () => {
+  it('v pins the version: immutable when right, 404 naming the served version when the registry lacks it, 400 when malformed', async () => {
     const { body: health } = await json<{ model_version: string }>('/health');
     const version = health.model_version;
     const pinned = await get(`/v1/digits/2?seed=9&n=2&v=${version}`);
     expect(pinned.status).toBe(200);
     expect(pinned.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
     expect(pinned.headers.get('X-Model-Version')).toBe(version);
+    expect(pinned.headers.get('X-Dataset')).toBe('mnist');
 
     const other = version === '000000000000' ? '111111111111' : '000000000000';
-    const stale = await get(`/v1/digits/2?seed=9&n=2&v=${other}`);
-    expect(stale.status).toBe(409);
-    expect(stale.headers.get('Cache-Control')).toBe('no-store');
-    expect(stale.headers.get('X-Model-Version')).toBe(version);
-    expect(await errorOf(stale)).toEqual({
-      code: 'version_mismatch',
+    const unknown = await get(`/v1/digits/2?seed=9&n=2&v=${other}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('Cache-Control')).toBe('no-store');
+    expect(await errorOf(unknown)).toEqual({
+      code: 'unknown_version',
       parameter: 'v',
-      message: `v=${other} is not the served model version ${version}; use v=${version} (new bytes) or drop v`,
+      message: `v=${other} is not a version of mnist; the served version is ${version} (see /v1/models)`,
     });
+    const malformed = await get(`/v1/digits/2?seed=9&v=${version.toUpperCase()}`);
+    expect(malformed.status).toBe(400);
+    expect((await errorOf(malformed)).parameter).toBe('v');
+  });
+
+  it('dataset selects the model set: an unknown one is a 404 listing the datasets', async () => {
+    const res = await get('/v1/generate?seed=1&dataset=cifar-10');
+    expect(res.status).toBe(404);
+    expect(await errorOf(res)).toEqual({
+      code: 'unknown_dataset',
+      parameter: 'dataset',
+      message: 'dataset "cifar-10" is not served; datasets: mnist, fashion-mnist',
+    });
+    const mnist = await get('/v1/generate?seed=1&dataset=mnist');
+    const plain = await get('/v1/generate?seed=1');
+    expect(new Uint8Array(await mnist.arrayBuffer())).toEqual(new Uint8Array(await plain.arrayBuffer()));
   });
 
   it('a random seed is never cacheable, pinned or not', async () => {

@@ -89,7 +89,7 @@ describe('GET /v1/generate', () => {
   it('format=json gives {seed, n, images, model} with one 28x28 PNG per image', async () => {
     const { res, body } = await json<ImagesBody>('/v1/generate?seed=11&n=3&format=json');
     expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
-    expect(Object.keys(body)).toEqual(['seed', 'n', 'images', 'model']);
+    expect(Object.keys(body)).toEqual(['seed', 'n', 'images', 'model', 'dataset', 'version']);
     expect(body.seed).toBe(11);
     expect(body.images).toHaveLength(3);
     expect(body.model).toMatch(/^generator@[0-9a-f]{12}$/);
@@ -192,7 +192,7 @@ describe('GET /v1/digits/:digit', () => {
     const { res, body } = await json<ImagesBody>('/v1/digits/3?n=4&seed=21&format=json');
     expect(res.status).toBe(200);
     expect(res.headers.get('X-Seed')).toBe('21');
-    expect(Object.keys(body)).toEqual(['seed', 'digit', 'n', 'images', 'model']);
+    expect(Object.keys(body)).toEqual(['seed', 'digit', 'class_name', 'n', 'images', 'model', 'dataset', 'version']);
     expect(body.digit).toBe(3);
     expect(body.images).toHaveLength(4);
     expect(body.model).toMatch(/^cgan-generator@[0-9a-f]{12}$/);

@@ -157,6 +157,6 @@ describe('models that fail to load', () => {
   it('an invalid manifest is a 503 at /v1/models, not a crash', async () => {
     const app = createApp({ store: new ModelStore(BUNDLED_MODELS), files: BUNDLED_MODELS, manifest: { nope: true } });
     const error = await expectError(await app.fetch(new Request('https://x.test/v1/models')), 503, 'models_unavailable');
-    expect(error.message).toBe('models/manifest.json is invalid');
+    expect(error.message).toBe('models are unavailable: the bundled models/manifest.json is invalid');
   });
 });

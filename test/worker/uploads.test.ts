@@ -169,7 +169,8 @@ describe('POST /v1/classify', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     const body = (await res.json()) as { digit: number; probabilities: number[]; model: string };
-    expect(Object.keys(body).sort()).toEqual(['digit', 'model', 'probabilities']);
+    expect(Object.keys(body).sort()).toEqual(['class_name', 'dataset', 'digit', 'model', 'probabilities', 'version']);
+    expect(body).toMatchObject({ class_name: String(body.digit), dataset: 'mnist' });
     const encoded = await encodeOk(png, 'image/jpeg');
     expect(body.digit).toBe(encoded.digit);
     expect(body.probabilities).toEqual(encoded.probabilities);
@@ -366,7 +367,7 @@ describe('bad uploads', () => {
   });
 
   it('unknown query parameters are refused (strict query, like the GET routes), with a suggestion', async () => {
-    await expectError(await post('/v1/classify?format=png', bar, 'image/png'), 400, 'unknown_parameter', /"format"; this endpoint takes classifier/);
+    await expectError(await post('/v1/classify?format=png', bar, 'image/png'), 400, 'unknown_parameter', /"format"; this endpoint takes classifier, dataset, v/);
     await expectError(await post('/v1/encode?size=3', bar, 'image/png'), 400, 'unknown_parameter', /this endpoint takes format, scale/);
     await expectError(await post('/v1/encode?scael=3', bar, 'image/png'), 400, 'unknown_parameter', /did you mean "scale"/);
     // POST /v1/interpolate takes its own parameters, not GET's
@@ -405,14 +406,14 @@ describe('OpenAPI', () => {
     for (const path of ['/v1/encode', '/v1/classify']) {
       const op = doc.paths[path].post;
       expect(Object.keys(op.requestBody.content).sort(), path).toEqual(['image/jpeg', 'image/png']);
-      expect(Object.keys(op.responses).sort(), path).toEqual(['200', '400', '406', '413', '415', '429', '500', '503']);
+      expect(Object.keys(op.responses).sort(), path).toEqual(['200', '400', '404', '406', '410', '413', '415', '429', '500', '503']);
       expect(op.operationId, path).toMatch(/^[a-z][A-Za-z]+$/);
       expect(op.responses['413'].content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
     }
     const interpolate = doc.paths['/v1/interpolate'];
     expect(Object.keys(interpolate)).toEqual(expect.arrayContaining(['get', 'post']));
     expect(Object.keys(interpolate.post.requestBody.content).sort()).toEqual(['application/json', 'image/jpeg', 'image/png', 'multipart/form-data']);
-    expect(interpolate.post.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['format', 'scale', 'seed', 'steps', 'to_digit', 'to_seed']);
+    expect(interpolate.post.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['dataset', 'format', 'scale', 'seed', 'steps', 'to_digit', 'to_seed', 'v']);
     expect(doc.paths['/v1/encode'].post.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Encoding');
     expect(doc.components.schemas.Encoding.required).toEqual(expect.arrayContaining(['latent', 'input', 'reconstruction', 'digit', 'probabilities']));
   });

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { cacheControl, etagFor, ifNoneMatchHits, versionMismatch } from '../../../edge/routes/caching';
+import { cacheControl, etagFor, ifNoneMatchHits } from '../../../edge/routes/caching';
 
 describe('cacheControl', () => {
   it('no-store without every seed, pinned or not; a year and immutable when seeded and pinned; 5 minutes when only seeded', () => {
@@ -12,31 +12,6 @@ describe('cacheControl', () => {
     expect(cacheControl({ seeded: false, pinned: true })).toBe('no-store');
     expect(cacheControl({ seeded: true, pinned: true })).toBe('public, max-age=31536000, immutable');
     expect(cacheControl({ seeded: true, pinned: false })).toBe('public, max-age=300');
-  });
-});
-
-describe('versionMismatch', () => {
-  it('is null without a pin and with the served version', () => {
-    expect(versionMismatch(undefined, '0123456789ab')).toBeNull();
-    expect(versionMismatch('0123456789ab', '0123456789ab')).toBeNull();
-  });
-
-  it('is a 409 version_mismatch naming both versions, on v, with X-Model-Version and no-store', async () => {
-    const res = versionMismatch('aaaaaaaaaaaa', '0123456789ab')!;
-    expect(res.status).toBe(409);
-    expect(res.headers.get('X-Model-Version')).toBe('0123456789ab');
-    expect(res.headers.get('Cache-Control')).toBe('no-store');
-    expect(await res.json()).toEqual({
-      error: {
-        code: 'version_mismatch',
-        parameter: 'v',
-        message: 'v=aaaaaaaaaaaa is not the served model version 0123456789ab; use v=0123456789ab (new bytes) or drop v',
-      },
-    });
-  });
-
-  it('an empty pin is a pin (and a mismatch), not an absent one', () => {
-    expect(versionMismatch('', '0123456789ab')?.status).toBe(409);
   });
 });
 

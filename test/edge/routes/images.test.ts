@@ -12,6 +12,7 @@ import { IMAGE_PIXELS, NOISE_DIM, NUM_CLASSES } from '../../../core/contract';
 import { noiseForSeed } from '../../../core/rng';
 import type { LoadedModels, ModelStore } from '../../../edge/inference/model-store';
 import { ort } from '../../../edge/inference/ort';
+import { engineFingerprint } from '../../../edge/inference/version';
 import { notAcceptable, randomSeed } from '../../../edge/routes/respond';
 import { loadedStore, workerApp, type RecordingScheduler } from '../harness';
 
@@ -79,6 +80,12 @@ function maxDiff(a: Uint8Array, b: Uint8Array): number {
 }
 
 const sha16 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16);
+/** The ETag's canonical request: the dataset first, the request's fields, the engine fingerprint last. */
+let engine = '';
+beforeAll(async () => {
+  engine = await engineFingerprint();
+});
+const canonical = (fields: string) => `{"dataset":"mnist",${fields.slice(1, -1)},"engine":"${engine}"}`;
 
 async function errorOf(res: Response) {
   expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8');
@@ -94,7 +101,7 @@ describe('GET /v1/generate', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('Content-Type')).toBe('application/json; charset=utf-8');
     const body = (await res.json()) as { seed: number; n: number; images: string[]; model: string };
-    expect(Object.keys(body)).toEqual(['seed', 'n', 'images', 'model']);
+    expect(Object.keys(body)).toEqual(['seed', 'n', 'images', 'model', 'dataset', 'version']);
     expect([body.seed, body.n, body.model]).toEqual([11, 3, `generator@${version}`]);
     const want = await reference(11, 3);
     expect(body.images.map(tileOf)).toEqual(want);
@@ -123,9 +130,9 @@ describe('GET /v1/generate', () => {
     expect(res.headers.get('X-Model-Version')).toBe(version);
     expect(res.headers.get('Vary')).toBe('Accept');
     expect(res.headers.get('Cache-Control')).toBe(FIVE_MINUTES);
-    expect(res.headers.get('ETag')).toBe(`"${version}-${sha16('{"route":"generate","seed":4,"n":1,"scale":1,"format":"png"}')}"`);
+    expect(res.headers.get('ETag')).toBe(`"${version}-${sha16(canonical('{"route":"generate","seed":4,"n":1,"scale":1,"format":"png"}'))}"`);
     const json = await request('/v1/generate?seed=4&n=2&scale=3&format=json');
-    expect(json.headers.get('ETag')).toBe(`"${version}-${sha16('{"route":"generate","seed":4,"n":2,"scale":3,"format":"json"}')}"`);
+    expect(json.headers.get('ETag')).toBe(`"${version}-${sha16(canonical('{"route":"generate","seed":4,"n":2,"scale":3,"format":"json"}'))}"`);
   });
 
   it('seed=0 is a given seed, not a missing one', async () => {
@@ -135,15 +142,19 @@ describe('GET /v1/generate', () => {
     expect(((await res.json()) as { seed: number }).seed).toBe(0);
   });
 
-  it('v pinning the served version makes it immutable; another version is 409 before any model work', async () => {
+  it('v pinning the served version makes it immutable; a version the registry lacks is 404 before any model work', async () => {
     const pinned = await request(`/v1/generate?seed=4&v=${version}`);
     expect(pinned.status).toBe(200);
     expect(pinned.headers.get('Cache-Control')).toBe(IMMUTABLE);
     const jobs = scheduler.costs.length;
     const other = version === '000000000000' ? '111111111111' : '000000000000';
     const stale = await request(`/v1/generate?seed=4&v=${other}`);
-    expect(stale.status).toBe(409);
-    expect(await errorOf(stale)).toMatchObject({ code: 'version_mismatch', parameter: 'v' });
+    expect(stale.status).toBe(404);
+    expect(await errorOf(stale)).toEqual({
+      code: 'unknown_version',
+      parameter: 'v',
+      message: `v=${other} is not a version of mnist; the served version is ${version} (see /v1/models)`,
+    });
     expect(scheduler.costs.length).toBe(jobs);
   });
 
@@ -217,10 +228,10 @@ describe('GET /v1/generate', () => {
 describe('strict URLs and parameter errors', () => {
   it('each image route refuses names it does not take, naming the ones it does', async () => {
     const cases: [string, string, string][] = [
-      ['/v1/generate?sead=1', 'sead', 'unknown query parameter "sead" (did you mean "seed"?); this endpoint takes n, seed, format, scale, v'],
-      ['/v1/digits/3?seed=1&digit=4', 'digit', 'unknown query parameter "digit"; this endpoint takes n, seed, format, scale, v'],
-      ['/v1/interpolate?from=1&to=2&step=4', 'step', 'unknown query parameter "step" (did you mean "steps"?); this endpoint takes from, to, steps, space, digit_from, digit_to, format, scale, v'],
-      ['/v1/interpolate?to_seed=1', 'to_seed', 'unknown query parameter "to_seed"; this endpoint takes from, to, steps, space, digit_from, digit_to, format, scale, v'],
+      ['/v1/generate?sead=1', 'sead', 'unknown query parameter "sead" (did you mean "seed"?); this endpoint takes n, seed, format, scale, v, dataset'],
+      ['/v1/digits/3?seed=1&digit=4', 'digit', 'unknown query parameter "digit"; this endpoint takes n, seed, format, scale, v, dataset'],
+      ['/v1/interpolate?from=1&to=2&step=4', 'step', 'unknown query parameter "step" (did you mean "steps"?); this endpoint takes from, to, steps, space, digit_from, digit_to, format, scale, v, dataset'],
+      ['/v1/interpolate?to_seed=1', 'to_seed', 'unknown query parameter "to_seed"; this endpoint takes from, to, steps, space, digit_from, digit_to, format, scale, v, dataset'],
     ];
     for (const [path, parameter, message] of cases) {
       const res = await request(path);
@@ -293,10 +304,10 @@ describe('GET /v1/digits/{digit}', () => {
   it('n=2 format=json: {seed, digit, n, images, model}, each image the conditional reference', async () => {
     const res = await request('/v1/digits/3?n=2&seed=21&format=json');
     expect(res.headers.get('X-Seed')).toBe('21');
-    expect(res.headers.get('ETag')).toBe(`"${version}-${sha16('{"route":"digits","seed":21,"digit":3,"n":2,"scale":1,"format":"json"}')}"`);
+    expect(res.headers.get('ETag')).toBe(`"${version}-${sha16(canonical('{"route":"digits","seed":21,"digit":3,"class_name":"3","n":2,"scale":1,"format":"json"}'))}"`);
     const body = (await res.json()) as { images: string[] };
-    expect(Object.keys(body)).toEqual(['seed', 'digit', 'n', 'images', 'model']);
-    expect(body).toMatchObject({ seed: 21, digit: 3, n: 2, model: `cgan-generator@${version}` });
+    expect(Object.keys(body)).toEqual(['seed', 'digit', 'class_name', 'n', 'images', 'model', 'dataset', 'version']);
+    expect(body).toMatchObject({ seed: 21, digit: 3, class_name: '3', n: 2, model: `cgan-generator@${version}`, dataset: 'mnist', version });
     expect(body.images.map(tileOf)).toEqual(await reference(21, 2, 3));
   });
 
@@ -326,10 +337,10 @@ describe('GET /v1/interpolate', () => {
     expect([res.headers.get('X-Seed-From'), res.headers.get('X-Seed-To')]).toEqual(['10', '20']);
     expect(res.headers.get('Cache-Control')).toBe(FIVE_MINUTES);
     expect(res.headers.get('ETag')).toBe(
-      `"${version}-${sha16('{"route":"interpolate","from":10,"to":20,"steps":5,"space":"noise","scale":1,"format":"json"}')}"`,
+      `"${version}-${sha16(canonical('{"route":"interpolate","from":10,"to":20,"steps":5,"space":"noise","scale":1,"format":"json"}'))}"`,
     );
     const body = (await res.json()) as Path;
-    expect(Object.keys(body)).toEqual(['from', 'to', 'steps', 'space', 'images', 'model']);
+    expect(Object.keys(body)).toEqual(['from', 'to', 'steps', 'space', 'images', 'model', 'dataset', 'version']);
     expect(body).toMatchObject({ from: 10, to: 20, steps: 5, space: 'noise', model: `generator@${version}` });
     const path = body.images.map(tileOf);
     expect(path).toHaveLength(5);
@@ -356,10 +367,10 @@ describe('GET /v1/interpolate', () => {
   it('digit_from and digit_to walk between conditional samples, named in the body and the ETag', async () => {
     const res = await request('/v1/interpolate?from=4&to=6&steps=3&digit_from=3&digit_to=8&format=json');
     expect(res.headers.get('ETag')).toBe(
-      `"${version}-${sha16('{"route":"interpolate","from":4,"to":6,"steps":3,"space":"noise","digit_from":3,"digit_to":8,"scale":1,"format":"json"}')}"`,
+      `"${version}-${sha16(canonical('{"route":"interpolate","from":4,"to":6,"steps":3,"space":"noise","digit_from":3,"digit_to":8,"class_name_from":"3","class_name_to":"8","scale":1,"format":"json"}'))}"`,
     );
     const body = (await res.json()) as Path;
-    expect(Object.keys(body)).toEqual(['from', 'to', 'steps', 'space', 'digit_from', 'digit_to', 'images', 'model']);
+    expect(Object.keys(body)).toEqual(['from', 'to', 'steps', 'space', 'digit_from', 'digit_to', 'class_name_from', 'class_name_to', 'images', 'model', 'dataset', 'version']);
     expect(body).toMatchObject({ digit_from: 3, digit_to: 8, model: `cgan-generator@${version}` });
     const path = body.images.map(tileOf);
     expect(maxDiff(path[0], (await reference(4, 1, 3))[0])).toBeLessThanOrEqual(1);

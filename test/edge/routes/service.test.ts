@@ -36,7 +36,14 @@ describe('GET /v1/models', () => {
     expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
     expect(res.headers.get('Cache-Control')).toBe('public, max-age=300');
     expect(res.headers.get('X-Model-Version')).toBe(version);
-    expect(await res.json()).toEqual({
+    const { datasets, ...rest } = (await res.json()) as { datasets: Array<Record<string, unknown>> };
+    // without registry state (no R2 binding here) the MNIST channel is the embedded set, Fashion-MNIST has none
+    expect(datasets.map((d) => [d.id, d.channel, (d.versions as { version: string }[]).map((v) => v.version)])).toEqual([
+      ['mnist', version, [version]],
+      ['fashion-mnist', null, []],
+    ]);
+    expect(datasets[1].classes).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    expect(rest).toEqual({
       ...MANIFEST,
       served: {
         version,
@@ -79,9 +86,9 @@ describe('GET /v1/models', () => {
       const res = await request('/v1/models', {}, { ...MANIFEST, schema_version: 2 });
       expect(res.status).toBe(503);
       expect(res.headers.get('Retry-After')).toBe('60');
-      expect(await errorOf(res)).toEqual({ code: 'models_unavailable', message: 'models/manifest.json is invalid' });
+      expect(await errorOf(res)).toEqual({ code: 'models_unavailable', message: 'models are unavailable: the bundled models/manifest.json is invalid' });
       expect(logged).toHaveBeenCalledTimes(1);
-      expect(logged.mock.calls[0][0]).toBe('models/manifest.json is invalid:');
+      expect(logged.mock.calls[0][0]).toBe('the bundled manifest is invalid:');
       expect(logged.mock.calls[0][1]).toMatch(/schema_version/);
     } finally {
       logged.mockRestore();
@@ -96,6 +103,7 @@ describe('GET /health', () => {
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     expect(await res.json()).toEqual({
       status: 'ok',
+      dataset: 'mnist',
       model_version: version,
       run_id: MANIFEST.run_id,
       models: ['generator', 'decoder', 'cgan-generator', 'encoder', 'classifier', 'recognizer'],
@@ -106,10 +114,15 @@ describe('GET /health', () => {
     expect((await request('/health?t=1', { headers: { Accept: 'text/plain' } })).status).toBe(200);
   });
 
-  it('run_id is null when the manifest is invalid (the models still serve)', async () => {
-    const res = await request('/health', {}, { nonsense: true });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { run_id: unknown }).run_id).toBeNull();
+  it('an invalid manifest is a 503: a set is known by its manifest (its version comes from the file hashes there)', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const res = await request('/health', {}, { nonsense: true });
+      expect(res.status).toBe(503);
+      expect((await errorOf(res)).code).toBe('models_unavailable');
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
 
@@ -134,14 +147,21 @@ describe('errorResponses (docs.ts)', () => {
 
   it('documents each status with its description, no-store, its own headers and the Error body', () => {
     expect(errorResponses([404, 405, 503])).toEqual({
-      404: { description: 'not_found', headers: noStore, content },
+      404: {
+        description:
+          'not_found; unknown_dataset (the message lists the datasets); unknown_version: `v` is not a version of the dataset (the message names the served one)',
+        headers: noStore,
+        content,
+      },
       405: {
         description: 'method_not_allowed',
         headers: { ...noStore, Allow: { schema: { type: 'string' }, description: 'the methods the path accepts' } },
         content,
       },
       503: {
-        description: 'overloaded (too much model work queued) or models_unavailable (the models failed to load)',
+        description:
+          'overloaded (too much model work queued) or models_unavailable (this version\'s models failed to load: a file missing ' +
+          'from the registry or not matching its sha256; other versions keep serving)',
         headers: { ...noStore, 'Retry-After': { schema: { type: 'integer', minimum: 1 }, description: 'seconds to wait before retrying' } },
         content,
       },
@@ -168,14 +188,14 @@ describe('/openapi.json', () => {
       '/v1/classify': ['post'],
     });
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort();
-    expect(statuses('/v1/generate', 'get')).toEqual(['200', '304', '400', '406', '409', '429', '500', '503']);
-    expect(statuses('/v1/encode', 'post')).toEqual(['200', '400', '406', '413', '415', '429', '500', '503']);
+    expect(statuses('/v1/generate', 'get')).toEqual(['200', '304', '400', '404', '406', '410', '429', '500', '503']);
+    expect(statuses('/v1/encode', 'post')).toEqual(['200', '400', '404', '406', '410', '413', '415', '429', '500', '503']);
     expect(statuses('/v1/models', 'get')).toEqual(['200', '400', '406', '429', '500', '503']);
     expect(statuses('/health', 'get')).toEqual(['200', '500', '503']);
     const tooMany = doc.paths['/v1/generate'].get.responses['429'];
     expect(tooMany.description).toBe('rate_limited: too many requests from this client');
     expect(Object.keys(tooMany.headers!).sort()).toEqual(['Cache-Control', 'Retry-After']);
     expect(tooMany.content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/Error' } } });
-    expect(doc.paths['/v1/interpolate'].post.parameters!.map((p) => p.name).sort()).toEqual(['format', 'scale', 'seed', 'steps', 'to_digit', 'to_seed']);
+    expect(doc.paths['/v1/interpolate'].post.parameters!.map((p) => p.name).sort()).toEqual(['dataset', 'format', 'scale', 'seed', 'steps', 'to_digit', 'to_seed', 'v']);
   });
 });

@@ -137,7 +137,7 @@ describe('POST /v1/encode', () => {
     expect(res.headers.get('X-Model-Version')).toBe(version);
     expect(res.headers.get('Vary')).toBe('Accept');
     const body = (await res.json()) as Record<string, unknown>;
-    expect(Object.keys(body)).toEqual(['latent', 'input', 'reconstruction', 'digit', 'probabilities', 'inverted', 'ink_box', 'source', 'classifier', 'model']);
+    expect(Object.keys(body)).toEqual(['latent', 'input', 'reconstruction', 'digit', 'class_name', 'probabilities', 'inverted', 'ink_box', 'source', 'classifier', 'model', 'dataset', 'version']);
     const want = await recognise(BAR_INPUT);
     const read = await recognisePixels(BAR_INPUT);
     expect(tileOf(body.input as string)).toEqual(BAR_INPUT);
@@ -199,10 +199,10 @@ describe('POST /v1/encode', () => {
     expect(await errorOf(await post('/v1/encode?size=3', BAR, 'image/png'))).toEqual({
       code: 'unknown_parameter',
       parameter: 'size',
-      message: 'unknown query parameter "size"; this endpoint takes format, scale, classifier',
+      message: 'unknown query parameter "size"; this endpoint takes format, scale, classifier, dataset, v',
     });
     expect((await errorOf(await post('/v1/encode?scael=3', BAR, 'image/png'))).message).toBe(
-      'unknown query parameter "scael" (did you mean "scale"?); this endpoint takes format, scale, classifier',
+      'unknown query parameter "scael" (did you mean "scale"?); this endpoint takes format, scale, classifier, dataset, v',
     );
     expect(await errorOf(await post('/v1/encode?scale=%32', BAR, 'image/png'))).toEqual({
       code: 'invalid_parameter',
@@ -259,7 +259,14 @@ describe('POST /v1/classify', () => {
     expect(res.headers.get('Cache-Control')).toBe('no-store');
     expect(res.headers.get('X-Model-Version')).toBe(version);
     const want = await recognisePixels(BAR_INPUT);
-    expect(await res.json()).toEqual({ digit: want.digit, probabilities: Array.from(want.probabilities), model: `recognizer@${version}` });
+    expect(await res.json()).toEqual({
+      digit: want.digit,
+      class_name: String(want.digit),
+      probabilities: Array.from(want.probabilities),
+      model: `recognizer@${version}`,
+      dataset: 'mnist',
+      version,
+    });
     expect(lastCost()).toBeCloseTo(1 + 2 * 0.1, 12);
   });
 
@@ -267,7 +274,14 @@ describe('POST /v1/classify', () => {
     const res = await post('/v1/classify?classifier=study', BAR, 'image/png');
     expect(res.status).toBe(200);
     const want = await recognise(BAR_INPUT);
-    expect(await res.json()).toEqual({ digit: want.digit, probabilities: Array.from(want.probabilities), model: `classifier@${version}` });
+    expect(await res.json()).toEqual({
+      digit: want.digit,
+      class_name: String(want.digit),
+      probabilities: Array.from(want.probabilities),
+      model: `classifier@${version}`,
+      dataset: 'mnist',
+      version,
+    });
     const encoded = (await (await post('/v1/encode?classifier=study', BAR, 'image/png')).json()) as { probabilities: number[]; classifier: string };
     expect(encoded.probabilities).toEqual(Array.from(want.probabilities));
     expect(encoded.classifier).toBe(`classifier@${version}`);
@@ -310,7 +324,7 @@ describe('POST /v1/classify', () => {
     expect(await errorOf(await post('/v1/classify?format=png', BAR, 'image/png'))).toEqual({
       code: 'unknown_parameter',
       parameter: 'format',
-      message: 'unknown query parameter "format"; this endpoint takes classifier',
+      message: 'unknown query parameter "format"; this endpoint takes classifier, dataset, v',
     });
     expect(await errorOf(await post('/v1/classify', BAR, 'image/gif'))).toEqual({
       code: 'unsupported_media_type',
@@ -338,7 +352,7 @@ describe('POST /v1/interpolate', () => {
     expect(res.headers.get('Vary')).toBe('Accept');
     expect(res.headers.get('X-Seed')).toBeNull();
     const body = (await res.json()) as UploadPath;
-    expect(Object.keys(body)).toEqual(['steps', 'from_digit', 'images', 'model']);
+    expect(Object.keys(body)).toEqual(['steps', 'from_digit', 'from_class_name', 'images', 'model', 'dataset', 'version']);
     const [a, b] = [await recognise(BAR_INPUT), await recognise(WIDE_INPUT)];
     expect([body.steps, body.from_digit, body.model]).toEqual([5, a.digit, `decoder@${version}`]);
     const want = await line(a.latent, b.latent, 5);
@@ -367,7 +381,7 @@ describe('POST /v1/interpolate', () => {
     expect(res.status, await res.clone().text()).toBe(200);
     expect(res.headers.get('X-Seed')).toBe('7');
     const body = (await res.json()) as UploadPath;
-    expect(Object.keys(body)).toEqual(['steps', 'to_digit', 'seed', 'from_digit', 'images', 'model']);
+    expect(Object.keys(body)).toEqual(['steps', 'to_digit', 'seed', 'from_digit', 'from_class_name', 'images', 'model', 'dataset', 'version']);
     expect([body.to_digit, body.seed]).toEqual([3, 7]);
     const want = await line((await recognise(BAR_INPUT)).latent, await sampleLatent(7, 3), 3);
     body.images.map(tileOf).forEach((tile, i) => expect(maxDiff(tile, want[i]), `step ${i}`).toBeLessThanOrEqual(1));
@@ -388,7 +402,7 @@ describe('POST /v1/interpolate', () => {
   it('to_seed: ends at the unconditional sample; PNG by default, 8 tiles per row, scale applied', async () => {
     const json = await post('/v1/interpolate?to_seed=5&steps=3&format=json', BAR, 'image/png');
     const body = (await json.json()) as UploadPath;
-    expect(Object.keys(body)).toEqual(['steps', 'to_seed', 'from_digit', 'images', 'model']);
+    expect(Object.keys(body)).toEqual(['steps', 'to_seed', 'from_digit', 'from_class_name', 'images', 'model', 'dataset', 'version']);
     expect(body.to_seed).toBe(5);
     expect(json.headers.get('X-Seed')).toBeNull();
     const want = await line((await recognise(BAR_INPUT)).latent, await sampleLatent(5), 3);
@@ -434,9 +448,9 @@ describe('POST /v1/interpolate', () => {
       ['a query parameter given twice', () => post('/v1/interpolate?to_seed=1&to_seed=2', BAR, 'image/png'), 400,
         { code: 'invalid_parameter', parameter: 'to_seed', message: '"to_seed" is given 2 times; give it once' }],
       ['an unknown body member', () => post('/v1/interpolate', JSON.stringify({ from: b64(BAR), to_seed: 1, stepz: 3 }), 'application/json'), 400,
-        { code: 'unknown_parameter', parameter: 'stepz', message: 'unknown parameter "stepz" (did you mean "steps"?); this endpoint takes steps, to_digit, to_seed, seed, format, scale' }],
+        { code: 'unknown_parameter', parameter: 'stepz', message: 'unknown parameter "stepz" (did you mean "steps"?); this endpoint takes steps, to_digit, to_seed, seed, format, scale, dataset, v' }],
       ['an unknown body member nothing like a known one', () => post('/v1/interpolate', JSON.stringify({ from: b64(BAR), to_seed: 1, colour: 'red' }), 'application/json'), 400,
-        { code: 'unknown_parameter', parameter: 'colour', message: 'unknown parameter "colour"; this endpoint takes steps, to_digit, to_seed, seed, format, scale' }],
+        { code: 'unknown_parameter', parameter: 'colour', message: 'unknown parameter "colour"; this endpoint takes steps, to_digit, to_seed, seed, format, scale, dataset, v' }],
       ['a non-string body member', () => post('/v1/interpolate', JSON.stringify({ from: b64(BAR), to_seed: [1] }), 'application/json'), 400,
         { code: 'invalid_parameter', parameter: 'to_seed', message: 'to_seed must be an integer 0..4294967295, got "[1]"' }],
       ['another Content-Type', () => post('/v1/interpolate?to_digit=1', 'abc', 'text/plain'), 415,
@@ -512,7 +526,7 @@ describe('POST /v1/interpolate', () => {
       expect(await errorOf(await post('/v1/interpolate', JSON.stringify({ from: b64(BAR), to_seed: 1, [name]: 1 }), 'application/json'))).toEqual({
         code: 'unknown_parameter',
         parameter: 'k'.repeat(64),
-        message: `unknown parameter "${'k'.repeat(64)}"… (70 characters); this endpoint takes steps, to_digit, to_seed, seed, format, scale`,
+        message: `unknown parameter "${'k'.repeat(64)}"… (70 characters); this endpoint takes steps, to_digit, to_seed, seed, format, scale, dataset, v`,
       });
     });
 
@@ -520,7 +534,7 @@ describe('POST /v1/interpolate', () => {
       expect(await errorOf(await post('/v1/interpolate?from=1', BAR, 'image/png'))).toEqual({
         code: 'unknown_parameter',
         parameter: 'from',
-        message: 'unknown query parameter "from"; this endpoint takes steps, to_digit, to_seed, seed, format, scale',
+        message: 'unknown query parameter "from"; this endpoint takes steps, to_digit, to_seed, seed, format, scale, dataset, v',
       });
       for (const name of ['steps', 'to_digit', 'to_seed', 'seed', 'scale']) {
         expect(await errorOf(await post(`/v1/interpolate?${name}=%33`, BAR, 'image/png')), name).toEqual({

@@ -34,7 +34,7 @@ export interface paths {
   "/v1/models": {
     /**
      * The model manifest
-     * @description models/manifest.json as deployed (model ids, files, sha256, metrics of the training run), plus `served`: the files this worker runs and the model version that appears in `model`, X-Model-Version and ETags. Answers 503 exactly when /health does.
+     * @description `datasets`: every dataset with its class names, its channel (the version served without `v`), every retained version with its quality gate and metrics, and the channel history. Then the manifest of the default dataset's channel version (model ids, files, sha256, metrics of the training run), plus `served`: the files this worker runs for it and the model version that appears in `model`, X-Model-Version and ETags. Answers 503 exactly when /health does.
      */
     get: operations["getModels"];
   };
@@ -55,7 +55,7 @@ export interface paths {
   "/v1/classify": {
     /**
      * Which digit a picture shows
-     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. By default the recognizer reads it (a pixel classifier trained on all labels with augmentation and printed fonts); classifier=study asks the study's 50-label classifier instead (latent code -> probabilities). `model` names the one used. How both were made and how they score on MNIST and on fonts: models/REPORT.md, metrics.recognizer in /v1/models.
+     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
      */
     post: operations["classifyUpload"];
   };
@@ -87,18 +87,28 @@ export interface components {
        * @example generator@3f2a9c1b0d4e
        */
       model: string;
+      /**
+       * @description the dataset of the model set (X-Dataset)
+       * @enum {string}
+       */
+      dataset: "mnist" | "fashion-mnist";
+      /**
+       * @description the model version (X-Model-Version)
+       * @example 3f2a9c1b0d4e
+       */
+      version: string;
     };
     Error: {
       error: {
         /**
-         * @description invalid_parameter, unknown_parameter, invalid_image, no_ink (400); not_found (404); method_not_allowed (405); not_acceptable (406); version_mismatch (409); image_too_large (413); unsupported_media_type (415); rate_limited (429); internal_error (500); overloaded, models_unavailable (503)
+         * @description invalid_parameter, unknown_parameter, invalid_image, no_ink, model_missing (400); not_found, unknown_dataset, unknown_version (404); method_not_allowed (405); not_acceptable (406); version_deleted (410); image_too_large (413); unsupported_media_type (415); rate_limited (429); internal_error (500); overloaded, models_unavailable (503)
          * @example invalid_parameter
          * @enum {string}
          */
-        code: "invalid_parameter" | "unknown_parameter" | "invalid_image" | "no_ink" | "image_too_large" | "unsupported_media_type" | "version_mismatch" | "not_acceptable" | "not_found" | "method_not_allowed" | "rate_limited" | "overloaded" | "models_unavailable" | "internal_error";
+        code: "invalid_parameter" | "unknown_parameter" | "invalid_image" | "no_ink" | "image_too_large" | "unsupported_media_type" | "unknown_dataset" | "unknown_version" | "version_deleted" | "model_missing" | "not_acceptable" | "not_found" | "method_not_allowed" | "rate_limited" | "overloaded" | "models_unavailable" | "internal_error";
         /** @example n must be an integer 1..64, got "abc" */
         message: string;
-        /** @description the offending parameter, for invalid_parameter, unknown_parameter and version_mismatch */
+        /** @description the offending parameter, for invalid_parameter, unknown_parameter, unknown_dataset, unknown_version and version_deleted */
         parameter?: string;
       };
     };
@@ -106,6 +116,11 @@ export interface components {
       /** Format: int64 */
       seed: number;
       digit: number;
+      /**
+       * @description the class's name in the dataset (MNIST: the digit)
+       * @example Dress
+       */
+      class_name: string;
       n: number;
       /** @description one image per sample, in request order */
       images: string[];
@@ -114,6 +129,16 @@ export interface components {
        * @example generator@3f2a9c1b0d4e
        */
       model: string;
+      /**
+       * @description the dataset of the model set (X-Dataset)
+       * @enum {string}
+       */
+      dataset: "mnist" | "fashion-mnist";
+      /**
+       * @description the model version (X-Model-Version)
+       * @example 3f2a9c1b0d4e
+       */
+      version: string;
     };
     Interpolation: {
       /** Format: int64 */
@@ -125,6 +150,16 @@ export interface components {
       space: "noise" | "latent";
       digit_from?: number;
       digit_to?: number;
+      /**
+       * @description the class's name in the dataset (MNIST: the digit)
+       * @example Dress
+       */
+      class_name_from?: string;
+      /**
+       * @description the class's name in the dataset (MNIST: the digit)
+       * @example Dress
+       */
+      class_name_to?: string;
       /** @description one image per sample, in request order */
       images: string[];
       /**
@@ -132,6 +167,16 @@ export interface components {
        * @example generator@3f2a9c1b0d4e
        */
       model: string;
+      /**
+       * @description the dataset of the model set (X-Dataset)
+       * @enum {string}
+       */
+      dataset: "mnist" | "fashion-mnist";
+      /**
+       * @description the model version (X-Model-Version)
+       * @example 3f2a9c1b0d4e
+       */
+      version: string;
     };
     Manifest: {
       /** @enum {number} */
@@ -139,6 +184,8 @@ export interface components {
       run_id: string;
       created_at: string;
       dataset: string;
+      /** @enum {string} */
+      dataset_id?: "mnist" | "fashion-mnist";
       seed: number;
       quick: boolean;
       models: {
@@ -177,7 +224,48 @@ export interface components {
         floors: number;
         misses: string[];
       };
+      datasets: components["schemas"]["Dataset"][];
       served: components["schemas"]["Served"];
+    };
+    Dataset: {
+      /** @enum {string} */
+      id: "mnist" | "fashion-mnist";
+      /** @example MNIST digits */
+      title: string;
+      /**
+       * @description class names by class id 0..9
+       * @example [
+       *   "T-shirt/top",
+       *   "Trouser"
+       * ]
+       */
+      classes: string[];
+      /** @description the version unpinned requests of this dataset get (null: none promoted yet) */
+      channel: string | null;
+      versions: ({
+          version: string;
+          run_id: string;
+          created_at: string;
+          quality_gate: {
+            passed: boolean;
+            forced: boolean;
+            floors: number;
+            misses: string[];
+          } | null;
+          metrics: {
+            [key: string]: unknown;
+          };
+        })[];
+      /** @description publishes, promotes (forced ones marked), rollbacks and deletions, oldest first */
+      history: ({
+          /** @enum {string} */
+          action: "publish" | "promote" | "rollback" | "delete";
+          version: string;
+          at: string;
+          /** @default false */
+          forced?: boolean;
+          note?: string;
+        })[];
     };
     Served: {
       /**
@@ -198,6 +286,8 @@ export interface components {
     Health: {
       /** @enum {string} */
       status: "ok";
+      /** @description the default dataset, whose channel model_version is */
+      dataset: string;
       model_version: string;
       run_id: string | null;
       models: string[];
@@ -216,7 +306,7 @@ export interface components {
        */
       reconstruction: string;
       digit: number;
-      /** @description softmax of the classifier that read the digit (see `classifier`), index = digit */
+      /** @description softmax of the 50-label classifier, index = digit */
       probabilities: number[];
       /** @description the background was light, so the picture was inverted to white ink on black */
       inverted: boolean;
@@ -234,11 +324,6 @@ export interface components {
         height: number;
       };
       /**
-       * @description the classifier behind digit and probabilities: "recognizer@" or (classifier=study) "classifier@", and the model version
-       * @example recognizer@3f2a9c1b0d4e
-       */
-      classifier: string;
-      /**
        * @description "encoder@" and the model version (see X-Model-Version)
        * @example encoder@3f2a9c1b0d4e
        */
@@ -246,11 +331,11 @@ export interface components {
     };
     Classification: {
       digit: number;
-      /** @description softmax of the classifier that read the digit (see `classifier`), index = digit */
+      /** @description softmax of the 50-label classifier, index = digit */
       probabilities: number[];
       /**
-       * @description "recognizer@" or (classifier=study) "classifier@", and the model version (see X-Model-Version)
-       * @example recognizer@3f2a9c1b0d4e
+       * @description "classifier@" and the model version (see X-Model-Version)
+       * @example classifier@3f2a9c1b0d4e
        */
       model: string;
     };
@@ -300,8 +385,10 @@ export interface operations {
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
-        /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. A v that is not the served version is a 409 version_mismatch naming the served one. */
+        /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. v serves exactly that version of the dataset for as long as the registry retains it (see /v1/models for the versions): an unknown version is a 404 unknown_version naming the served one, a deleted one a 410 version_deleted. */
         v?: string;
+        /** @description The model set's dataset: mnist or fashion-mnist (default mnist). Class ids are 0..9 in both; JSON responses name the class (`class_name`) and every response names dataset and version (X-Dataset, X-Model-Version). An unknown dataset is a 404 unknown_dataset listing them. */
+        dataset?: "mnist" | "fashion-mnist";
       };
     };
     responses: {
@@ -312,9 +399,11 @@ export interface operations {
           "X-Seed"?: number;
           /** @description the model version that produced the bytes (pin it with `v`) */
           "X-Model-Version"?: string;
+          /** @description the dataset of the model set that produced the response */
+          "X-Dataset"?: "mnist" | "fashion-mnist";
           /** @description "public, max-age=31536000, immutable" when every seed and `v` are given; "public, max-age=300" when every seed is given without `v` (revalidate with the ETag after that); "no-store" when a seed was drawn at random */
           "Cache-Control"?: string;
-          /** @description seeded requests only: "<model version>-<16 hex digits>" */
+          /** @description seeded requests only: "<model version>-<16 hex digits>" (the digits cover the request, the dataset and the runtime and encoders) */
           ETag?: string;
           /** @description "Accept": without `format`, the body depends on Accept */
           Vary?: string;
@@ -333,17 +422,29 @@ export interface operations {
           "X-Seed"?: number;
           /** @description the model version that produced the bytes (pin it with `v`) */
           "X-Model-Version"?: string;
+          /** @description the dataset of the model set that produced the response */
+          "X-Dataset"?: "mnist" | "fashion-mnist";
           /** @description "public, max-age=31536000, immutable" when every seed and `v` are given; "public, max-age=300" when every seed is given without `v` (revalidate with the ETag after that); "no-store" when a seed was drawn at random */
           "Cache-Control"?: string;
-          /** @description seeded requests only: "<model version>-<16 hex digits>" */
+          /** @description seeded requests only: "<model version>-<16 hex digits>" (the digits cover the request, the dataset and the runtime and encoders) */
           ETag?: string;
           /** @description "Accept": without `format`, the body depends on Accept */
           Vary?: string;
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_found; unknown_dataset (the message lists the datasets); unknown_version: `v` is not a version of the dataset (the message names the served one) */
+      404: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -362,13 +463,11 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description version_mismatch: `v` is not the served model version, which X-Model-Version names */
-      409: {
+      /** @description version_deleted: `v` was a version of the dataset and has been deleted from the registry */
+      410: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
-          /** @description the model version that produced the bytes (pin it with `v`) */
-          "X-Model-Version"?: string;
         };
         content: {
           "application/json": components["schemas"]["Error"];
@@ -396,7 +495,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      /** @description overloaded (too much model work queued) or models_unavailable (this version's models failed to load: a file missing from the registry or not matching its sha256; other versions keep serving) */
       503: {
         headers: {
           /** @description "no-store" */
@@ -425,8 +524,10 @@ export interface operations {
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
-        /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. A v that is not the served version is a 409 version_mismatch naming the served one. */
+        /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. v serves exactly that version of the dataset for as long as the registry retains it (see /v1/models for the versions): an unknown version is a 404 unknown_version naming the served one, a deleted one a 410 version_deleted. */
         v?: string;
+        /** @description The model set's dataset: mnist or fashion-mnist (default mnist). Class ids are 0..9 in both; JSON responses name the class (`class_name`) and every response names dataset and version (X-Dataset, X-Model-Version). An unknown dataset is a 404 unknown_dataset listing them. */
+        dataset?: "mnist" | "fashion-mnist";
       };
       path: {
         /** @description The digit to draw, 0..9. */
@@ -441,9 +542,11 @@ export interface operations {
           "X-Seed"?: number;
           /** @description the model version that produced the bytes (pin it with `v`) */
           "X-Model-Version"?: string;
+          /** @description the dataset of the model set that produced the response */
+          "X-Dataset"?: "mnist" | "fashion-mnist";
           /** @description "public, max-age=31536000, immutable" when every seed and `v` are given; "public, max-age=300" when every seed is given without `v` (revalidate with the ETag after that); "no-store" when a seed was drawn at random */
           "Cache-Control"?: string;
-          /** @description seeded requests only: "<model version>-<16 hex digits>" */
+          /** @description seeded requests only: "<model version>-<16 hex digits>" (the digits cover the request, the dataset and the runtime and encoders) */
           ETag?: string;
           /** @description "Accept": without `format`, the body depends on Accept */
           Vary?: string;
@@ -462,17 +565,29 @@ export interface operations {
           "X-Seed"?: number;
           /** @description the model version that produced the bytes (pin it with `v`) */
           "X-Model-Version"?: string;
+          /** @description the dataset of the model set that produced the response */
+          "X-Dataset"?: "mnist" | "fashion-mnist";
           /** @description "public, max-age=31536000, immutable" when every seed and `v` are given; "public, max-age=300" when every seed is given without `v` (revalidate with the ETag after that); "no-store" when a seed was drawn at random */
           "Cache-Control"?: string;
-          /** @description seeded requests only: "<model version>-<16 hex digits>" */
+          /** @description seeded requests only: "<model version>-<16 hex digits>" (the digits cover the request, the dataset and the runtime and encoders) */
           ETag?: string;
           /** @description "Accept": without `format`, the body depends on Accept */
           Vary?: string;
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_found; unknown_dataset (the message lists the datasets); unknown_version: `v` is not a version of the dataset (the message names the served one) */
+      404: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -491,13 +606,11 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description version_mismatch: `v` is not the served model version, which X-Model-Version names */
-      409: {
+      /** @description version_deleted: `v` was a version of the dataset and has been deleted from the registry */
+      410: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
-          /** @description the model version that produced the bytes (pin it with `v`) */
-          "X-Model-Version"?: string;
         };
         content: {
           "application/json": components["schemas"]["Error"];
@@ -525,7 +638,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      /** @description overloaded (too much model work queued) or models_unavailable (this version's models failed to load: a file missing from the registry or not matching its sha256; other versions keep serving) */
       503: {
         headers: {
           /** @description "no-store" */
@@ -562,8 +675,10 @@ export interface operations {
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
-        /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. A v that is not the served version is a 409 version_mismatch naming the served one. */
+        /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. v serves exactly that version of the dataset for as long as the registry retains it (see /v1/models for the versions): an unknown version is a 404 unknown_version naming the served one, a deleted one a 410 version_deleted. */
         v?: string;
+        /** @description The model set's dataset: mnist or fashion-mnist (default mnist). Class ids are 0..9 in both; JSON responses name the class (`class_name`) and every response names dataset and version (X-Dataset, X-Model-Version). An unknown dataset is a 404 unknown_dataset listing them. */
+        dataset?: "mnist" | "fashion-mnist";
       };
     };
     responses: {
@@ -576,9 +691,11 @@ export interface operations {
           "X-Seed-To"?: number;
           /** @description the model version that produced the bytes (pin it with `v`) */
           "X-Model-Version"?: string;
+          /** @description the dataset of the model set that produced the response */
+          "X-Dataset"?: "mnist" | "fashion-mnist";
           /** @description "public, max-age=31536000, immutable" when every seed and `v` are given; "public, max-age=300" when every seed is given without `v` (revalidate with the ETag after that); "no-store" when a seed was drawn at random */
           "Cache-Control"?: string;
-          /** @description seeded requests only: "<model version>-<16 hex digits>" */
+          /** @description seeded requests only: "<model version>-<16 hex digits>" (the digits cover the request, the dataset and the runtime and encoders) */
           ETag?: string;
           /** @description "Accept": without `format`, the body depends on Accept */
           Vary?: string;
@@ -599,17 +716,29 @@ export interface operations {
           "X-Seed-To"?: number;
           /** @description the model version that produced the bytes (pin it with `v`) */
           "X-Model-Version"?: string;
+          /** @description the dataset of the model set that produced the response */
+          "X-Dataset"?: "mnist" | "fashion-mnist";
           /** @description "public, max-age=31536000, immutable" when every seed and `v` are given; "public, max-age=300" when every seed is given without `v` (revalidate with the ETag after that); "no-store" when a seed was drawn at random */
           "Cache-Control"?: string;
-          /** @description seeded requests only: "<model version>-<16 hex digits>" */
+          /** @description seeded requests only: "<model version>-<16 hex digits>" (the digits cover the request, the dataset and the runtime and encoders) */
           ETag?: string;
           /** @description "Accept": without `format`, the body depends on Accept */
           Vary?: string;
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_found; unknown_dataset (the message lists the datasets); unknown_version: `v` is not a version of the dataset (the message names the served one) */
+      404: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -628,13 +757,11 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description version_mismatch: `v` is not the served model version, which X-Model-Version names */
-      409: {
+      /** @description version_deleted: `v` was a version of the dataset and has been deleted from the registry */
+      410: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
-          /** @description the model version that produced the bytes (pin it with `v`) */
-          "X-Model-Version"?: string;
         };
         content: {
           "application/json": components["schemas"]["Error"];
@@ -662,7 +789,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      /** @description overloaded (too much model work queued) or models_unavailable (this version's models failed to load: a file missing from the registry or not matching its sha256; other versions keep serving) */
       503: {
         headers: {
           /** @description "no-store" */
@@ -695,6 +822,10 @@ export interface operations {
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
+        /** @description The model set's dataset: mnist or fashion-mnist (default mnist). Class ids are 0..9 in both; JSON responses name the class (`class_name`) and every response names dataset and version (X-Dataset, X-Model-Version). An unknown dataset is a 404 unknown_dataset listing them. */
+        dataset?: "mnist" | "fashion-mnist";
+        /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. v serves exactly that version of the dataset for as long as the registry retains it (see /v1/models for the versions): an unknown version is a 404 unknown_version naming the served one, a deleted one a 410 version_deleted. */
+        v?: string;
       };
     };
     requestBody: {
@@ -747,8 +878,18 @@ export interface operations {
           "application/json": components["schemas"]["UploadInterpolation"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_found; unknown_dataset (the message lists the datasets); unknown_version: `v` is not a version of the dataset (the message names the served one) */
+      404: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -759,6 +900,16 @@ export interface operations {
       };
       /** @description not_acceptable: nothing in Accept can be produced (use `format`, or accept image/png or application/json) */
       406: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description version_deleted: `v` was a version of the dataset and has been deleted from the registry */
+      410: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -809,7 +960,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      /** @description overloaded (too much model work queued) or models_unavailable (this version's models failed to load: a file missing from the registry or not matching its sha256; other versions keep serving) */
       503: {
         headers: {
           /** @description "no-store" */
@@ -825,7 +976,7 @@ export interface operations {
   };
   /**
    * The model manifest
-   * @description models/manifest.json as deployed (model ids, files, sha256, metrics of the training run), plus `served`: the files this worker runs and the model version that appears in `model`, X-Model-Version and ETags. Answers 503 exactly when /health does.
+   * @description `datasets`: every dataset with its class names, its channel (the version served without `v`), every retained version with its quality gate and metrics, and the channel history. Then the manifest of the default dataset's channel version (model ids, files, sha256, metrics of the training run), plus `served`: the files this worker runs for it and the model version that appears in `model`, X-Model-Version and ETags. Answers 503 exactly when /health does.
    */
   getModels: {
     responses: {
@@ -841,7 +992,7 @@ export interface operations {
           "application/json": components["schemas"]["Manifest"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
         headers: {
           /** @description "no-store" */
@@ -883,7 +1034,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      /** @description overloaded (too much model work queued) or models_unavailable (this version's models failed to load: a file missing from the registry or not matching its sha256; other versions keep serving) */
       503: {
         headers: {
           /** @description "no-store" */
@@ -923,7 +1074,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      /** @description overloaded (too much model work queued) or models_unavailable (this version's models failed to load: a file missing from the registry or not matching its sha256; other versions keep serving) */
       503: {
         headers: {
           /** @description "no-store" */
@@ -948,8 +1099,10 @@ export interface operations {
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
-        /** @description Which classifier reads the digit. recognizer (default where the model set has one): a pixel classifier trained on all MNIST labels and on printed fonts, with augmentation, for people's and printed digits (recognizer.f16.onnx). study: the study's 50-label semi-supervised classifier on latent codes (classifier.f16.onnx). A set without a recognizer uses study, and answers 400 to classifier=recognizer. Accuracies of both on MNIST and on a font test set: metrics.recognizer in /v1/models. */
-        classifier?: "recognizer" | "study";
+        /** @description The model set's dataset: mnist or fashion-mnist (default mnist). Class ids are 0..9 in both; JSON responses name the class (`class_name`) and every response names dataset and version (X-Dataset, X-Model-Version). An unknown dataset is a 404 unknown_dataset listing them. */
+        dataset?: "mnist" | "fashion-mnist";
+        /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. v serves exactly that version of the dataset for as long as the registry retains it (see /v1/models for the versions): an unknown version is a 404 unknown_version naming the served one, a deleted one a 410 version_deleted. */
+        v?: string;
       };
     };
     /** @description One PNG or JPEG picture of a single digit, at most 1024x1024 pixels and 2 MB, grey or colour, with or without alpha (any bit depth; an animated PNG gives its default image). Dark ink on a light background and light ink on a dark one both work. */
@@ -977,8 +1130,18 @@ export interface operations {
           "image/png": string;
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_found; unknown_dataset (the message lists the datasets); unknown_version: `v` is not a version of the dataset (the message names the served one) */
+      404: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -989,6 +1152,16 @@ export interface operations {
       };
       /** @description not_acceptable: nothing in Accept can be produced (use `format`, or accept image/png or application/json) */
       406: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description version_deleted: `v` was a version of the dataset and has been deleted from the registry */
+      410: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -1039,7 +1212,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      /** @description overloaded (too much model work queued) or models_unavailable (this version's models failed to load: a file missing from the registry or not matching its sha256; other versions keep serving) */
       503: {
         headers: {
           /** @description "no-store" */
@@ -1055,13 +1228,15 @@ export interface operations {
   };
   /**
    * Which digit a picture shows
-   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. By default the recognizer reads it (a pixel classifier trained on all labels with augmentation and printed fonts); classifier=study asks the study's 50-label classifier instead (latent code -> probabilities). `model` names the one used. How both were made and how they score on MNIST and on fonts: models/REPORT.md, metrics.recognizer in /v1/models.
+   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
    */
   classifyUpload: {
     parameters: {
       query?: {
-        /** @description Which classifier reads the digit. recognizer (default where the model set has one): a pixel classifier trained on all MNIST labels and on printed fonts, with augmentation, for people's and printed digits (recognizer.f16.onnx). study: the study's 50-label semi-supervised classifier on latent codes (classifier.f16.onnx). A set without a recognizer uses study, and answers 400 to classifier=recognizer. Accuracies of both on MNIST and on a font test set: metrics.recognizer in /v1/models. */
-        classifier?: "recognizer" | "study";
+        /** @description The model set's dataset: mnist or fashion-mnist (default mnist). Class ids are 0..9 in both; JSON responses name the class (`class_name`) and every response names dataset and version (X-Dataset, X-Model-Version). An unknown dataset is a 404 unknown_dataset listing them. */
+        dataset?: "mnist" | "fashion-mnist";
+        /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. v serves exactly that version of the dataset for as long as the registry retains it (see /v1/models for the versions): an unknown version is a 404 unknown_version naming the served one, a deleted one a 410 version_deleted. */
+        v?: string;
       };
     };
     /** @description One PNG or JPEG picture of a single digit, at most 1024x1024 pixels and 2 MB, grey or colour, with or without alpha (any bit depth; an animated PNG gives its default image). Dark ink on a light background and light ink on a dark one both work. */
@@ -1086,8 +1261,18 @@ export interface operations {
           "application/json": components["schemas"]["Classification"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture) */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not_found; unknown_dataset (the message lists the datasets); unknown_version: `v` is not a version of the dataset (the message names the served one) */
+      404: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -1098,6 +1283,16 @@ export interface operations {
       };
       /** @description not_acceptable: nothing in Accept can be produced (use `format`, or accept image/png or application/json) */
       406: {
+        headers: {
+          /** @description "no-store" */
+          "Cache-Control"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description version_deleted: `v` was a version of the dataset and has been deleted from the registry */
+      410: {
         headers: {
           /** @description "no-store" */
           "Cache-Control"?: string;
@@ -1148,7 +1343,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description overloaded (too much model work queued) or models_unavailable (the models failed to load) */
+      /** @description overloaded (too much model work queued) or models_unavailable (this version's models failed to load: a file missing from the registry or not matching its sha256; other versions keep serving) */
       503: {
         headers: {
           /** @description "no-store" */
@@ -1190,7 +1385,7 @@ export interface operations {
         };
         content: never;
       };
-      /** @description not_found */
+      /** @description not_found; unknown_dataset (the message lists the datasets); unknown_version: `v` is not a version of the dataset (the message names the served one) */
       404: {
         headers: {
           /** @description "no-store" */
