@@ -49,7 +49,7 @@ describe('autoencoder learning-rate decay', () => {
     expect(result.metrics.architecture).toContain('decayed linearly to 0.0002');
     result.encoder.dispose();
     result.decoder.dispose();
-  }, 120_000);
+  }, 600_000);
 });
 
 describe('development losses (training/experiments)', () => {
