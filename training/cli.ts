@@ -49,6 +49,7 @@ const program = new Command()
   .option('--skip-check-model', 'export even if /usr/bin/check-model (python3-onnx) is absent; recorded in the manifest', false)
   .option('--draws <n>', 'random draws of the labelled images', positiveInt('--draws'))
   .option('--ae-epochs <n>', 'autoencoder epochs', positiveInt('--ae-epochs'))
+  .option('--ae-final-lr <x>', 'autoencoder learning rate at the last epoch, decayed linearly from the first (default: constant; the sharper decoder is --ae-epochs 12 --ae-final-lr 1e-4, see README)', nonNegative('--ae-final-lr'))
   .option('--gan-steps <n>', 'GAN training steps (each GAN)', positiveInt('--gan-steps'))
   .option('--cgan-classification-weight <w>', 'weight of the AC-GAN-style classification term in the conditional generator loss (0 = off; see models/REPORT.md)', nonNegative('--cgan-classification-weight'))
   .option('--quiet', 'no progress output', false)
@@ -67,6 +68,7 @@ const flags = program.opts<{
   skipCheckModel: boolean;
   draws?: number;
   aeEpochs?: number;
+  aeFinalLr?: number;
   ganSteps?: number;
   cganClassificationWeight?: number;
   quiet: boolean;
@@ -76,7 +78,7 @@ const base = flags.quick ? QUICK_CONFIG : FULL_CONFIG;
 const config: RunConfig = {
   ...base,
   seed: flags.seed,
-  autoencoder: { ...base.autoencoder, epochs: flags.aeEpochs ?? base.autoencoder.epochs },
+  autoencoder: { ...base.autoencoder, epochs: flags.aeEpochs ?? base.autoencoder.epochs, finalLearningRate: flags.aeFinalLr ?? base.autoencoder.finalLearningRate },
   study: { ...base.study, draws: flags.draws ?? base.study.draws },
   gan: { ...base.gan, steps: flags.ganSteps ?? base.gan.steps },
   cgan: {

@@ -7,7 +7,13 @@ export interface RunConfig {
   /** training rows kept after the validation hold-out (undefined = all) */
   limitTrain?: number;
   limitTest?: number;
-  autoencoder: { epochs: number; batchSize: number; learningRate: number };
+  autoencoder: {
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    /** Adam's learning rate at the last epoch, decayed linearly from learningRate (undefined = constant) */
+    finalLearningRate?: number;
+  };
   evaluator: { epochs: number; batchSize: number; learningRate: number };
   recognizer: RecognizerConfig;
   study: {
@@ -125,6 +131,14 @@ const RECOGNIZER_AUGMENT: AugmentOptions = { rotationDegrees: 12, scale: [0.85, 
 
 /** 784-256-128-10 in float16 is 0.47 MB: what the worker bundle's 6.5 MB gzip budget has room for. */
 const FULL_RECOGNIZER: RecognizerConfig = { epochs: 6, batchSize: 128, learningRate: 1e-3, hidden: [256, 128], dropout: 0.2, fontShare: 0.15, augment: RECOGNIZER_AUGMENT };
+
+/**
+ * The sharper decoder (issue 20; README "Development: sharper decoder"): 12 epochs instead of 8 with Adam's
+ * learning rate decayed linearly from 1e-3 to 1e-4. Measured as the shipped 8-epoch AE plus 4 decayed
+ * epochs: reconstruction FD 2.43 -> 1.68, accuracy 0.962 -> 0.965, test MSE 0.01219 -> 0.01060 (the
+ * accuracy target 0.975 is not met). Not FULL_CONFIG's default until a full run passes the raised floors.
+ */
+export const SHARPER_AUTOENCODER: RunConfig['autoencoder'] = { epochs: 12, batchSize: 256, learningRate: 1e-3, finalLearningRate: 1e-4 };
 
 export const FULL_CONFIG: RunConfig = {
   quick: false,

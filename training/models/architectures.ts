@@ -16,22 +16,22 @@ export const AE_HIDDEN = [512, 128];
  * in exported graphs stays far below 1e-5 (unnormalised codes reached |42| and round-off 1.5e-5).
  * (Scale and shift stay learnable: tfjs-layers 4.22 fails in training with center = scale = false.)
  */
-export function buildEncoder(hidden = AE_HIDDEN): tf.LayersModel {
+export function buildEncoder(hidden = AE_HIDDEN, latentDim = LATENT_DIM): tf.LayersModel {
   const input = tf.input({ shape: [IMAGE_PIXELS], name: 'image' });
   let x: tf.SymbolicTensor = input;
   hidden.forEach((units, i) => {
     x = tf.layers.dense({ units, activation: 'relu', name: `enc_dense${i + 1}` }).apply(x) as tf.SymbolicTensor;
   });
-  x = tf.layers.dense({ units: LATENT_DIM, name: 'enc_linear' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dense({ units: latentDim, name: 'enc_linear' }).apply(x) as tf.SymbolicTensor;
   const latent = tf.layers
     .batchNormalization({ name: 'enc_latent' })
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: latent, name: 'encoder' });
 }
 
-/** Decoder: latent code [N, LATENT_DIM] -> image [N, 784] in [0, 1] (sigmoid). */
-export function buildDecoder(hidden = AE_HIDDEN): tf.LayersModel {
-  const input = tf.input({ shape: [LATENT_DIM], name: 'latent' });
+/** Decoder: latent code [N, latentDim] -> image [N, 784] in [0, 1] (sigmoid); `hidden` in encoder order (mirrored). */
+export function buildDecoder(hidden = AE_HIDDEN, latentDim = LATENT_DIM): tf.LayersModel {
+  const input = tf.input({ shape: [latentDim], name: 'latent' });
   let x: tf.SymbolicTensor = input;
   [...hidden].reverse().forEach((units, i) => {
     x = tf.layers.dense({ units, activation: 'relu', name: `dec_dense${i + 1}` }).apply(x) as tf.SymbolicTensor;

@@ -56,11 +56,12 @@ export function reconstructionError(images: Float32Array, recon: Float32Array): 
 }
 
 export async function trainAutoencoder(data: Dataset, config: RunConfig, logger: Logger): Promise<AutoencoderResult> {
-  const { epochs, batchSize, learningRate } = config.autoencoder;
+  const { epochs, batchSize, learningRate, finalLearningRate } = config.autoencoder;
   const encoder = buildEncoder();
   const decoder = buildDecoder();
   const autoencoder = buildAutoencoder(encoder, decoder);
-  autoencoder.compile({ optimizer: tf.train.adam(learningRate), loss: 'binaryCrossentropy' });
+  const optimizer = tf.train.adam(learningRate);
+  autoencoder.compile({ optimizer, loss: 'binaryCrossentropy' });
   const x = tf.tensor2d(data.train.images, [data.train.count, IMAGE_PIXELS]);
   const validationMse: number[] = [];
   const fit = await fitWithProgress(autoencoder, x, x, {
@@ -72,7 +73,9 @@ export async function trainAutoencoder(data: Dataset, config: RunConfig, logger:
       const recon = predictBatched(autoencoder, data.validation.images, IMAGE_PIXELS);
       const { mse } = reconstructionError(data.validation.images, recon);
       validationMse.push(mse);
-      logger.log(`   epoch ${epoch + 1}/${epochs}: train bce ${Number(logs.loss).toFixed(4)}, validation mse ${mse.toFixed(5)}`);
+      const rate = finalLearningRate === undefined ? '' : `, learning rate ${learningRateOf(optimizer).toExponential(3)}`;
+      logger.log(`   epoch ${epoch + 1}/${epochs}: train bce ${Number(logs.loss).toFixed(4)}, validation mse ${mse.toFixed(5)}${rate}`);
+      if (finalLearningRate !== undefined) setLearningRate(optimizer, learningRateAt({ epochs, learningRate, finalLearningRate }, epoch + 1));
       return -mse;
     },
   });
@@ -86,7 +89,7 @@ export async function trainAutoencoder(data: Dataset, config: RunConfig, logger:
     encoder,
     decoder,
     metrics: {
-      architecture: `dense 784-${AE_HIDDEN.join('-')}-${encoder.outputs[0].shape[1]}-${[...AE_HIDDEN].reverse().join('-')}-784, relu, sigmoid output, BCE loss`,
+      architecture: `dense 784-${AE_HIDDEN.join('-')}-${encoder.outputs[0].shape[1]}-${[...AE_HIDDEN].reverse().join('-')}-784, relu, sigmoid output, BCE loss${finalLearningRate === undefined ? '' : `, Adam learning rate ${learningRate} decayed linearly to ${finalLearningRate} at the last epoch`}`,
       epochs,
       best_epoch: fit.bestEpoch + 1,
       validation_mse: round(validationMse[fit.bestEpoch], 6),
@@ -96,4 +99,19 @@ export async function trainAutoencoder(data: Dataset, config: RunConfig, logger:
       loss_curve: fit.history.map((h) => round(Number(h.loss), 5)),
     },
   };
+}
+
+/** Adam's learning rate in `epoch` (0-based): linear from learningRate at the first epoch to finalLearningRate at the last. */
+export function learningRateAt({ epochs, learningRate, finalLearningRate }: { epochs: number; learningRate: number; finalLearningRate: number }, epoch: number): number {
+  if (epochs <= 1) return learningRate;
+  return learningRate + ((finalLearningRate - learningRate) * Math.min(epoch, epochs - 1)) / (epochs - 1);
+}
+
+/** tfjs' Adam reads its (protected) learningRate field at every step, and has no public setter. */
+export function setLearningRate(optimizer: tf.AdamOptimizer, rate: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = rate;
+}
+
+export function learningRateOf(optimizer: tf.AdamOptimizer): number {
+  return (optimizer as unknown as { learningRate: number }).learningRate;
 }
