@@ -27,7 +27,7 @@ export interface paths {
     get: operations["interpolate"];
     /**
      * A path through the latent space from an uploaded digit
-     * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
+     * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
      */
     post: operations["interpolateUpload"];
   };
@@ -48,14 +48,14 @@ export interface paths {
   "/v1/encode": {
     /**
      * Encode a picture of a digit into the latent space
-     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
+     * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
      */
     post: operations["encodeUpload"];
   };
   "/v1/classify": {
     /**
      * Which digit a picture shows
-     * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
+     * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. By default the recognizer reads it (a pixel classifier trained on all labels with augmentation and printed fonts); classifier=study asks the study's 50-label classifier instead (latent code -> probabilities). `model` names the one used. How both were made and how they score on MNIST and on fonts: models/REPORT.md, metrics.recognizer in /v1/models.
      */
     post: operations["classifyUpload"];
   };
@@ -306,23 +306,29 @@ export interface components {
        */
       reconstruction: string;
       digit: number;
-      /** @description softmax of the 50-label classifier, index = digit */
+      /** @description softmax of the classifier that read the digit (see `classifier`), index = digit */
       probabilities: number[];
       /** @description the background was light, so the picture was inverted to white ink on black */
       inverted: boolean;
-      /** @description bounding box of the ink in the uploaded picture, in its pixels */
+      /** @description bounding box of the ink in the uploaded picture as shown (after its EXIF orientation), in its pixels */
       ink_box: {
         x: number;
         y: number;
         width: number;
         height: number;
       };
+      /** @description the uploaded picture as shown: width and height after its EXIF orientation */
       source: {
         /** @enum {string} */
         type: "image/png" | "image/jpeg";
         width: number;
         height: number;
       };
+      /**
+       * @description the classifier behind digit and probabilities: "recognizer@" or (classifier=study) "classifier@", and the model version
+       * @example recognizer@3f2a9c1b0d4e
+       */
+      classifier: string;
       /**
        * @description "encoder@" and the model version (see X-Model-Version)
        * @example encoder@3f2a9c1b0d4e
@@ -331,11 +337,11 @@ export interface components {
     };
     Classification: {
       digit: number;
-      /** @description softmax of the 50-label classifier, index = digit */
+      /** @description softmax of the classifier that read the digit (see `classifier`), index = digit */
       probabilities: number[];
       /**
-       * @description "classifier@" and the model version (see X-Model-Version)
-       * @example classifier@3f2a9c1b0d4e
+       * @description "recognizer@" or (classifier=study) "classifier@", and the model version (see X-Model-Version)
+       * @example recognizer@3f2a9c1b0d4e
        */
       model: string;
     };
@@ -381,7 +387,7 @@ export interface operations {
         n?: number;
         /** @description Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call (for a given model version). */
         seed?: number;
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
@@ -433,7 +439,7 @@ export interface operations {
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
         headers: {
           /** @description "no-store" */
@@ -520,7 +526,7 @@ export interface operations {
         n?: number;
         /** @description Seed of the noise, an integer 0..4294967295. Without it a random seed is drawn, the response names it (X-Seed header and JSON `seed`) and is not cacheable; with it the response is byte-identical on every call (for a given model version). */
         seed?: number;
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
@@ -576,7 +582,7 @@ export interface operations {
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
         headers: {
           /** @description "no-store" */
@@ -671,7 +677,7 @@ export interface operations {
         digit_from?: number;
         /** @description Digit of the last image (conditional walk), 0..9. */
         digit_to?: number;
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
@@ -727,7 +733,7 @@ export interface operations {
         };
         content: never;
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
         headers: {
           /** @description "no-store" */
@@ -805,7 +811,7 @@ export interface operations {
   };
   /**
    * A path through the latent space from an uploaded digit
-   * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
+   * @description From the encoding of the `from` image to the encoding of the `to` image, or to a conditional sample of `to_digit` (image 0 of /v1/digits/{to_digit}?seed=`seed`), or to an unconditional sample (image 0 of /v1/generate?seed=`to_seed`): `steps` latent codes on the straight line (core/interpolate.ts), decoded. The first frame is the reconstruction of `from`, the last the reconstruction of `to` (or the sample). Images come as multipart/form-data file parts `from` and `to`, or JSON `{"from": base64, "to": base64}`, or one image/png or image/jpeg body (the `from` image, with to_digit or to_seed). Parameters go in the query, or as multipart text fields / JSON members of the same names (a multipart or JSON body: at most 5657942 bytes, each image at most 2097152). format=png (default) is one strip, 8 tiles per row, like GET /v1/interpolate. The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.
    */
   interpolateUpload: {
     parameters: {
@@ -818,7 +824,7 @@ export interface operations {
         to_seed?: number;
         /** @description to_digit only: seed of the conditional sample (default: random, named in X-Seed). */
         seed?: number;
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
@@ -878,7 +884,7 @@ export interface operations {
           "application/json": components["schemas"]["UploadInterpolation"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
         headers: {
           /** @description "no-store" */
@@ -992,7 +998,7 @@ export interface operations {
           "application/json": components["schemas"]["Manifest"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
         headers: {
           /** @description "no-store" */
@@ -1090,15 +1096,17 @@ export interface operations {
   };
   /**
    * Encode a picture of a digit into the latent space
-   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
+   * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
    */
   encodeUpload: {
     parameters: {
       query?: {
-        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: {seed, images: [base64 PNG 28x28 greyscale], model}. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
+        /** @description png (default): one PNG grid, 8 tiles per row, no gaps, tiles in request order. json: the same images as base64 28x28 greyscale PNGs in a JSON body, whose fields the operation's application/json schema lists. Wins over Accept. Without format, Accept decides by q-values between image/png (preferred on a tie) and application/json; if it allows neither the answer is 406. */
         format?: "png" | "json";
         /** @description Nearest-neighbour enlargement of each 28x28 tile in the PNG grid, 1..8 (default 1). JSON images are always 28x28. */
         scale?: number;
+        /** @description Which classifier reads the digit. recognizer (default where the model set has one): a pixel classifier trained on all MNIST labels and on printed fonts, with augmentation, for people's and printed digits (recognizer.f16.onnx). study: the study's 50-label semi-supervised classifier on latent codes (classifier.f16.onnx). A set without a recognizer uses study, and answers 400 to classifier=recognizer. Accuracies of both on MNIST and on a font test set: metrics.recognizer in /v1/models. */
+        classifier?: "recognizer" | "study";
         /** @description The model set's dataset: mnist or fashion-mnist (default mnist). Class ids are 0..9 in both; JSON responses name the class (`class_name`) and every response names dataset and version (X-Dataset, X-Model-Version). An unknown dataset is a 404 unknown_dataset listing them. */
         dataset?: "mnist" | "fashion-mnist";
         /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. v serves exactly that version of the dataset for as long as the registry retains it (see /v1/models for the versions): an unknown version is a 404 unknown_version naming the served one, a deleted one a 410 version_deleted. */
@@ -1130,7 +1138,7 @@ export interface operations {
           "image/png": string;
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
         headers: {
           /** @description "no-store" */
@@ -1228,11 +1236,13 @@ export interface operations {
   };
   /**
    * Which digit a picture shows
-   * @description The picture is normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. The classifier is the study's 50-label semi-supervised one (classifier.f16.onnx: latent code -> probabilities; how it was made is in models/REPORT.md); its accuracy on the 10,000 MNIST test images is metrics.classifier.served.test_accuracy in /v1/models.
+   * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. By default the recognizer reads it (a pixel classifier trained on all labels with augmentation and printed fonts); classifier=study asks the study's 50-label classifier instead (latent code -> probabilities). `model` names the one used. How both were made and how they score on MNIST and on fonts: models/REPORT.md, metrics.recognizer in /v1/models.
    */
   classifyUpload: {
     parameters: {
       query?: {
+        /** @description Which classifier reads the digit. recognizer (default where the model set has one): a pixel classifier trained on all MNIST labels and on printed fonts, with augmentation, for people's and printed digits (recognizer.f16.onnx). study: the study's 50-label semi-supervised classifier on latent codes (classifier.f16.onnx). A set without a recognizer uses study, and answers 400 to classifier=recognizer. Accuracies of both on MNIST and on a font test set: metrics.recognizer in /v1/models. */
+        classifier?: "recognizer" | "study";
         /** @description The model set's dataset: mnist or fashion-mnist (default mnist). Class ids are 0..9 in both; JSON responses name the class (`class_name`) and every response names dataset and version (X-Dataset, X-Model-Version). An unknown dataset is a 404 unknown_dataset listing them. */
         dataset?: "mnist" | "fashion-mnist";
         /** @description The model version the URL is for (X-Model-Version, /health `model_version`). With v and every seed given the response is `immutable` for a year; without v it may be cached for 5 minutes and revalidated by ETag. v serves exactly that version of the dataset for as long as the registry retains it (see /v1/models for the versions): an unknown version is a 404 unknown_version naming the served one, a deleted one a 410 version_deleted. */
@@ -1261,7 +1271,7 @@ export interface operations {
           "application/json": components["schemas"]["Classification"];
         };
       };
-      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, not the declared format, or over the size limit by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
+      /** @description invalid_parameter or unknown_parameter: the message names the parameter, the value and what is allowed; for uploads also invalid_image (empty, truncated, corrupt, or not the declared format), image_too_large (over 1024x1024 pixels by its header) and no_ink (a blank picture); model_missing: the dataset's model set lacks a model the operation needs */
       400: {
         headers: {
           /** @description "no-store" */
