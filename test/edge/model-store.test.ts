@@ -123,8 +123,8 @@ describe('ModelStore.load', () => {
   it('a set may lack a model: the others open and `models` names what the set has', async () => {
     const { encoder: _, ...files } = edgeModelFiles();
     const loaded = await new ModelStore(files).load();
-    expect(loaded.models).toEqual(['generator', 'decoder', 'cgan-generator', 'classifier']);
-    expect(Object.keys(loaded.sessions).sort()).toEqual(['cgan-generator', 'classifier', 'decoder', 'generator']);
+    expect(loaded.models).toEqual(['generator', 'decoder', 'cgan-generator', 'classifier', 'recognizer']);
+    expect(Object.keys(loaded.sessions).sort()).toEqual(['cgan-generator', 'classifier', 'decoder', 'generator', 'recognizer']);
   });
 
   it('a file that does not match its sha256 fails the load naming the file, before the runtime parses it', async () => {

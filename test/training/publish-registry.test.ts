@@ -72,9 +72,9 @@ async function newSet(name: string, swap: string[]) {
 describe('a publish killed at any point', () => {
   it('leaves the old versions and the channel intact, and no visible partial version; re-publishing completes it', async () => {
     const set = await newSet('killed', ['generator', 'decoder']);
-    // 5 uploads, the manifest, the history record
+    // 6 uploads, the manifest, the history record
     // (killed after an earlier upload is the same state as after the last file: files without a manifest)
-    for (const [dieAt, step] of [[5, 'upload classifier.f16.onnx'], [6, 'upload manifest.json']] as const) {
+    for (const [dieAt, step] of [[6, 'upload recognizer.f16.onnx'], [7, 'upload manifest.json']] as const) {
       const child = await publishChild(set.dir, dieAt);
       expect(child.signal, `child killed at ${step}`).toBe('SIGKILL');
       expect(child.stdout.trim().split('\n').at(-1)).toBe(`step ${dieAt}: ${step}`);
@@ -82,7 +82,7 @@ describe('a publish killed at any point', () => {
       expect(channel.current).toBe(v1);
       expect(await opened.bucket.get(REGISTRY.manifestKey('mnist', v1))).not.toBeNull();
       const visible = (await opened.bucket.get(REGISTRY.manifestKey('mnist', set.version))) !== null;
-      expect(visible, `after ${step}`).toBe(dieAt === 6); // complete only once its manifest is up
+      expect(visible, `after ${step}`).toBe(dieAt === 7); // complete only once its manifest is up
       if (!visible) {
         await expect(promote(opened.bucket, 'mnist', set.version)).rejects.toThrow(
           `not promoting: mnist version ${set.version} is not in the registry or not fully uploaded (its manifest.json, uploaded last, is missing)`,

@@ -297,7 +297,14 @@ describe('POST /v1/classify', () => {
     const { request } = workerApp(new WithoutRecognizer(BUNDLED_MODELS));
     const at = (path: string) => request(path, { method: 'POST', body: BAR as BodyInit, headers: { 'Content-Type': 'image/png' } });
     const want = await recognise(BAR_INPUT);
-    expect(await (await at('/v1/classify')).json()).toEqual({ digit: want.digit, probabilities: Array.from(want.probabilities), model: `classifier@${version}` });
+    expect(await (await at('/v1/classify')).json()).toEqual({
+      digit: want.digit,
+      class_name: String(want.digit),
+      probabilities: Array.from(want.probabilities),
+      model: `classifier@${version}`,
+      dataset: 'mnist',
+      version,
+    });
     const refused = await at('/v1/classify?classifier=recognizer');
     expect(refused.status).toBe(400);
     expect(await errorOf(refused)).toEqual({ code: 'invalid_parameter', parameter: 'classifier', message: 'classifier "recognizer" is not in this model set; it has study' });
