@@ -8,6 +8,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
+import { recoverModelsDir } from '../core/models-dir';
 import { Progress } from './lib/progress';
 import { currentLoad, describeMachine } from './lib/machine';
 import { startNodeBaseline, startWranglerDev, type Server } from './lib/processes';
@@ -89,6 +90,8 @@ const progress = new Progress(Object.fromEntries(Object.entries(weights).filter(
 
 async function main(): Promise<void> {
   const started = performance.now();
+  // `npm run bench` has no prestart hook: repair an interrupted publish of models/ here, as `npm start` does
+  for (const line of await recoverModelsDir(resolve(opts.models))) progress.log(`models: ${line}`);
   const workspace = prepareWorkspace(opts.models);
   const machine = describeMachine(REPO);
   const manifest = JSON.parse(readFileSync(join(workspace.modelsDir, 'manifest.json'), 'utf8')) as { run_id?: string };

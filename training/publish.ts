@@ -12,7 +12,7 @@ import { copyFile, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promi
 import { join, relative } from 'node:path';
 import { MODEL_SPECS, float16File } from '../core/contract';
 import { datasetIdOf, manifestSchema, type Manifest } from '../core/manifest';
-import { fsyncPath, listFiles, MANIFEST_FILE, modelsDirProblems, recoverModelsDir, stagingDirFor, swapInStaging, type StepHook } from '../core/models-dir';
+import { fsyncPath, listFiles, MANIFEST_FILE, modelsDirProblems, recoverModelsDir, stagingDirFor, swapInStaging, withModelsDirLock, type StepHook } from '../core/models-dir';
 import { checkQualityFloors, floorsFor, formatMisses } from '../core/quality-floors';
 
 export interface PublishOptions {
@@ -65,41 +65,44 @@ export async function publishModels(opts: PublishOptions): Promise<Manifest> {
   });
   if (!gate.passed) log(`quality gate missed, publishing anyway (--force; recorded in manifest.quality_gate):\n${formatMisses(gate)}`);
 
-  for (const line of await recoverModelsDir(opts.modelsDir)) log(line);
-  const staging = stagingDirFor(opts.modelsDir);
-  await mkdir(staging, { recursive: true });
-  await onStep('mkdir staging');
+  // one publish at a time: they share .models-staging (core/models-dir.ts withModelsDirLock)
+  await withModelsDirLock(opts.modelsDir, `publish ${manifest.run_id} into ${opts.modelsDir}`, async () => {
+    for (const line of await recoverModelsDir(opts.modelsDir)) log(line);
+    const staging = stagingDirFor(opts.modelsDir);
+    await mkdir(staging, { recursive: true });
+    await onStep('mkdir staging');
 
-  // the new set, then whatever the old models/ holds that the new set does not bring (e.g. REPORT.md and
-  // figures/ when only the ONNX files are re-exported), manifest.json last
-  const brought = new Set(await readdir(opts.fromDir));
-  for (const name of brought) {
-    if (name === MANIFEST_FILE) continue;
-    await copyEntry(join(opts.fromDir, name), join(staging, name));
-    await onStep(`stage ${name}`);
-  }
-  for (const name of await readdir(opts.modelsDir).catch(() => [] as string[])) {
-    // dot-entries and *.tmp are leftovers of older tools, not part of a set
-    if (brought.has(name) || name === MANIFEST_FILE || name.startsWith('.') || name.endsWith('.tmp')) continue;
-    await copyEntry(join(opts.modelsDir, name), join(staging, name));
-    await onStep(`keep ${name}`);
-  }
-  await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  await fsyncPath(join(staging, MANIFEST_FILE));
-  await onStep(`stage ${MANIFEST_FILE}`);
+    // the new set, then whatever the old models/ holds that the new set does not bring (e.g. REPORT.md and
+    // figures/ when only the ONNX files are re-exported), manifest.json last
+    const brought = new Set(await readdir(opts.fromDir));
+    for (const name of brought) {
+      if (name === MANIFEST_FILE) continue;
+      await copyEntry(join(opts.fromDir, name), join(staging, name));
+      await onStep(`stage ${name}`);
+    }
+    for (const name of await readdir(opts.modelsDir).catch(() => [] as string[])) {
+      // dot-entries and *.tmp are leftovers of older tools, not part of a set
+      if (brought.has(name) || name === MANIFEST_FILE || name.startsWith('.') || name.endsWith('.tmp')) continue;
+      await copyEntry(join(opts.modelsDir, name), join(staging, name));
+      await onStep(`keep ${name}`);
+    }
+    await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    await fsyncPath(join(staging, MANIFEST_FILE));
+    await onStep(`stage ${MANIFEST_FILE}`);
 
-  const problems = await modelsDirProblems(staging);
-  for (const spec of Object.values(MODEL_SPECS).filter((s) => s.edge)) {
-    const file = float16File(spec.file);
-    if (!(await stat(join(staging, file)).then(() => true, () => false))) problems.push(`${file} (bundled by the worker) is missing`);
-  }
-  if (problems.length > 0) {
-    await rm(staging, { recursive: true, force: true });
-    throw new Error(`not publishing ${relative(process.cwd(), opts.fromDir) || opts.fromDir}: the staged set is inconsistent:\n  - ${problems.join('\n  - ')}`);
-  }
+    const problems = await modelsDirProblems(staging);
+    for (const spec of Object.values(MODEL_SPECS).filter((s) => s.edge)) {
+      const file = float16File(spec.file);
+      if (!(await stat(join(staging, file)).then(() => true, () => false))) problems.push(`${file} (bundled by the worker) is missing`);
+    }
+    if (problems.length > 0) {
+      await rm(staging, { recursive: true, force: true });
+      throw new Error(`not publishing ${relative(process.cwd(), opts.fromDir) || opts.fromDir}: the staged set is inconsistent:\n  - ${problems.join('\n  - ')}`);
+    }
 
-  for (const file of await listFiles(staging)) await fsyncPath(join(staging, file));
-  await swapInStaging(opts.modelsDir, onStep);
+    for (const file of await listFiles(staging)) await fsyncPath(join(staging, file));
+    await swapInStaging(opts.modelsDir, onStep);
+  });
   return manifest;
 }
 

@@ -5,7 +5,8 @@
  * `predeploy` hook could be skipped by any of those; a failing build command cannot (wrangler stops).
  *
  * wrangler names its command in WRANGLER_COMMAND for the build command. Under `wrangler dev` (`npm start`,
- * the served tests) this exits at once: nothing ships. Anything else, an unknown or missing name included,
+ * the served tests) it only repairs an interrupted publish of models/ (recoverModelsDir, milliseconds, run for
+ * every command) and exits: nothing ships. Anything else, an unknown or missing name included,
  * is gated, in order of cost:
  *   1. the models: check-models --floors (complete, consistent, every quality floor met), a second;
  *   2. a dry run (`--dry-run` on the wrangler command line) stops here: it uploads nothing and needs no account;
@@ -15,7 +16,8 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { checkModels } from './check-models';
+import { recoverModelsDir } from '../../core/models-dir';
+import { checkModels, MODELS_DIR } from './check-models';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WRANGLER = resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js');
@@ -62,6 +64,7 @@ function refuse(message: string): never {
 
 async function gate(): Promise<void> {
   const command = process.env.WRANGLER_COMMAND;
+  for (const line of await recoverModelsDir(MODELS_DIR)) console.log(`deploy gate: ${line}`);
   if (command !== undefined && NOT_SHIPPING.has(command)) {
     console.log(`deploy gate: wrangler ${command} ships nothing, no gate`);
     return;

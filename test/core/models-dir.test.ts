@@ -102,7 +102,7 @@ describe('recoverModelsDir', () => {
 
   it('removes an unfinished staging directory and keeps the old set', async () => {
     await scene({ withStaging: true });
-    expect(await recoverModelsDir(models)).toEqual([`removed ${staging} (an unfinished publish)`]);
+    expect(await recoverModelsDir(models)).toEqual([`removed ${staging} (an unfinished publish, or the old set after an exchange)`]);
     expect(await entries()).toEqual(['models']);
     expect(await runIdAt(models)).toBe('old-run');
     expect(await modelsDirProblems(models)).toEqual([]);
@@ -112,7 +112,7 @@ describe('recoverModelsDir', () => {
     await scene({ withModels: false, withStaging: true, withPrevious: true });
     expect(await recoverModelsDir(models)).toEqual([
       `restored ${models} from ${previous} (a publish was interrupted between its two renames)`,
-      `removed ${staging} (an unfinished publish)`,
+      `removed ${staging} (an unfinished publish, or the old set after an exchange)`,
     ]);
     expect(await entries()).toEqual(['models']);
     expect(await runIdAt(models)).toBe('old-run');
@@ -173,18 +173,18 @@ describe('fsyncPath', () => {
     await scene({ withStaging: true });
     syncs = 0;
     await swapInStaging(models, (step) => {
-      if (step === 'rename models -> previous') expect(syncs, 'before the first rename').toBe(1);
+      if (step === 'exchange staging <-> models') expect(syncs, 'the staged set before, the parent after the exchange').toBe(2);
     });
     expect(syncs).toBe(2);
   });
 });
 
 describe('swapInStaging', () => {
-  it('replaces models/ with the staged set, leaving nothing beside it; reports its three steps in order', async () => {
+  it('exchanges models/ and the staged set in one step, then removes the old set; nothing is left beside it', async () => {
     await scene({ withStaging: true });
     const steps: string[] = [];
     await swapInStaging(models, (s) => void steps.push(s));
-    expect(steps).toEqual(['rename models -> previous', 'rename staging -> models', 'remove previous']);
+    expect(steps).toEqual(['exchange staging <-> models', 'remove old set']);
     expect(await entries()).toEqual(['models']);
     expect(await runIdAt(models)).toBe('new-run');
     expect(await readFile(join(models, 'b.onnx'), 'utf8')).toBe(NEW['b.onnx']);
@@ -212,6 +212,52 @@ describe('swapInStaging', () => {
     await expect(swapInStaging(models)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await entries()).toEqual(['models']);
     expect(await runIdAt(models)).toBe('old-run');
+  });
+
+  it.each([
+    ['exchange staging <-> models', ['.models-staging', 'models']],
+    ['remove old set', ['models']],
+  ])('a crash after "%s" leaves %j with the new set whole in models/ before any repair', async (step, left) => {
+    await scene({ withStaging: true });
+    await expect(
+      swapInStaging(models, (s) => {
+        if (s === step) throw new Error(`crash after ${s}`);
+      }),
+    ).rejects.toThrow(`crash after ${step}`);
+    expect(await entries()).toEqual(left);
+    expect(await runIdAt(models)).toBe('new-run');
+    expect(await modelsDirProblems(models)).toEqual([]);
+    await recoverModelsDir(models);
+    expect(await entries()).toEqual(['models']);
+    expect(await runIdAt(models)).toBe('new-run');
+  });
+
+  it('at every step of the swap models/ is one whole set, old or new (the two-rename swap has a step with none)', async () => {
+    await scene({ withStaging: true });
+    const seen: Array<string | null> = [];
+    await swapInStaging(models, async () => {
+      expect(await modelsDirProblems(models)).toEqual([]);
+      seen.push(await runIdAt(models));
+    });
+    expect(seen).toEqual(['new-run', 'new-run']);
+  });
+});
+
+describe('swapInStaging without renameat2 (MODELS_DIR_NO_EXCHANGE=1: the fallback of two renames)', () => {
+  beforeAll(() => {
+    process.env.MODELS_DIR_NO_EXCHANGE = '1';
+  });
+  afterAll(() => {
+    delete process.env.MODELS_DIR_NO_EXCHANGE;
+  });
+
+  it('reports its three steps in order and ends with the new set', async () => {
+    await scene({ withStaging: true });
+    const steps: string[] = [];
+    await swapInStaging(models, (s) => void steps.push(s));
+    expect(steps).toEqual(['rename models -> previous', 'rename staging -> models', 'remove previous']);
+    expect(await entries()).toEqual(['models']);
+    expect(await runIdAt(models)).toBe('new-run');
   });
 
   it.each([

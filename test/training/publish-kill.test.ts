@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelsDirProblems } from '../../core/models-dir';
 import { publishFixture, type PublishFixture } from './publish-fixture';
 
 const run = promisify(execFile);
@@ -31,9 +32,10 @@ describe('crash-safe publishing, killed', () => {
       const child = await run(process.execPath, ['--import', 'tsx', 'test/training/fixtures/publish-then-die.ts', f.fromDir, manifestFile, dir, String(k)]).catch((e) => e);
       expect(child.signal, `child at step ${k}`).toBe('SIGKILL');
       expect(child.stdout.trim().split('\n').at(-1)).toBe(`step ${k}: ${f.steps[k - 1]}`);
-      // before repair, a kill between the renames leaves no models/ at all: check-models restores it
+      // before any repair (what `npx wrangler dev` or a reader would see): models/ is one whole set
+      expect(await modelsDirProblems(dir), `no repair yet, killed after ${f.steps[k - 1]}`).toEqual([]);
       const cli = await run(TSX, ['edge/cli/check-models.ts', '--dir', dir]);
-      if (f.steps[k - 1] === 'rename models -> previous') expect(cli.stdout).toMatch(/restored .* \(a publish was interrupted between its two renames\)/);
+      expect(cli.stdout).toMatch(/removed .*\.models\.lock \(its publish, pid \d+, is gone\)/);
       outcomes.push(await f.expectOneWholeSet(dir, `killed after ${f.steps[k - 1]}`));
       await rm(join(f.root, `kill-${k}`), { recursive: true, force: true });
     }
@@ -41,4 +43,12 @@ describe('crash-safe publishing, killed', () => {
     expect(outcomes).toContain('new');
   }, 300_000);
 
+  it('12 publishes at once are serialised by the lock: all succeed (no ENOTEMPTY / ENOENT on a shared staging), models/ ends one whole set', async () => {
+    const dir = await f.oldModels('concurrent');
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, () => run(process.execPath, ['--import', 'tsx', 'test/training/fixtures/publish-then-die.ts', f.fromDir, f.manifestFile, dir, '0']).catch((e) => e)),
+    );
+    for (const [i, r] of runs.entries()) expect(r.stdout?.trim().split('\n').at(-1), `publish ${i}: ${r.stderr ?? ''}`).toBe('published');
+    expect(await f.expectOneWholeSet(dir, 'after 12 concurrent publishes')).toBe('new');
+  }, 300_000);
 });
