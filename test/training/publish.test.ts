@@ -107,7 +107,7 @@ describe('quality gate at publish', () => {
 describe('crash-safe publishing', () => {
   it('has a file operation per staged entry, the manifest, and the swap', () => {
     expect(steps[0]).toBe('mkdir staging');
-    expect(steps.slice(-4)).toEqual(['stage manifest.json', 'rename models -> previous', 'rename staging -> models', 'remove previous']);
+    expect(steps.slice(-3)).toEqual(['stage manifest.json', 'exchange staging <-> models', 'remove old set']);
     expect(steps.length).toBeGreaterThanOrEqual(10);
   });
 
@@ -123,20 +123,21 @@ describe('crash-safe publishing', () => {
       outcomes.push(`${steps[k - 1]}: ${await expectOneWholeSet(dir, `after ${steps[k - 1]}`)}`);
       await rm(join(root, `throw-${k}`), { recursive: true, force: true });
     }
-    // the switch happens at the second rename, not before
+    // the switch happens at the exchange, not before
     const firstNew = outcomes.findIndex((o) => o.endsWith(': new'));
-    expect(steps[firstNew]).toBe('rename staging -> models');
+    expect(steps[firstNew]).toBe('exchange staging <-> models');
     expect(outcomes.slice(firstNew).every((o) => o.endsWith(': new'))).toBe(true);
   }, 120_000);
 
-  it('the next publish repairs a killed one first and succeeds', async () => {
+  it('the next publish cleans up after one killed after its exchange, and succeeds', async () => {
     const dir = await oldModels('repair');
-    const k = steps.indexOf('rename models -> previous') + 1;
+    // killed right after the exchange: models/ is the new set, .models-staging holds the old one
+    const k = steps.indexOf('exchange staging <-> models') + 1;
     await publishModels({ fromDir, modelsDir: dir, manifest, onStep: (s) => { if (s === steps[k - 1]) throw new Error('crash'); } }).catch(() => {});
-    expect(await readdir(join(dir, '..'))).toEqual(expect.arrayContaining(['.models-previous', '.models-staging']));
+    expect(await readdir(join(dir, '..'))).toEqual(expect.arrayContaining(['models', '.models-staging']));
     const log: string[] = [];
     await publishModels({ fromDir, modelsDir: dir, manifest, log: (l) => log.push(l) });
-    expect(log.join('\n')).toMatch(/restored .*models/);
+    expect(log.join('\n')).toMatch(/removed .*\.models-staging \(an unfinished publish, or the old set after an exchange\)/);
     expect(await expectOneWholeSet(dir, 'repaired')).toBe('new');
     expect(stagingDirFor(dir)).toBe(join(root, 'repair', '.models-staging'));
     expect(previousDirFor(dir)).toBe(join(root, 'repair', '.models-previous'));
