@@ -47,7 +47,8 @@ export function lockFileFor(modelsDir: string): string {
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
 
-interface LockHolder {
+/** Who holds a publish lock (models/'s lock file, the registry's lock object in training/registry-ops.ts). */
+export interface LockHolder {
   pid: number;
   host: string;
   at: string;
@@ -67,7 +68,7 @@ function alive(pid: number): boolean {
 }
 
 /** A holder on this host whose process is gone; a holder on another host is never presumed dead. */
-const deadHolder = (h: LockHolder | null) => h !== null && h.host === hostname() && !alive(h.pid);
+export const deadHolder = (h: LockHolder | null) => h !== null && h.host === hostname() && !alive(h.pid);
 
 /** Thrown when another publish held the lock for longer than the wait. */
 export class ModelsDirLockedError extends Error {

@@ -31,7 +31,7 @@ import {
   type HistoryEntry,
   type Manifest,
 } from '../core/manifest';
-import { MANIFEST_FILE, type StepHook } from '../core/models-dir';
+import { deadHolder, MANIFEST_FILE, type LockHolder, type StepHook } from '../core/models-dir';
 import { checkQualityFloors, floorsFor, formatMisses } from '../core/quality-floors';
 
 /** The edge models (core/contract.ts `edge: true`): their float16 files are what a version holds. */
@@ -54,34 +54,19 @@ export class RegistryRefusal extends Error {
 const LOCK_STALE_MS = 10 * 60_000;
 const LOCK_WAIT_MS = 30_000;
 
-interface LockBody {
-  host: string;
-  pid: number;
-  at: string;
-  what: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Runs `work` holding the dataset's lock (see the header). */
 export async function withLock<T>(bucket: WritableBucket, dataset: DatasetId, what: string, work: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   const key = REGISTRY.lockKey(dataset);
-  const mine: LockBody = { host: hostname(), pid: process.pid, at: new Date().toISOString(), what };
+  const mine: LockHolder = { host: hostname(), pid: process.pid, at: new Date().toISOString(), what };
   const deadline = Date.now() + waitMs;
   for (;;) {
     // null: the precondition failed, someone holds it
     const taken = await bucket.put(key, JSON.stringify(mine), { onlyIf: { etagDoesNotMatch: '*' } });
     if (taken) break;
     const held = await bucket.get(key);
-    const holder = held ? (JSON.parse(await held.text()) as LockBody) : null;
-    const stale = holder && ((holder.host === mine.host && !alive(holder.pid)) || Date.now() - Date.parse(holder.at) > LOCK_STALE_MS);
+    const holder = held ? (JSON.parse(await held.text()) as LockHolder) : null;
+    const stale = holder && (deadHolder(holder) || Date.now() - Date.parse(holder.at) > LOCK_STALE_MS);
     if (!holder || stale) {
       await bucket.delete(key);
       continue;
