@@ -12,7 +12,7 @@ import { convertIndexedToRgb, decode as decodePngBytes } from 'fast-png';
 import { JpegStructureError, walkJpeg } from './jpeg-markers';
 import type { Raster } from './normalise';
 import { orientationOf } from './orientation';
-import { PngStructureError, rebuildPng, walkPng } from './png-chunks';
+import { decodeCommonPng, PngStructureError, rebuildPng, walkPng } from './png-chunks';
 
 export const MAX_SIDE = 1024;
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
@@ -91,7 +91,11 @@ function inspectPng(bytes: Uint8Array): InspectedImage {
   const { width, height } = walked.header;
   return {
     header: { type: 'image/png', width, height, orientation: orientationOf(walked.exif), animated: walked.animated },
-    decode: async (_, pause) => decodePng(await structural(() => rebuildPng(walked, pause))),
+    decode: async (_, pause) => {
+      const common = await structural(() => decodeCommonPng(walked, pause));
+      if (common) return { ...common, maxValue: 255 };
+      return decodePng(await structural(() => rebuildPng(walked, pause)));
+    },
   };
 }
 
