@@ -274,9 +274,9 @@ ${table(['case', 'workerd fast-png', 'workerd core/png', 'workerd speed-up', 'no
     const servers = [...new Set(r.cpu.flatMap((x) => Object.keys(x.byServer)))];
     const cell = (x: CpuRow, s: string) => {
       const f = x.byServer[s];
-      if (f === undefined) return ['n/a', 'n/a'];
-      if (f === null) return ['absent in this build', ''];
-      return [`${ms(f.cpuMs)} (${ms(f.cpuMin)}-${ms(f.cpuMax)})${f.status === 200 ? '' : ` [status ${f.status}]`}`, ms(f.wallMs)];
+      if (f === undefined) return ['n/a', 'n/a', 'n/a'];
+      if (f === null) return ['absent in this build', '', ''];
+      return [`${ms(f.cpuMs)} (${ms(f.cpuMin)}-${ms(f.cpuMax)})${f.status === 200 ? '' : ` [status ${f.status}]`}`, ms(f.wallMs), f.rssGrowthMiB === null || f.rssGrowthMiB === undefined ? '—' : String(f.rssGrowthMiB)];
     };
     const rounds = r.quick ? 1 : 3;
     parts.push(`## CPU per request (what Workers bill)
@@ -286,15 +286,22 @@ ${r.quick ? '0.3' : '1.5'} s per run, the process's CPU time from /proc/<pid>/ta
 idle CPU rate (measured just before) times the run's length, divided by the requests. workerd's figure
 includes its HTTP handling but not \`wrangler dev\`'s proxy (a separate process); /health shows that floor.
 Median of ${rounds} run(s) per server, order alternated, (min-max) over the runs. "wall" is the client's
-sequential latency per request, proxy included.
+sequential latency per request, proxy included. "RSS growth" is the runtime process's resident memory after
+the case's last request minus before its first (a wasm heap never shrinks, so only a case that needs more
+than every earlier one shows growth). "estimate" is the worker scheduler's cost estimate for
+the request (edge/inference/scheduler.ts estimateCost, read from its Server-Timing header; units ~ ms of
+CPU): the overload guard's 503 bound is a sum of these, so "estimate / workerd" near 1 means the bound holds
+what the README says.
 
 ${table(
-  ['case', 'size', ...servers.flatMap((s) => [`${s} CPU ms/req (min-max)`, `${s} wall ms/req`]), 'CPU workerd / node'],
+  ['case', 'size', ...servers.flatMap((s) => [`${s} CPU ms/req (min-max)`, `${s} wall ms/req`, `${s} RSS growth MiB`]), 'CPU workerd / node', 'estimate', 'estimate / workerd'],
   r.cpu.map((x) => [
     x.case.label,
     x.case.size,
     ...servers.flatMap((s) => cell(x, s)),
     x.byServer[WORKER] && x.byServer[NODE] ? ratio(x.byServer[WORKER]!.cpuMs, x.byServer[NODE]!.cpuMs) : 'n/a',
+    x.estimate === null || x.estimate === undefined ? '—' : ms(x.estimate),
+    x.estimate && x.byServer[WORKER] ? ratio(x.estimate, x.byServer[WORKER]!.cpuMs) : '—',
   ]),
 )}`);
   }

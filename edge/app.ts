@@ -13,7 +13,7 @@ import { errorResponse, quote } from './routes/errors';
 import { imageRoutes } from './routes/images';
 import { metaRoutes, requireJson } from './routes/meta';
 import { rateLimit, type RateLimitEnv } from './routes/rate-limit';
-import { logLine } from './routes/request-log';
+import { logLine, serverTiming } from './routes/request-log';
 import { uploadRoutes } from './routes/uploads';
 
 /** The embedded default set (edge/bundle.ts) and its store; every other set comes from the registry's R2. */
@@ -61,6 +61,8 @@ export function createApp({ store, files, manifest, maxOpenSets }: AppDeps) {
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
+    const timing = serverTiming(c.req.raw);
+    if (timing && !c.res.headers.has('Server-Timing')) c.res.headers.set('Server-Timing', timing);
     // in the worker (bindings present); not when tools and tests in Node run the app without them
     if (c.env) console.log(logLine(c.req.raw, c.req.routePath, c.res.status, Math.round(performance.now() - started)));
   });

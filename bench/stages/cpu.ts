@@ -10,7 +10,7 @@
  * does not have (404/405 on the probe) are reported as absent rather than failing the run.
  */
 import { IMAGE_PIXELS } from '../../core/contract';
-import { cpuMs } from '../lib/processes';
+import { cpuMs, rssBytes } from '../lib/processes';
 import type { Progress } from '../lib/progress';
 import { median } from '../lib/stats';
 import { hostileCases, PROGRESSIVE_BAR_JPEG_BASE64 } from '../../test/robustness/hostile-cases';
@@ -94,6 +94,11 @@ interface Body {
 }
 
 export interface CpuFigures {
+  /**
+   * growth of the runtime process's resident memory over the case (MiB, from before its first request to
+   * after its last); a wasm heap never shrinks, so a case that needs no more than earlier ones shows ~0
+   */
+  rssGrowthMiB: number | null;
   /** median over rounds of CPU ms per request, idle rate subtracted */
   cpuMs: number;
   cpuMin: number;
@@ -106,6 +111,8 @@ export interface CpuFigures {
 
 export interface CpuRow {
   case: CpuCase;
+  /** the scheduler's estimate for the request (Server-Timing `cost` from the worker; units ~ ms of CPU), null if none */
+  estimate: number | null;
   /** null: the endpoint is absent in this build */
   byServer: Record<string, CpuFigures | null>;
 }
@@ -127,12 +134,18 @@ export interface CpuServer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function send(origin: string, c: CpuCase, body: Body | null): Promise<number> {
+  return (await sendReading(origin, c, body)).status;
+}
+
+/** The status and the scheduler's cost estimate (Server-Timing `cost;dur=`) of one request. */
+async function sendReading(origin: string, c: CpuCase, body: Body | null): Promise<{ status: number; estimate: number | null }> {
   const res = await fetch(origin + c.path, {
     method: c.method ?? 'GET',
     ...(c.method === 'POST' && body ? { body: body.bytes as Uint8Array<ArrayBuffer>, headers: { 'Content-Type': body.type } } : {}),
   });
   await res.arrayBuffer();
-  return res.status;
+  const cost = /(?:^|,)\s*cost;[^,]*?dur=([0-9.]+)/.exec(res.headers.get('Server-Timing') ?? '');
+  return { status: res.status, estimate: cost ? Number(cost[1]) : null };
 }
 
 /** ms of CPU per ms of wall time the process uses with nothing to do. */
@@ -169,10 +182,13 @@ export async function runCpu(servers: CpuServer[], cases: CpuCase[], opts: CpuOp
     const body = c.body ? bodyOf(c.body) : null;
     const present: CpuServer[] = [];
     const byServer: CpuRow['byServer'] = {};
+    let estimate: number | null = null;
+    const rssBefore = Object.fromEntries(servers.map((s) => [s.name, s.pid === null ? null : rssBytes(s.pid)]));
     for (const s of servers) {
       if (s.pid === null) throw new Error(`${s.name}: no runtime process to read CPU time from`);
-      const status = await send(s.origin, c, body);
-      if (status === 404 || status === 405) byServer[s.name] = null;
+      const probe = await sendReading(s.origin, c, body);
+      estimate ??= probe.estimate;
+      if (probe.status === 404 || probe.status === 405) byServer[s.name] = null;
       else present.push(s);
     }
     const runs: Record<string, { cpu: number; wall: number; n: number; status: number }[]> = Object.fromEntries(present.map((s) => [s.name, []]));
@@ -185,7 +201,10 @@ export async function runCpu(servers: CpuServer[], cases: CpuCase[], opts: CpuOp
     for (const s of present) {
       const list = runs[s.name];
       const cpu = list.map((x) => x.cpu);
+      const before = rssBefore[s.name];
+      const after = s.pid === null ? null : rssBytes(s.pid);
       byServer[s.name] = {
+        rssGrowthMiB: before === null || after === null ? null : Math.round(((after - before) / 2 ** 20) * 10) / 10,
         cpuMs: median(cpu),
         cpuMin: Math.min(...cpu),
         cpuMax: Math.max(...cpu),
@@ -194,7 +213,7 @@ export async function runCpu(servers: CpuServer[], cases: CpuCase[], opts: CpuOp
         status: list[list.length - 1].status,
       };
     }
-    rows.push({ case: c, byServer });
+    rows.push({ case: c, estimate, byServer });
   }
   return rows;
 }

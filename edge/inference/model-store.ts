@@ -12,7 +12,7 @@
  * next attempt waits 1 s, then 2, 4, ... up to 60 s (`retryAfterSeconds` says how long is left). The
  * reason is logged in full; clients get a short one naming the file, never the runtime's internals.
  */
-import { MODEL_SPECS, type ModelId } from '../../core/contract';
+import { MODEL_SPECS, TENSOR, type ModelId } from '../../core/contract';
 import { configureOrt, ort } from './ort';
 import { Scheduler } from './scheduler';
 import { setVersionOf } from './version';
@@ -38,6 +38,30 @@ export interface LoadedModels {
   models: EdgeModelId[];
   /** The set's version (version.ts): content address of its served files. */
   version: string;
+  /** Width of this set's latent code, read from its decoder's input (sets differ: 16 before issue 20, 32 after). */
+  latentDim: number;
+}
+
+/**
+ * The code width of a set: the last dimension of its decoder's input (or its encoder's output), as the
+ * graph declares it. A set whose graphs declare no fixed width, or disagree, cannot be served.
+ */
+export function latentDimOf(sessions: Partial<Record<EdgeModelId, ort.InferenceSession>>): number {
+  const widthOf = (meta: readonly ort.InferenceSession.ValueMetadata[] | undefined, name: string) => {
+    const value = meta?.find((m) => m.name === name);
+    const last = value && value.isTensor ? value.shape.at(-1) : undefined;
+    return typeof last === 'number' && Number.isInteger(last) && last > 0 ? last : undefined;
+  };
+  const widths = [
+    widthOf(sessions.decoder?.inputMetadata, TENSOR.latent),
+    widthOf(sessions.encoder?.outputMetadata, TENSOR.latent),
+    widthOf(sessions.classifier?.inputMetadata, TENSOR.latent),
+    widthOf(sessions.generator?.outputMetadata, TENSOR.latent),
+    widthOf(sessions['cgan-generator']?.outputMetadata, TENSOR.latent),
+  ].filter((w): w is number => w !== undefined);
+  if (widths.length === 0) throw new ModelsUnavailableError('the model set declares no latent code width');
+  if (widths.some((w) => w !== widths[0])) throw new ModelsUnavailableError(`the model set's latent code widths disagree (${widths.join(', ')})`);
+  return widths[0];
 }
 
 /** The edge models present in `files`, in EDGE_MODEL_IDS order. */
@@ -59,6 +83,8 @@ export class ModelsUnavailableError extends Error {
 export interface UseTiming {
   queue_ms?: number;
   model_ms?: number;
+  /** the estimates of the request's jobs, summed */
+  cost?: number;
 }
 
 export interface ModelStoreOptions {
@@ -180,6 +206,8 @@ export class ModelStore {
    */
   async use<T>(cost: number, work: (models: LoadedModels) => Promise<T>, signal?: AbortSignal, timing?: UseTiming): Promise<T> {
     this.active++;
+    // the request's estimated work, summed over its jobs (its log line and Server-Timing show it)
+    if (timing) timing.cost = Math.round(((timing.cost ?? 0) + cost) * 100) / 100;
     try {
       const models = await this.load();
       const queued = performance.now();
@@ -257,7 +285,7 @@ export class ModelStore {
       const version = await setVersionOf(await checkedHashes(this.files));
       const models = modelsOf(this.files);
       for (const id of models) sessions[id] ??= await openSession(id, this.files[id]!);
-      return { sessions, models, version };
+      return { sessions, models, version, latentDim: latentDimOf(sessions) };
     } catch (err) {
       await Promise.allSettled(Object.values(sessions).map((s) => s.release()));
       throw err;

@@ -48,15 +48,27 @@ export const DEFAULT_SCHEDULER: SchedulerOptions = {
 };
 
 /**
- * Rough CPU cost in ms of a job: rows through the models, the pixels it encodes and the pixels it decodes.
- * Calibrated inside workerd (see bench/RESULTS.md, the cpu stage's estimate-vs-measured table).
+ * CPU cost of a job in ms of workerd CPU: a request's base, rows through the models, the pixels it
+ * encodes as PNG, the PNGs it encodes (JSON answers encode one per image) and the pixels it decodes.
+ * Fitted by least squares to the bench's workerd CPU per request (bench/RESULTS.md, cpu stage; relative errors weighted: 13 GET
+ * cases within -25%..+11%; the POST uploads set the decode term), which reports each case's estimate next to
+ * what it measured (the Server-Timing header's `cost`).
  */
-export function estimateCost(work: { rows: number; outputPixels: number; decodedPixels?: number }): number {
-  return 1 + work.rows * 0.1 + work.outputPixels * 3e-5 + (work.decodedPixels ?? 0) * DECODE_COST_PER_PIXEL;
+export function estimateCost(work: { rows: number; outputPixels: number; images?: number; decodedPixels?: number }): number {
+  return (
+    COST.base + work.rows * COST.perRow + work.outputPixels * COST.perOutputPixel + (work.images ?? 1) * COST.perImage + (work.decodedPixels ?? 0) * COST.perDecodedPixel
+  );
 }
 
-/** ~25 ms for a 1024x1024 photo JPEG (mozjpeg, then the normalisation) */
-const DECODE_COST_PER_PIXEL = 2.5e-5;
+/** The coefficients of estimateCost (ms). */
+export const COST = {
+  base: 1,
+  perRow: 0.07,
+  perOutputPixel: 2.6e-6,
+  perImage: 0.06,
+  /** ~30 ms for a 1024x1024 photo JPEG (mozjpeg, then the normalisation), ~2.4 ms for a 280x280 PNG */
+  perDecodedPixel: 3e-5,
+};
 
 /** Too much work is already waiting: answer 503 with `retryAfterSeconds`. */
 export class OverloadedError extends Error {

@@ -13,6 +13,8 @@ export interface RequestLog {
   queue_ms?: number;
   /** the model work and encoding, once it had the slot */
   model_ms?: number;
+  /** the scheduler's estimate of the request's work (edge/inference/scheduler.ts estimateCost; units ~ ms of CPU) */
+  cost?: number;
 }
 
 const logs = new WeakMap<Request, RequestLog>();
@@ -24,6 +26,26 @@ export function requestLog(request: Request): RequestLog {
     logs.set(request, log);
   }
   return log;
+}
+
+/**
+ * The request's Server-Timing header value (queue wait, model work, the scheduler's cost estimate), or null
+ * when it ran no model work. Browsers' developer tools show it; the bench compares the estimate with the
+ * CPU it measures.
+ */
+export function serverTiming(request: Request): string | null {
+  const log = logs.get(request);
+  if (!log || log.cost === undefined) return null;
+  const parts = [];
+  if (log.queue_ms !== undefined) parts.push(`queue;dur=${log.queue_ms}`);
+  if (log.model_ms !== undefined) parts.push(`model;dur=${log.model_ms}`);
+  parts.push(`cost;desc="scheduler estimate, ~ms of CPU";dur=${log.cost}`);
+  return parts.join(', ');
+}
+
+/** Adds a scheduler job's estimate to the request's total. */
+export function addCost(log: RequestLog | undefined, cost: number): void {
+  if (log) log.cost = Math.round(((log.cost ?? 0) + cost) * 100) / 100;
 }
 
 export function logLine(request: Request, route: string, status: number, ms: number): string {

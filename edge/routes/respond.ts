@@ -117,7 +117,7 @@ export async function serveImages(c: Context, set: ModelSet, req: ImageRequest):
     }
   }
   const outputPixels = format === 'png' ? req.count * IMAGE_PIXELS * req.scale * req.scale : req.count * IMAGE_PIXELS;
-  const cost = estimateCost({ rows: req.rows, outputPixels });
+  const cost = estimateCost({ rows: req.rows, outputPixels, images: format === 'png' ? 1 : req.count });
   const body = await store.use(
     cost,
     async (models) => {

@@ -8,7 +8,7 @@
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES } from '../../core/contract';
+import { IMAGE_PIXELS, NUM_CLASSES } from '../../core/contract';
 import { gridPng } from '../../core/png';
 import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, inspectImage, type ImageType } from '../encoding/image-input';
 import { encodeGrid, encodeTiles } from '../encoding/images';
@@ -35,7 +35,7 @@ import { requireJson } from './meta';
 import { JSON_CONTENT_TYPE, JSON_OFFER, negotiate, type Offer } from './negotiate';
 import { datasetParam, digitQueryParam, formatParam, scaleParam, seedParam, stepsParam, versionParam, type Format } from './params';
 import { chooseFormat, notAcceptable, randomSeed, setHeaders } from './respond';
-import { requestLog } from './request-log';
+import { addCost, requestLog } from './request-log';
 import { nearest, strictQuery } from './strict-query';
 import { isImageType, mediaType, readBody, readImageBody, unsupportedType } from './upload-body';
 
@@ -90,7 +90,10 @@ const classificationJson = z
 
 const encodingJson = z
   .object({
-    latent: z.array(z.number()).length(LATENT_DIM).openapi({ description: "the encoder's 16-d code of the normalised input" }),
+    latent: z
+      .array(z.number())
+      .min(1)
+      .openapi({ description: "the encoder's code of the normalised input: as many numbers as the set's latent width (16 or 32, see /v1/models)" }),
     input: z.string().openapi({ format: 'byte', description: 'the normalised 28x28 input the encoder saw, greyscale PNG, base64' }),
     reconstruction: z.string().openapi({ format: 'byte', description: 'decoder(latent), 28x28 greyscale PNG, base64' }),
     digit: z.number().int().min(0).max(9),
@@ -143,7 +146,7 @@ const encodeRoute = createRoute({
   tags: ['uploads'],
   summary: 'Encode a picture of a digit into the latent space',
   description:
-    `${NORMALISATION} Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. ` +
+    `${NORMALISATION} Returns the latent code (the set's width: 16 or 32 numbers), the normalised input and its reconstruction, and the classification. ` +
     'format=png returns [input | reconstruction] as one PNG instead.',
   request: {
     query: z.object({ format: formatParam, scale: scaleParam, classifier: classifierParam, ...SET_PARAMS }),
@@ -290,11 +293,14 @@ interface ReadDigit {
  * that bounds the work, outside it): a large or hostile picture then waits its turn, counts against the
  * queue's bound like model work, and cannot hold the isolate for longer than its bounded decode.
  */
-async function readDigits(scheduler: Scheduler, uploads: Upload[], signal: AbortSignal): Promise<ReadDigit[]> {
+async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Request): Promise<ReadDigit[]> {
   const inspected = uploads.map((upload) => withField(upload.field, () => inspectImage(upload.bytes, upload.declared)));
   const pixels = inspected.reduce((n, { header }) => n + header.width * header.height, 0);
+  const cost = estimateCost({ rows: 0, outputPixels: 0, images: 0, decodedPixels: pixels });
+  addCost(requestLog(request), cost);
+  const signal = request.signal;
   return await scheduler.run(
-    estimateCost({ rows: 0, outputPixels: 0, decodedPixels: pixels }),
+    cost,
     async () => {
       const read: ReadDigit[] = [];
       for (const [i, { header, decode }] of inspected.entries()) {
@@ -452,9 +458,9 @@ export function uploadRoutes(registry: Registry) {
     if (unacceptable) return unacceptable;
     const set = await setOf(c, params, ['encoder', 'classifier']);
     try {
-      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw.signal);
+      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw);
       return await set.store.use(
-        estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0 }),
+        estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0, images: 0 }),
         async (models) => {
           const choice = chooseClassifier(models, params.classifier);
           if (choice instanceof Response) return choice;
@@ -488,10 +494,10 @@ export function uploadRoutes(registry: Registry) {
     const scale = params.scale ?? 1;
     const set = await setOf(c, params, ['encoder', 'classifier', 'decoder']);
     try {
-      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw.signal);
+      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw);
       const outputPixels = 2 * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1);
       return await set.store.use(
-        estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels }),
+        estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels, images: format === 'png' ? 1 : 2 }),
         async (models) => {
           const choice = chooseClassifier(models, params.classifier);
           if (choice instanceof Response) return choice;
@@ -568,7 +574,7 @@ export function uploadRoutes(registry: Registry) {
       }
       const ends = pair.to ? [] : params.to_digit !== undefined ? (['cgan-generator'] as const) : (['generator'] as const);
       const set = await setOf(c, params, ['encoder', 'classifier', 'decoder', ...ends]);
-      const [from, to = null] = await readDigits(set.store.scheduler, pair.to ? [pair.from, pair.to] : [pair.from], c.req.raw.signal);
+      const [from, to = null] = await readDigits(set.store.scheduler, pair.to ? [pair.from, pair.to] : [pair.from], c.req.raw);
       const steps = params.steps ?? 8;
       const scale = params.scale ?? 1;
       const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;
@@ -577,6 +583,7 @@ export function uploadRoutes(registry: Registry) {
         // encoder + classifier per upload, the sample at the end (if any), the decoder per step
         rows: RECOGNISE_ROWS * uploads + (to ? 0 : 1) + steps,
         outputPixels: steps * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1),
+        images: format === 'png' ? 1 : steps,
       });
       return await set.store.use(
         cost,
@@ -584,11 +591,11 @@ export function uploadRoutes(registry: Registry) {
           const pixels = to ? new Float32Array([...from.digit.pixels, ...to.digit.pixels]) : from.digit.pixels;
           const { latents, digits } = await recogniseImages(models, pixels, uploads);
           const end: PathEnd = to
-            ? { kind: 'latent', latent: latents.slice(LATENT_DIM, 2 * LATENT_DIM) }
+            ? { kind: 'latent', latent: latents.slice(models.latentDim, 2 * models.latentDim) }
             : params.to_digit !== undefined
               ? { kind: 'digit', digit: params.to_digit, seed: seed! }
               : { kind: 'seed', seed: params.to_seed! };
-          const path = await decodePath(models, latents.slice(0, LATENT_DIM), await latentOfEnd(models, end), steps);
+          const path = await decodePath(models, latents.slice(0, models.latentDim), await latentOfEnd(models, end), steps);
           await yieldToEventLoop(); // between model work and encoding
           const headers: Record<string, string> = { Vary: 'Accept', ...(seed !== undefined ? { 'X-Seed': String(seed) } : {}) };
           if (format === 'png') return reply(c, await encodeGrid(path, steps, scale), 'image/png', set, headers);

@@ -68,12 +68,34 @@ afterEach(() => {
 });
 
 describe('estimateCost', () => {
-  it('is 1 ms plus 0.1 per model row plus 3e-5 per output pixel (worked by hand)', () => {
-    expect(estimateCost({ rows: 0, outputPixels: 0 })).toBe(1);
-    expect(estimateCost({ rows: 10, outputPixels: 0 })).toBeCloseTo(2, 12);
-    expect(estimateCost({ rows: 0, outputPixels: 100_000 })).toBeCloseTo(4, 12);
-    // /v1/generate n=64 scale=8: 128 rows (generator + decoder), 64 tiles of 224x224 -> ~100 ms
-    expect(estimateCost({ rows: 128, outputPixels: 64 * 224 * 224 })).toBeCloseTo(1 + 12.8 + 96.33792, 9);
+  it('is 1 ms plus 0.07 per model row, 2.6e-6 per output pixel, 0.06 per PNG and 3e-5 per decoded pixel (worked by hand)', () => {
+    expect(estimateCost({ rows: 0, outputPixels: 0, images: 0 })).toBe(1);
+    expect(estimateCost({ rows: 0, outputPixels: 0 })).toBeCloseTo(1.06, 12); // one PNG unless told
+    expect(estimateCost({ rows: 10, outputPixels: 0, images: 0 })).toBeCloseTo(1.7, 12);
+    expect(estimateCost({ rows: 0, outputPixels: 1_000_000, images: 0 })).toBeCloseTo(3.6, 12);
+    expect(estimateCost({ rows: 0, outputPixels: 0, images: 0, decodedPixels: 1024 * 1024 })).toBeCloseTo(1 + 31.45728, 9);
+    // /v1/generate n=64 scale=8: 128 rows (generator + decoder), one grid of 64 tiles of 224x224
+    expect(estimateCost({ rows: 128, outputPixels: 64 * 224 * 224, images: 1 })).toBeCloseTo(1 + 8.96 + 8.3492864 + 0.06, 9);
+  });
+
+  it('is within -30%..+30% of the workerd CPU the bench measured (bench/RESULTS.md, cpu stage, before the refit)', () => {
+    const P = 784;
+    // [rows, output pixels, PNGs encoded, measured workerd CPU ms per request]
+    const measured: [string, number, number, number, number][] = [
+      ['generate n=1', 2, P, 1, 1.27],
+      ['generate n=16 scale=4', 32, 16 * P * 16, 1, 4.52],
+      ['generate n=16 JSON', 32, 16 * P, 16, 5.7],
+      ['generate n=64 scale=8', 128, 64 * P * 64, 1, 22.86],
+      ['generate n=64 JSON', 128, 64 * P, 64, 13.58],
+      ['digits n=64 scale=8', 128, 64 * P * 64, 1, 16.74],
+      ['interpolate steps=16 scale=4', 32, 16 * P * 16, 1, 3.69],
+      ['interpolate steps=32 latent JSON', 64, 32 * P, 32, 7.63],
+    ];
+    for (const [name, rows, outputPixels, images, ms] of measured) {
+      const ratio = estimateCost({ rows, outputPixels, images }) / ms;
+      expect(ratio, name).toBeGreaterThan(0.7);
+      expect(ratio, name).toBeLessThan(1.3);
+    }
   });
 });
 
