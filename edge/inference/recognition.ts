@@ -1,24 +1,24 @@
 /**
- * Real digits through the models: images [count, 784] -> encoder -> latent codes [count, 16], and back
+ * Real digits through the models: images [count, 784] -> encoder -> latent codes [count, latentDim], and back
  * through the decoder; and which digit they show, by one of two classifiers (`ClassifierChoice`): the
  * recognizer (pixels -> probabilities [count, 10], trained on all labels with augmentation for people's and
  * printed digits; the default where the set has one) or the study's 50-label classifier (latent code ->
  * probabilities). The upload routes only add decoding and normalisation in front.
  */
-import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
+import { IMAGE_PIXELS, NOISE_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
 import { interpolateRows } from '../../core/interpolate';
 import { noiseForSeed } from '../../core/rng';
 import type { EdgeModelId, LoadedModels } from './model-store';
 import { decodeLatents, oneHot, runOne, sampleConditionalLatents, sampleLatents, tensor } from './sampling';
 
-/** images [count, 784] in [0, 1] -> latent codes [count, 16]. */
+/** images [count, 784] in [0, 1] -> latent codes [count, latentDim]. */
 export function encodeImages(models: LoadedModels, images: Float32Array, count: number): Promise<Float32Array> {
   return runOne(models.sessions.encoder, { [TENSOR.image]: tensor(images, count, IMAGE_PIXELS) }, TENSOR.latent);
 }
 
-/** latent codes [count, 16] -> probabilities [count, 10]. */
+/** latent codes [count, latentDim] -> probabilities [count, 10]. */
 export function classifyLatents(models: LoadedModels, latents: Float32Array, count: number): Promise<Float32Array> {
-  return runOne(models.sessions.classifier, { [TENSOR.latent]: tensor(latents, count, LATENT_DIM) }, TENSOR.probabilities);
+  return runOne(models.sessions.classifier, { [TENSOR.latent]: tensor(latents, count, models.latentDim) }, TENSOR.probabilities);
 }
 
 /** `recognizer`: pixels, all labels, augmented; `study`: the study's 50-label classifier on latent codes. */
@@ -39,7 +39,7 @@ export function classifyPixels(models: LoadedModels, images: Float32Array, count
 }
 
 export interface Recognition {
-  /** [count, 16] */
+  /** [count, latentDim] */
   latents: Float32Array;
   /** [count, 10] */
   probabilities: Float32Array;
@@ -84,7 +84,7 @@ export type PathEnd =
   /** an unconditional sample: image 0 of /v1/generate?seed= */
   | { kind: 'seed'; seed: number };
 
-/** The latent code [16] of a path end. */
+/** The latent code [latentDim] of a path end. */
 export async function latentOfEnd(models: LoadedModels, end: PathEnd): Promise<Float32Array> {
   if (end.kind === 'latent') return end.latent;
   const noise = noiseForSeed(end.seed, 1, NOISE_DIM);

@@ -3,7 +3,7 @@
  * Everything here is deterministic: the same request gives the same float pixels on every run, which is
  * what lets Node reproduce the worker's images (test/served/parity.test.ts).
  */
-import { LATENT_DIM, NOISE_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
+import { NOISE_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
 import { interpolateRows } from '../../core/interpolate';
 import { noiseForSeed } from '../../core/rng';
 import type { LoadedModels } from './model-store';
@@ -32,12 +32,12 @@ export async function runOne(session: ort.InferenceSession, feeds: Record<string
   return data;
 }
 
-/** noise [count, 32] -> latent codes [count, 16] through the latent GAN generator. */
+/** noise [count, 32] -> latent codes [count, latentDim] through the latent GAN generator. */
 export function sampleLatents(models: LoadedModels, noise: Float32Array, count: number): Promise<Float32Array> {
   return runOne(models.sessions.generator, { [TENSOR.noise]: tensor(noise, count, NOISE_DIM) }, TENSOR.latent);
 }
 
-/** noise [count, 32], labels [count, 10] (one-hot, or a mix while morphing) -> latent codes [count, 16]. */
+/** noise [count, 32], labels [count, 10] (one-hot, or a mix while morphing) -> latent codes [count, latentDim]. */
 export function sampleConditionalLatents(
   models: LoadedModels,
   noise: Float32Array,
@@ -51,9 +51,9 @@ export function sampleConditionalLatents(
   );
 }
 
-/** latent codes [count, 16] -> images [count, 784] through the autoencoder's decoder. */
+/** latent codes [count, latentDim] -> images [count, 784] through the autoencoder's decoder. */
 export function decodeLatents(models: LoadedModels, latents: Float32Array, count: number): Promise<Float32Array> {
-  return runOne(models.sessions.decoder, { [TENSOR.latent]: tensor(latents, count, LATENT_DIM) }, TENSOR.image);
+  return runOne(models.sessions.decoder, { [TENSOR.latent]: tensor(latents, count, models.latentDim) }, TENSOR.image);
 }
 
 /** [count, 10] rows, each the one-hot of `digit`. */
@@ -109,7 +109,7 @@ export async function interpolateImages(models: LoadedModels, req: Interpolation
       labelA && labelB ? new Float32Array([...labelA, ...labelB]) : null,
       2,
     );
-    latents = interpolateRows(ends.subarray(0, LATENT_DIM), ends.subarray(LATENT_DIM), steps);
+    latents = interpolateRows(ends.subarray(0, models.latentDim), ends.subarray(models.latentDim), steps);
   }
   return { pixels: await decodeLatents(models, latents, steps), count: steps, generator };
 }

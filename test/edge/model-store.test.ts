@@ -281,3 +281,27 @@ describe('ModelStore.use', () => {
     expect(new ModelStore(edgeModelFiles()).scheduler).not.toBe(store.scheduler);
   });
 });
+
+describe('latent code width per set', () => {
+  const ARCHIVE = 'archive/mnist-20261129T001812Z-seed1';
+  const filesOf = (dir: string) =>
+    Object.fromEntries(EDGE_MODEL_IDS.map((id) => [id, { file: `${id}.f16.onnx`, bytes: modelBytes(`${dir}${id}.f16.onnx`) }])) as Record<EdgeModelId, ModelFile>;
+  // the widths as the manifests record each model's tensors (written by the exporter, read here by hand)
+  const manifestWidth = (dir: string) => (JSON.parse(new TextDecoder().decode(modelBytes(`${dir}manifest.json`))) as { models: { decoder: { inputs: { shape: number[] }[] } } }).models.decoder.inputs[0].shape[1];
+
+  it('is read from each set\'s graphs: 32 for the set trained since issue 20, 16 for the archived one', async () => {
+    expect(manifestWidth('')).toBe(32);
+    expect(manifestWidth(`${ARCHIVE}/`)).toBe(16);
+    for (const [dir, width] of [['', 32], [`${ARCHIVE}/`, 16]] as const) {
+      const store = new ModelStore(filesOf(dir));
+      expect((await store.load()).latentDim, dir || 'models/').toBe(width);
+      await store.release();
+    }
+  });
+
+  it('a set whose graphs disagree on the width cannot load', async () => {
+    const files = filesOf('');
+    files.encoder = { file: 'encoder.f16.onnx', bytes: modelBytes(`${ARCHIVE}/encoder.f16.onnx`) };
+    expect((await rejection(new ModelStore(files).load())).message).toMatch(/latent code widths disagree \(32, 16/);
+  });
+});
