@@ -6,14 +6,12 @@
  * route would answer 500), within a CPU bound, with the heap back near where it was; and the run as a whole
  * within a time bound. Failures name the seed, the index and the mutations, so each one replays.
  */
-import { encode } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { ImageInputError, inspectImage } from '../../edge/encoding/image-input';
 import { DegenerateImageError, NoInkError, normaliseDigit } from '../../edge/encoding/normalise';
-import { digitPng, PROGRESSIVE_BAR_JPEG_BASE64 } from '../robustness/hostile-cases';
+import { bar, seedJpegs, seedPngs } from '../robustness/fuzz-seeds';
 import { mutant } from '../robustness/upload-mutations';
-import { fromBase64, SEVEN_JPEG_BASE64 } from '../worker/upload-fixtures';
 import { decodeJpegNode } from './jpeg-node';
 
 const SEED = 21;
@@ -22,22 +20,9 @@ const COUNT = 300;
 const CPU_BOUND_MS = 1000;
 const HEAP_BOUND_MIB = 64;
 
-function bar(width: number, height: number): Uint8Array {
-  const data = new Uint8Array(width * height).fill(230);
-  for (let y = 4; y < height - 4; y++) data.fill(20, y * width + (width >> 1) - 3, y * width + (width >> 1) + 3);
-  return data;
-}
-
-const PNGS = [
-  digitPng(),
-  encode({ width: 40, height: 30, data: bar(40, 30), channels: 1, depth: 8 }),
-  encode({ width: 20, height: 24, data: Uint8Array.from(bar(20, 24), (v) => (v > 128 ? 1 : 0)), channels: 1, depth: 8, palette: [[0, 0, 0], [255, 255, 255]] }),
-  encode({ width: 16, height: 16, data: Uint16Array.from(bar(16, 16), (v) => v * 257), channels: 1, depth: 16 }),
-  encode({ width: 24, height: 24, data: Uint8Array.from({ length: 24 * 24 * 4 }, (_, i) => (i % 4 === 3 ? 255 : bar(24, 24)[i >> 2])), channels: 4, depth: 8 }),
-];
+const PNGS = seedPngs();
 const JPEGS = [
-  fromBase64(SEVEN_JPEG_BASE64),
-  fromBase64(PROGRESSIVE_BAR_JPEG_BASE64),
+  ...seedJpegs(),
   new Uint8Array(jpeg.encode({ width: 48, height: 40, data: Uint8Array.from({ length: 48 * 40 * 4 }, (_, i) => bar(48, 40)[i >> 2]) }, 75).data),
 ];
 
