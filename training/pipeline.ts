@@ -158,6 +158,8 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     gan: { training: gan.metrics, ...generation.metrics.gan },
     cgan: { training: cgan.metrics, ...generation.metrics.cgan },
     baselines: generation.metrics.baselines,
+    margin_temperatures: generation.metrics.margin_temperatures,
+    generators_by_temperature: generation.metrics.generators_by_temperature,
     interpolation: generation.metrics.interpolation,
     timings: { stages: clock.timings, total_seconds: clock.totalSeconds() },
     config,

@@ -84,6 +84,7 @@ export function renderReport(r: ReportInputs): string {
     conditionalRow('held-out real training images (validation split; ceiling)', g.baselines.real),
     conditionalRow('autoencoder reconstructions of them (the decoder\'s ceiling)', g.baselines.reconstruction),
     conditionalRow('**conditional latent GAN (served)**', g.cgan, true),
+    ...(g.generators_by_temperature ?? []).filter((b) => b.model === 'cgan').map((b) => conditionalRow('conditional latent GAN at another temperature (not served)', b)),
     ...g.baselines.by_temperature
       .filter((b) => b.model === 'class_gmm' || b.model === 'class_gaussian')
       .map((b) => conditionalRow(`${b.model === 'class_gmm' ? `${g.baselines.class_gmm.components}-component mixture per digit` : 'one Gaussian per digit'}`, b)),
@@ -95,12 +96,19 @@ export function renderReport(r: ReportInputs): string {
     '| images | T | FD | mean confidence | class shares 0..9 (%) |',
     '| --- | --- | --- | --- | --- |',
     unconditionalRow('**latent GAN (served)**', g.gan, true),
+    ...(g.generators_by_temperature ?? []).filter((b) => b.model === 'gan').map((b) => unconditionalRow('latent GAN at another temperature (not served)', b)),
     ...g.baselines.by_temperature
       .filter((b) => b.model === 'class_mixture' || b.model === 'class_gmm' || b.model === 'global_gaussian')
       .map((b) => unconditionalRow(unconditionalBaselineName(b.model, g.baselines.class_mixture.components), b)),
     '',
     `The latent GAN draws every digit with share 1/10; the equal-share rows are the per-digit mixtures with the same digit shares (the conditional table's mixture samples, scored unconditionally). The quality floor compares the GAN with the class-frequency mix at its temperature. The rows the floors compare give the mean FD of ${(g.gan.frechet_draws ?? [g.gan.frechet]).length} independent draws of ${g.gan.samples} samples (GAN: ${(g.gan.frechet_draws ?? []).join(', ')}; class-frequency mix: ${(g.baselines.class_mixture.frechet_draws ?? []).join(', ')}; cGAN: ${(g.cgan.frechet_draws ?? []).join(', ')}; per-digit mixture: ${(g.baselines.class_gmm.frechet_draws ?? []).join(', ')}); the other rows one draw each. The spread between draws shows how large a difference must be to mean anything.`,
     '',
+    ...(g.margin_temperatures
+      ? [
+          `Margins the floors check, at T = ${g.margin_temperatures.join(', ')} (the mixture's mean FD minus the served generator's; for the cGAN also minus the larger spread of the two sets of draws; above 0 = the generator wins): cGAN over the per-digit mixture ${g.cgan.margins_over_class_gmm.join(', ')}; latent GAN over the equal-share mixture ${g.gan.margins_over_class_gmm.join(', ')}, over the class-frequency mixture ${g.gan.margins_over_class_mixture.join(', ')}.`,
+          '',
+        ]
+      : []),
     `Latent GAN: class coverage ${g.gan.coverage} (share of digits with at least half their fair share), normalised entropy of the class histogram ${g.gan.normalized_entropy} (1 = uniform).`,
     '',
     `![latent GAN samples](${fig(FIGURES.samples)})`,

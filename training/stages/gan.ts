@@ -143,6 +143,25 @@ export function bakeTemperature(generator: tf.LayersModel, conditional: boolean,
   }
 }
 
+/**
+ * Runs `work` with `generator` sampling at `factor` times its baked temperature (bakeTemperature by
+ * `factor`), then puts the exact weights back: the study scores a generator at other temperatures without
+ * changing the one that is exported.
+ */
+export function atTemperatureFactor<T>(generator: tf.LayersModel, conditional: boolean, factor: number, work: () => T): T {
+  const layers = [generator.getLayer(firstGeneratorLayer(conditional)), ...generator.layers.filter((l) => l.name === 'gen_mode_scale')];
+  const saved = layers.map((l) => l.getWeights().map((w) => w.clone()));
+  try {
+    bakeTemperature(generator, conditional, factor);
+    return work();
+  } finally {
+    layers.forEach((l, i) => {
+      l.setWeights(saved[i]);
+      saved[i].forEach((w) => w.dispose());
+    });
+  }
+}
+
 export interface GanInputs {
   /** real latent codes [rows, LATENT_DIM] */
   codes: Float32Array;
