@@ -18,7 +18,7 @@ import { Command } from 'commander';
 import { DATASET_IDS, isDatasetId, type DatasetId, type Manifest } from '../core/manifest';
 import { formatMisses } from '../core/quality-floors';
 import { readManifest } from './export/manifest-file';
-import { publishModels } from './publish';
+import { ARCHIVE_DIR, publishModels } from './publish';
 import { openBucket } from './registry-bucket';
 import { promote, publishSet, readChannel, RegistryRefusal } from './registry-ops';
 
@@ -60,6 +60,23 @@ async function committedSets(): Promise<string[]> {
   return [models, ...subdirs].filter((d) => existsSync(join(d, 'manifest.json')));
 }
 
+/**
+ * <set>/archive/<dataset>-<run id>/ of each committed set: the sets it replaced (training/publish.ts
+ * archiveOutgoingSet), which a fresh clone keeps serving to the URLs pinned to them (`v=`) as the account's
+ * R2 keeps every published version; published after the current sets and never promoted. Only their
+ * served (float16) files and manifest are kept.
+ */
+async function archivedSets(sets: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const set of sets) {
+    const archive = join(set, ARCHIVE_DIR);
+    if (!existsSync(archive)) continue;
+    const dirs = (await readdir(archive, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(archive, e.name));
+    found.push(...dirs.filter((d) => existsSync(join(d, 'manifest.json'))).sort());
+  }
+  return found;
+}
+
 async function main(): Promise<void> {
   const dataset = flags.dataset;
   if (dataset !== undefined && !isDatasetId(dataset)) throw new RegistryRefusal(`--dataset must be one of ${DATASET_IDS.join(', ')}, got "${dataset}"`);
@@ -76,7 +93,8 @@ async function main(): Promise<void> {
   const { bucket, close } = await openBucket({ remote: flags.remote, persistTo: flags.persistTo });
   try {
     if (flags.seed) {
-      for (const dir of await committedSets()) {
+      const sets = await committedSets();
+      for (const dir of sets) {
         const done = await publishSet({ bucket, dir, log });
         const channel = await readChannel(bucket, done.dataset);
         if (channel.current === null) {
@@ -86,6 +104,10 @@ async function main(): Promise<void> {
           await promote(bucket, done.dataset, done.version, { force: !done.gate.passed });
         }
         log(`registry: ${done.dataset} ${done.version}${done.uploaded ? ' uploaded' : ''}; channel -> ${channel.current ?? done.version}`);
+      }
+      for (const dir of await archivedSets(sets)) {
+        const done = await publishSet({ bucket, dir, log });
+        log(`registry: archived ${done.dataset} ${done.version}${done.uploaded ? ' uploaded' : ''} (pinned URLs only)`);
       }
       log(`registry seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return;

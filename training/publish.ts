@@ -8,7 +8,7 @@
  * manifest (`quality_gate`). Quick runs are gated like full ones (their small models miss the floors), so
  * publishing one needs `force`; by default a quick run publishes nowhere.
  */
-import { copyFile, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { MODEL_SPECS, float16File } from '../core/contract';
 import { datasetIdOf, manifestSchema, type Manifest } from '../core/manifest';
@@ -36,6 +36,33 @@ export class QualityGateError extends Error {
     super(message);
     this.name = 'QualityGateError';
   }
+}
+
+/** Where an outgoing set's served files go when another replaces it: models/archive/<dataset>-<run id>/. */
+export const ARCHIVE_DIR = 'archive';
+
+/**
+ * Keeps the set being replaced servable to the URLs pinned to it: its served (float16) files and manifest
+ * are staged under archive/<dataset>-<run id>/, which `npm start`'s seeding publishes into local R2 as a
+ * version that is never promoted (the account's R2 keeps every published version anyway). Nothing is
+ * archived when there is no old set, or it is the same run.
+ */
+async function archiveOutgoingSet(modelsDir: string, staging: string, incoming: Manifest, onStep: StepHook, log: (line: string) => void): Promise<void> {
+  const old = await readFile(join(modelsDir, MANIFEST_FILE), 'utf8').then(
+    (text) => manifestSchema.parse(JSON.parse(text)),
+    () => null,
+  );
+  if (!old || old.run_id === incoming.run_id) return;
+  const dir = join(staging, ARCHIVE_DIR, `${datasetIdOf(old)}-${old.run_id}`);
+  if (await stat(join(dir, MANIFEST_FILE)).then(() => true, () => false)) return; // already archived (kept above)
+  await mkdir(dir, { recursive: true });
+  for (const spec of Object.values(MODEL_SPECS).filter((m) => m.edge)) {
+    const file = float16File(spec.file);
+    if (await stat(join(modelsDir, file)).then(() => true, () => false)) await copyFile(join(modelsDir, file), join(dir, file));
+  }
+  await copyFile(join(modelsDir, MANIFEST_FILE), join(dir, MANIFEST_FILE));
+  await onStep(`archive ${old.run_id}`);
+  log(`archived the outgoing set ${old.run_id} in ${relative(process.cwd(), join(modelsDir, ARCHIVE_DIR)) || ARCHIVE_DIR}/ (served to pinned URLs)`);
 }
 
 /** Gates, stages and atomically swaps in a model set. Returns the manifest as published. */
@@ -86,6 +113,7 @@ export async function publishModels(opts: PublishOptions): Promise<Manifest> {
       await copyEntry(join(opts.modelsDir, name), join(staging, name));
       await onStep(`keep ${name}`);
     }
+    await archiveOutgoingSet(opts.modelsDir, staging, manifest, onStep, log);
     await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     await fsyncPath(join(staging, MANIFEST_FILE));
     await onStep(`stage ${MANIFEST_FILE}`);

@@ -75,7 +75,13 @@ describe('quality gate at publish', () => {
     const written = await readManifestAt(dir);
     expect(written.quality_gate).toEqual({ passed: true, forced: false, floors: expect.any(Number), misses: [] });
     expect(await readFile(join(dir, 'REPORT.md'), 'utf8')).toBe('# report of new-run-for-publish-test\n');
-    expect(Object.keys(newSnapshot).sort()).toEqual(Object.keys(oldSnapshot).sort());
+    // the outgoing set's served files and manifest are kept, byte for byte, for the URLs pinned to it
+    const oldRun = (await readManifestAt(COMMITTED_MODELS)).run_id;
+    const archived = Object.keys(newSnapshot).filter((f) => f.startsWith('archive/'));
+    const served = ['cgan-generator', 'classifier', 'decoder', 'encoder', 'generator', 'recognizer'].map((id) => `${id}.f16.onnx`);
+    expect(archived.sort()).toEqual([...served, 'manifest.json'].map((f) => `archive/mnist-${oldRun}/${f}`).sort());
+    for (const f of [...served, 'manifest.json']) expect(newSnapshot[`archive/mnist-${oldRun}/${f}`], f).toBe(oldSnapshot[f]);
+    expect(Object.keys(newSnapshot).filter((f) => !f.startsWith('archive/')).sort()).toEqual(Object.keys(oldSnapshot).sort());
     // the MNIST set's own files (models/fashion-mnist/ is another dataset's set, kept as it was)
     for (const file of Object.keys(oldSnapshot).filter((f) => !f.startsWith('fashion-mnist/') && (f.endsWith('.onnx') || f === 'manifest.json' || f === 'REPORT.md'))) {
       expect(newSnapshot[file], file).not.toBe(oldSnapshot[file]);
