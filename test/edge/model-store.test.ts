@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { EDGE_MODEL_IDS, ModelsUnavailableError, ModelStore, type EdgeModelId, type ModelFile } from '../../edge/inference/model-store';
 import { ort } from '../../edge/inference/ort';
 import { OverloadedError, Scheduler } from '../../edge/inference/scheduler';
+import onnxProto from 'onnx-proto';
 import { edgeModelFiles, modelBytes } from './edge-models';
 
 /** A clock the test moves by hand. */
@@ -282,26 +283,48 @@ describe('ModelStore.use', () => {
   });
 });
 
-describe('latent code width per set', () => {
-  const ARCHIVE = 'archive/mnist-20261129T001812Z-seed1';
-  const filesOf = (dir: string) =>
-    Object.fromEntries(EDGE_MODEL_IDS.map((id) => [id, { file: `${id}.f16.onnx`, bytes: modelBytes(`${dir}${id}.f16.onnx`) }])) as Record<EdgeModelId, ModelFile>;
-  // the widths as the manifests record each model's tensors (written by the exporter, read here by hand)
-  const manifestWidth = (dir: string) => (JSON.parse(new TextDecoder().decode(modelBytes(`${dir}manifest.json`))) as { models: { decoder: { inputs: { shape: number[] }[] } } }).models.decoder.inputs[0].shape[1];
+/**
+ * A one-MatMul ONNX graph `input` [N, inWidth] -> `output` [N, outWidth] (weights 0), written with onnx-proto:
+ * the smallest model that declares a latent width other than the committed set's.
+ */
+function matMulModel(input: string, inWidth: number, output: string, outWidth: number): ArrayBuffer {
+  const { onnx } = onnxProto;
+  const valueInfo = (name: string, width: number) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: width }] } } },
+    });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'width',
+      input: [valueInfo(input, inWidth)],
+      output: [valueInfo(output, outWidth)],
+      initializer: [onnx.TensorProto.create({ name: 'w', dims: [inWidth, outWidth], dataType: onnx.TensorProto.DataType.FLOAT, floatData: new Array(inWidth * outWidth).fill(0) })],
+      node: [{ opType: 'MatMul', input: [input, 'w'], output: [output] }],
+    },
+  });
+  const bytes = onnx.ModelProto.encode(model).finish();
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
 
-  it('is read from each set\'s graphs: 32 for the set trained since issue 20, 16 for the archived one', async () => {
-    expect(manifestWidth('')).toBe(32);
-    expect(manifestWidth(`${ARCHIVE}/`)).toBe(16);
-    for (const [dir, width] of [['', 32], [`${ARCHIVE}/`, 16]] as const) {
-      const store = new ModelStore(filesOf(dir));
-      expect((await store.load()).latentDim, dir || 'models/').toBe(width);
-      await store.release();
-    }
+describe('latent code width per set', () => {
+  it("is read from the set's graphs: 16 for the committed set, 32 for one whose decoder and encoder take 32", async () => {
+    const committed = new ModelStore(edgeModelFiles());
+    expect((await committed.load()).latentDim).toBe(16);
+    await committed.release();
+    const wide = new ModelStore({
+      decoder: { file: 'decoder.f16.onnx', bytes: matMulModel('latent', 32, 'image', 784) },
+      encoder: { file: 'encoder.f16.onnx', bytes: matMulModel('image', 784, 'latent', 32) },
+    });
+    expect((await wide.load()).latentDim).toBe(32);
+    await wide.release();
   });
 
-  it('a set whose graphs disagree on the width cannot load', async () => {
-    const files = filesOf('');
-    files.encoder = { file: 'encoder.f16.onnx', bytes: modelBytes(`${ARCHIVE}/encoder.f16.onnx`) };
-    expect((await rejection(new ModelStore(files).load())).message).toMatch(/latent code widths disagree \(32, 16/);
+  it('a set whose graphs disagree on the width cannot load, naming the widths', async () => {
+    const files = edgeModelFiles();
+    files.encoder = { file: 'encoder.f16.onnx', bytes: matMulModel('image', 784, 'latent', 32) };
+    expect((await rejection(new ModelStore(files).load())).message).toMatch(/latent code widths disagree \(16, 32, 16/);
   });
 });

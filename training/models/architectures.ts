@@ -141,6 +141,7 @@ export function buildGenerator(shape: GanShape, modeShares: readonly number[] = 
 function mixtureSample(noise: tf.SymbolicTensor, mode: tf.SymbolicTensor, gaussians: readonly GaussianComponent[]): tf.SymbolicTensor {
   const modes = gaussians.length;
   const D = LATENT_DIM;
+  if (D + 1 > NOISE_DIM) throw new Error(`a mixture-based generator needs noise of at least LATENT_DIM + 1 = ${D + 1} numbers (noise[0] picks the mode); NOISE_DIM is ${NOISE_DIM}`);
   const scale = tf.buffer([NOISE_DIM, modes * D]);
   const spread = tf.buffer([modes, modes * D]);
   const sum = tf.buffer([modes * D, D]);

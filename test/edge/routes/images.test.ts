@@ -199,21 +199,27 @@ describe('GET /v1/generate', () => {
       const body = new Uint8Array(await got.arrayBuffer());
       const head = await request(path, { method: 'HEAD' });
       expect(head.status, path).toBe(200);
-      expect(Object.fromEntries(head.headers), path).toEqual(Object.fromEntries(got.headers));
+      // Server-Timing reports each request's own queue wait and model time; its cost estimate is the same
+      const timing = (h: Headers) => /cost;[^,]*dur=([0-9.]+)/.exec(h.get('Server-Timing') ?? '')?.[1];
+      expect(timing(head.headers), path).toBe(timing(got.headers));
+      expect(timing(got.headers), path).toMatch(/^[0-9.]+$/);
+      const others = (h: Headers) => Object.fromEntries([...h].filter(([name]) => name !== 'server-timing'));
+      expect(others(head.headers), path).toEqual(others(got.headers));
       expect(got.headers.get('Content-Length'), path).toBe(String(body.length));
       expect(await head.text()).toBe('');
     }
   });
 
-  it('asks the scheduler for 1 + 0.1 per model row + 3e-5 per output pixel (PNG pixels scaled, JSON not)', async () => {
-    await request('/v1/generate?seed=1&n=3&scale=2');
-    expect(lastCost()).toBeCloseTo(1 + 6 * 0.1 + 3 * 784 * 4 * 3e-5, 12);
+  it('asks the scheduler for 1 + 0.07 per model row + 2.6e-6 per output pixel + 0.06 per PNG (PNG pixels scaled; JSON: a PNG per image), and says so in Server-Timing', async () => {
+    const res = await request('/v1/generate?seed=1&n=3&scale=2');
+    expect(lastCost()).toBeCloseTo(1 + 6 * 0.07 + 3 * 784 * 4 * 2.6e-6 + 0.06, 12);
+    expect(res.headers.get('Server-Timing')).toMatch(new RegExp(`cost;desc="scheduler estimate, ~ms of CPU";dur=${Math.round(lastCost() * 100) / 100}$`));
     await request('/v1/generate?seed=1&n=3&scale=2&format=json');
-    expect(lastCost()).toBeCloseTo(1 + 6 * 0.1 + 3 * 784 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + 6 * 0.07 + 3 * 784 * 2.6e-6 + 3 * 0.06, 12);
     await request('/v1/digits/2?seed=1&n=2');
-    expect(lastCost()).toBeCloseTo(1 + 4 * 0.1 + 2 * 784 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + 4 * 0.07 + 2 * 784 * 2.6e-6 + 0.06, 12);
     await request('/v1/interpolate?from=1&to=2&steps=4&scale=3');
-    expect(lastCost()).toBeCloseTo(1 + 8 * 0.1 + 4 * 784 * 9 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + 8 * 0.07 + 4 * 784 * 9 * 2.6e-6 + 0.06, 12);
   });
 
   it('a request whose client has already gone is dropped before its job starts (500 "request aborted")', async () => {
