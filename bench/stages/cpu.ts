@@ -31,7 +31,7 @@ export interface CpuCase {
 }
 
 /** the drawing pad's PNG, a photo JPEG, or one of issue 21's hostile uploads (test/robustness/hostile-cases.ts) */
-export type UploadBody = 'pad-png' | 'photo-jpeg' | `hostile:${string}`;
+export type UploadBody = 'pad-png' | 'two-pad-pngs' | 'photo-jpeg' | `hostile:${string}`;
 
 const GET = (endpoint: string, size: CpuCase['size'], label: string, path: string): CpuCase => ({ endpoint, size, label, path });
 const POST = (endpoint: string, size: CpuCase['size'], label: string, path: string, body: UploadBody, targetMs?: number): CpuCase => ({
@@ -77,12 +77,14 @@ export const UPLOAD_CASES: CpuCase[] = [
   POST('POST /v1/encode', 'typical', 'POST /v1/encode (280x280 pad PNG)', '/v1/encode', 'pad-png', 5),
   POST('POST /v1/encode', 'largest', 'POST /v1/encode (1024x1024 JPEG)', '/v1/encode', 'photo-jpeg', 40),
   POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate pad PNG steps=16 scale=4', '/v1/interpolate?to_seed=2&steps=16&scale=4', 'pad-png'),
+  POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate two pad PNGs (from, to) steps=16 scale=4', '/v1/interpolate?steps=16&scale=4', 'two-pad-pngs'),
   POST('POST /v1/interpolate', 'largest', 'POST /v1/interpolate 1024x1024 JPEG steps=32 scale=8', '/v1/interpolate?to_seed=2&steps=32&scale=8', 'photo-jpeg'),
   ...HOSTILE_UPLOAD_CASES,
 ];
 
 function uploadBody(kind: UploadBody, digit: Uint8Array): Body {
   if (kind === 'pad-png') return { bytes: padPng(digit), type: 'image/png' };
+  if (kind === 'two-pad-pngs') return multipart({ from: padPng(digit), to: padPng(digit.map((v, i) => digit[IMAGE_PIXELS - 1 - i] ?? v)) });
   if (kind === 'photo-jpeg') return { bytes: photoJpeg(digit), type: 'image/jpeg' };
   const hostile = HOSTILE.find((h) => `hostile:${h.name}` === kind)!;
   return { bytes: hostile.bytes, type: hostile.type };
@@ -91,6 +93,21 @@ function uploadBody(kind: UploadBody, digit: Uint8Array): Body {
 interface Body {
   bytes: Uint8Array;
   type: string;
+}
+
+/** A multipart/form-data body of PNG files, as a browser's FormData sends it. */
+function multipart(files: Record<string, Uint8Array>): Body {
+  const boundary = '----latent-digits-bench';
+  const text = (t: string) => new TextEncoder().encode(t);
+  const parts: Uint8Array[] = [];
+  for (const [name, bytes] of Object.entries(files)) {
+    parts.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.png"\r\nContent-Type: image/png\r\n\r\n`), bytes, text('\r\n'));
+  }
+  parts.push(text(`--${boundary}--\r\n`));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return { bytes: out, type: `multipart/form-data; boundary=${boundary}` };
 }
 
 export interface CpuFigures {

@@ -79,10 +79,14 @@ export class OverloadedError extends Error {
 }
 
 interface Ticket {
+  /** the job's cost in thousandths of a unit, an integer: sums and differences of them stay exact */
   cost: number;
   /** when this ticket's own request last looked at the queue */
   seenAt: number;
 }
+
+/** thousandths of a cost unit: the scheduler's internal, integer unit */
+const MILLI = 1000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -106,7 +110,7 @@ export class Scheduler {
 
   /** Jobs waiting, whether one runs, and their total cost: for /health and tests. */
   get load(): { waiting: number; running: boolean; queuedCost: number } {
-    return { waiting: this.waiting.length, running: this.running !== null, queuedCost: this.queuedCost };
+    return { waiting: this.waiting.length, running: this.running !== null, queuedCost: this.queuedCost / MILLI };
   }
 
   /**
@@ -114,11 +118,13 @@ export class Scheduler {
    * and the signal's reason if `signal` aborts while the job waits (an aborted job never starts).
    * A single job costlier than the whole bound still runs when nothing else is queued.
    */
-  async run<T>(cost: number, job: () => Promise<T> | T, signal?: AbortSignal): Promise<T> {
+  async run<T>(estimate: number, job: () => Promise<T> | T, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
     this.reclaimDeadJob();
-    if (this.queuedCost > 0 && this.queuedCost + cost > this.options.maxQueuedCost) {
-      throw new OverloadedError(Math.max(1, Math.ceil(this.queuedCost / this.options.costPerSecond)));
+    // integers: fractional estimates added and removed in any order would leave float residue behind
+    const cost = Math.round(estimate * MILLI);
+    if (this.queuedCost > 0 && this.queuedCost + cost > this.options.maxQueuedCost * MILLI) {
+      throw new OverloadedError(Math.max(1, Math.ceil(this.queuedCost / MILLI / this.options.costPerSecond)));
     }
     const ticket: Ticket = { cost, seenAt: Date.now() };
     this.waiting.push(ticket);

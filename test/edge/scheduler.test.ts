@@ -148,6 +148,16 @@ describe('Scheduler: order and results', () => {
     expect(scheduler.load).toEqual({ waiting: 0, running: false, queuedCost: 0 });
   });
 
+  it('fractional costs leave no residue: 0.1 + 0.2 + 0.3 queued is 0.6 exactly, and 0 once they ran (floats would leave 5.6e-17)', async () => {
+    expect(0.1 + 0.2 + 0.3 - 0.1 - 0.2 - 0.3).not.toBe(0); // what summing the estimates as floats gives
+    const scheduler = new Scheduler();
+    const runs = [0.1, 0.2, 0.3].map((cost) => scheduler.run(cost, () => cost));
+    expect(scheduler.load.queuedCost).toBe(0.6);
+    await advance(20);
+    expect(await Promise.all(runs)).toEqual([0.1, 0.2, 0.3]);
+    expect(scheduler.load).toEqual({ waiting: 0, running: false, queuedCost: 0 });
+  });
+
   it('a failed job rejects only its own caller, frees its cost, and the next job runs', async () => {
     const scheduler = new Scheduler();
     const failing = scheduler.run(2, () => Promise.reject(new Error('boom')));

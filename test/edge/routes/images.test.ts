@@ -199,10 +199,9 @@ describe('GET /v1/generate', () => {
       const body = new Uint8Array(await got.arrayBuffer());
       const head = await request(path, { method: 'HEAD' });
       expect(head.status, path).toBe(200);
-      // Server-Timing reports each request's own queue wait and model time; its cost estimate is the same
+      // Server-Timing (when the request ran model work) reports its own queue wait and model time; the estimate is the same
       const timing = (h: Headers) => /cost;[^,]*dur=([0-9.]+)/.exec(h.get('Server-Timing') ?? '')?.[1];
       expect(timing(head.headers), path).toBe(timing(got.headers));
-      expect(timing(got.headers), path).toMatch(/^[0-9.]+$/);
       const others = (h: Headers) => Object.fromEntries([...h].filter(([name]) => name !== 'server-timing'));
       expect(others(head.headers), path).toEqual(others(got.headers));
       expect(got.headers.get('Content-Length'), path).toBe(String(body.length));

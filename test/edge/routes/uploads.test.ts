@@ -150,7 +150,7 @@ describe('POST /v1/encode', () => {
     expect(body.ink_box).toEqual({ x: 5, y: 8, width: 10, height: 20 });
     expect(body.source).toEqual({ type: 'image/png', width: 40, height: 40 });
     expect(body.model).toBe(`encoder@${version}`);
-    expect(lastCost()).toBeCloseTo(1 + 3 * 0.1 + 2 * 784 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + 3 * 0.07 + 2 * 784 * 2.6e-6 + 2 * 0.06, 12);
   });
 
   it('a JPEG (an MNIST 7, 56x56) is decoded and read as a 7', async () => {
@@ -174,7 +174,7 @@ describe('POST /v1/encode', () => {
         expect(png.data[(2 * y + 1) * 112 + 56 + 2 * x + 1]).toBe(reconstruction[y * 28 + x]);
       }
     }
-    expect(lastCost()).toBeCloseTo(1 + 3 * 0.1 + 2 * 784 * 4 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + 3 * 0.07 + 2 * 784 * 4 * 2.6e-6 + 0.06, 12);
     const plain = grey(new Uint8Array(await (await post('/v1/encode?format=png', BAR, 'image/png')).arrayBuffer()));
     expect([plain.width, plain.height]).toEqual([56, 28]);
   });
@@ -213,9 +213,9 @@ describe('POST /v1/encode', () => {
 
   it('JSON output is costed at 28x28 per image whatever scale says', async () => {
     await post('/v1/encode?format=json&scale=2', BAR, 'image/png');
-    expect(lastCost()).toBeCloseTo(1 + 3 * 0.1 + 2 * 784 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + 3 * 0.07 + 2 * 784 * 2.6e-6 + 2 * 0.06, 12);
     await post('/v1/interpolate?to_seed=5&steps=3&format=json&scale=2', BAR, 'image/png');
-    expect(lastCost()).toBeCloseTo(1 + (2 + 1 + 3) * 0.1 + 3 * 784 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + (2 + 1 + 3) * 0.07 + 3 * 784 * 2.6e-6 + 3 * 0.06, 12);
   });
 
   it('a parameter given twice or out of range is a 400 naming it', async () => {
@@ -267,7 +267,7 @@ describe('POST /v1/classify', () => {
       dataset: 'mnist',
       version,
     });
-    expect(lastCost()).toBeCloseTo(1 + 2 * 0.1, 12);
+    expect(lastCost()).toBeCloseTo(1 + 2 * 0.07, 12);
   });
 
   it('classifier=study: the 50-label classifier run directly on the code, named "classifier"', async () => {
@@ -368,7 +368,7 @@ describe('POST /v1/interpolate', () => {
     for (let i = 0; i < 5; i++) expect(maxDiff(got[i], want[i]), `step ${i}`).toBeLessThanOrEqual(1);
     expect(maxDiff(got[0], a.reconstruction)).toBeLessThanOrEqual(1);
     // encoder and classifier for two uploads, the decoder per step; 5 JSON tiles
-    expect(lastCost()).toBeCloseTo(1 + (2 * 2 + 5) * 0.1 + 5 * 784 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + (2 * 2 + 5) * 0.07 + 5 * 784 * 2.6e-6 + 5 * 0.06, 12);
   });
 
   it('JSON {from, to} in base64 (a data: URL too) with steps as a member gives the same path as multipart', async () => {
@@ -393,7 +393,7 @@ describe('POST /v1/interpolate', () => {
     const want = await line((await recognise(BAR_INPUT)).latent, await sampleLatent(7, 3), 3);
     body.images.map(tileOf).forEach((tile, i) => expect(maxDiff(tile, want[i]), `step ${i}`).toBeLessThanOrEqual(1));
     // encoder and classifier for one upload, the sample, the decoder per step
-    expect(lastCost()).toBeCloseTo(1 + (2 + 1 + 3) * 0.1 + 3 * 784 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + (2 + 1 + 3) * 0.07 + 3 * 784 * 2.6e-6 + 3 * 0.06, 12);
   });
 
   it('to_digit without seed draws one and names it; the path ends at that seed\'s sample', async () => {
@@ -420,7 +420,7 @@ describe('POST /v1/interpolate', () => {
     expect(png.headers.get('Vary')).toBe('Accept');
     const strip = grey(new Uint8Array(await png.arrayBuffer()));
     expect([strip.width, strip.height]).toEqual([8 * 56, 2 * 56]);
-    expect(lastCost()).toBeCloseTo(1 + (2 + 1 + 10) * 0.1 + 10 * 784 * 4 * 3e-5, 12);
+    expect(lastCost()).toBeCloseTo(1 + (2 + 1 + 10) * 0.07 + 10 * 784 * 4 * 2.6e-6 + 0.06, 12);
     const plain = grey(new Uint8Array(await (await post('/v1/interpolate?to_seed=5', BAR, 'image/png')).arrayBuffer()));
     expect([plain.width, plain.height]).toEqual([8 * 28, 28]);
   });

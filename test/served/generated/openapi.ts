@@ -48,7 +48,7 @@ export interface paths {
   "/v1/encode": {
     /**
      * Encode a picture of a digit into the latent space
-     * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
+     * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the latent code (the set's width: 16 or 32 numbers), the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
      */
     post: operations["encodeUpload"];
   };
@@ -293,7 +293,7 @@ export interface components {
       models: string[];
     };
     Encoding: {
-      /** @description the encoder's 16-d code of the normalised input */
+      /** @description the encoder's code of the normalised input: as many numbers as the set's latent width (16 or 32, see /v1/models) */
       latent: number[];
       /**
        * Format: byte
@@ -1096,7 +1096,7 @@ export interface operations {
   };
   /**
    * Encode a picture of a digit into the latent space
-   * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the 16-d latent code, the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
+   * @description The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST was made: transparent pixels over a backdrop that contrasts with the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. Returns the latent code (the set's width: 16 or 32 numbers), the normalised input and its reconstruction, and the classification. format=png returns [input | reconstruction] as one PNG instead.
    */
   encodeUpload: {
     parameters: {
