@@ -81,7 +81,7 @@ const weights: Record<string, number> = {
   http: quick ? 90 : 420,
   'bad-input': quick ? 10 : 60,
   load: settings.loadSeconds[WORKER] + settings.loadSeconds[NODE] + 10,
-  health: settings.health.seconds + 5,
+  health: 2 * (settings.health.seconds + 5),
   cold: settings.coldRounds * 30,
   uploads: quick ? 30 : 150,
   registry: 60,
@@ -163,7 +163,9 @@ async function main(): Promise<void> {
       if (only.has('health')) {
         progress.begin(`6. /health while ${settings.health.clients} clients saturate the heavy endpoints`);
         results.healthUnderLoad = [];
-        for (const r of runtimes) results.healthUnderLoad.push(await runHealthUnderLoad(r.name, r.origin, settings.health, progress));
+        for (const load of ['generate', 'hostile'] as const) {
+          for (const r of runtimes) results.healthUnderLoad.push(await runHealthUnderLoad(r.name, r.origin, settings.health, progress, load));
+        }
         checkpoint('health');
       }
       if (only.has('bad-input')) {

@@ -39,7 +39,7 @@ export function serverTiming(request: Request): string | null {
   const parts = [];
   if (log.queue_ms !== undefined) parts.push(`queue;dur=${log.queue_ms}`);
   if (log.model_ms !== undefined) parts.push(`model;dur=${log.model_ms}`);
-  parts.push(`cost;desc="scheduler estimate, ~ms of CPU";dur=${log.cost}`);
+  parts.push(`cost;desc="scheduler estimate in ms of CPU";dur=${log.cost}`);
   return parts.join(', ');
 }
 
