@@ -13,8 +13,7 @@ import { IMAGE_PIXELS } from '../../core/contract';
 import { cpuMs, rssBytes } from '../lib/processes';
 import type { Progress } from '../lib/progress';
 import { median } from '../lib/stats';
-import { hostileCases, PROGRESSIVE_BAR_JPEG_BASE64 } from '../../test/robustness/hostile-cases';
-import { fromBase64, SEVEN_JPEG_BASE64 } from '../../test/worker/upload-fixtures';
+import { hostileCases } from '../../test/robustness/hostile-cases';
 import { mnistTestSet, padPng, photoJpeg } from './uploads';
 
 export interface CpuCase {
@@ -65,7 +64,7 @@ export const CPU_CASES: CpuCase[] = [
  * The upload endpoints (issue 9); absent builds skip them. Bodies: MNIST test image 0 as the demo page's pad
  * sends it (280x280 RGBA PNG, target <= 5 ms CPU) and as a 1024x1024 photo-like JPEG (target <= 40 ms).
  */
-const HOSTILE = hostileCases({ progressive: fromBase64(PROGRESSIVE_BAR_JPEG_BASE64), baseline: fromBase64(SEVEN_JPEG_BASE64) });
+const HOSTILE = hostileCases();
 
 /** Every hostile upload must cost at most 100 ms of workerd CPU, whatever it answers (issue 21). */
 export const HOSTILE_UPLOAD_CASES: CpuCase[] = HOSTILE.map((h) =>

@@ -5,8 +5,7 @@
  * what the heavy requests got (200 vs 503 overloaded, their p50/p99). Before the scheduler, every
  * response in an isolate, /health included, waited for all model work queued before it.
  */
-import { hostileCases, PROGRESSIVE_BAR_JPEG_BASE64 } from '../../test/robustness/hostile-cases';
-import { fromBase64, SEVEN_JPEG_BASE64 } from '../../test/worker/upload-fixtures';
+import { hostileCases } from '../../test/robustness/hostile-cases';
 import { ms, quantile } from '../lib/stats';
 import type { Progress } from '../lib/progress';
 
@@ -24,7 +23,7 @@ export interface HealthUnderLoadResult {
 const HEAVY = (i: number) => `/v1/generate?seed=${1000 + i}&n=64&scale=8`;
 
 export type HealthLoad = 'generate' | 'hostile';
-const HOSTILE = hostileCases({ progressive: fromBase64(PROGRESSIVE_BAR_JPEG_BASE64), baseline: fromBase64(SEVEN_JPEG_BASE64) });
+const HOSTILE = hostileCases();
 
 /** The i-th heavy request of a load: a distinct-seed generate, or the hostile uploads round robin. */
 function heavyRequest(origin: string, load: HealthLoad, i: number): Promise<{ ms: number; status: number }> {

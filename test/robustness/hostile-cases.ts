@@ -7,7 +7,7 @@
 import { encode } from 'fast-png';
 import { zlibSync } from 'fflate';
 import { concat } from '../../edge/encoding/png-chunks';
-import { chunk } from '../worker/upload-fixtures';
+import { chunk, fromBase64, SEVEN_JPEG_BASE64 } from '../worker/upload-fixtures';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -141,10 +141,13 @@ export const PROGRESSIVE_BAR_JPEG_BASE64 =
   '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/wgALCAA4ADgBAREA/8QAFgABAQEAAAAAAAAAAAAAAAAAAAgH/9oACAEBAAAAAdUAEq1UCVaqBKtVAlWqgSrVQA//xAAUEAEAAAAAAAAAAAAAAAAAAABQ/9oACAEBAAEFAkf/xAAUEAEAAAAAAAAAAAAAAAAAAABQ/9oACAEBAAY/Akf/xAAUEAEAAAAAAAAAAAAAAAAAAABQ/9oACAEBAAE/IUf/2gAIAQEAAAAQ/wD/AP8A/wD/AP8A/wD/xAAUEAEAAAAAAAAAAAAAAAAAAABQ/9oACAEBAAE/EEf/2Q==';
 
 /**
- * The table of issue 21. `progressiveJpeg` is a real progressive JPEG of a digit (the scan bomb repeats
- * its scans), `baselineJpeg` a real baseline one (the fake-SOF case reuses its tables and data).
+ * The table of issue 21. `progressive` is a real progressive JPEG of a digit (the scan bomb repeats its
+ * scans), `baseline` a real baseline one (the fake-SOF case reuses its tables and data); by default the
+ * committed ones (PROGRESSIVE_BAR_JPEG_BASE64, upload-fixtures' SEVEN_JPEG_BASE64).
  */
-export function hostileCases(jpegs: { progressive: Uint8Array; baseline: Uint8Array }): HostileCase[] {
+export function hostileCases(
+  jpegs: { progressive: Uint8Array; baseline: Uint8Array } = { progressive: fromBase64(PROGRESSIVE_BAR_JPEG_BASE64), baseline: fromBase64(SEVEN_JPEG_BASE64) },
+): HostileCase[] {
   const digit = pngChunks(digitPng());
   const ihdr = digit[0][1];
   const rest = digit.slice(1);
