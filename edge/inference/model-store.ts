@@ -87,6 +87,11 @@ export interface UseTiming {
   cost?: number;
 }
 
+/** Adds a scheduler job's estimate to the request's total (its log line and Server-Timing show it). */
+export function addCost(timing: UseTiming | undefined, cost: number): void {
+  if (timing) timing.cost = Math.round(((timing.cost ?? 0) + cost) * 100) / 100;
+}
+
 export interface ModelStoreOptions {
   scheduler?: Scheduler;
   /** clock for the retry backoff (ms) */
@@ -206,8 +211,7 @@ export class ModelStore {
    */
   async use<T>(cost: number, work: (models: LoadedModels) => Promise<T>, signal?: AbortSignal, timing?: UseTiming): Promise<T> {
     this.active++;
-    // the request's estimated work, summed over its jobs (its log line and Server-Timing show it)
-    if (timing) timing.cost = Math.round(((timing.cost ?? 0) + cost) * 100) / 100;
+    addCost(timing, cost);
     try {
       const models = await this.load();
       const queued = performance.now();

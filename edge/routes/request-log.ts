@@ -43,11 +43,6 @@ export function serverTiming(request: Request): string | null {
   return parts.join(', ');
 }
 
-/** Adds a scheduler job's estimate to the request's total. */
-export function addCost(log: RequestLog | undefined, cost: number): void {
-  if (log) log.cost = Math.round(((log.cost ?? 0) + cost) * 100) / 100;
-}
-
 export function logLine(request: Request, route: string, status: number, ms: number): string {
   return JSON.stringify({ method: request.method, route, status, ...(logs.get(request) ?? {}), ms });
 }

@@ -14,7 +14,7 @@ import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, inspectImage,
 import { encodeGrid, encodeTiles } from '../encoding/images';
 import { decodeJpegWasm } from '../encoding/jpeg';
 import { DegenerateImageError, NoInkError, normaliseDigit, type NormalisedDigit } from '../encoding/normalise';
-import type { LoadedModels } from '../inference/model-store';
+import { addCost, type LoadedModels } from '../inference/model-store';
 import { requireModels, type ModelSet, type Registry, type RegistryEnv } from '../registry';
 import { decodeLatents } from '../inference/sampling';
 import {
@@ -35,7 +35,7 @@ import { requireJson } from './meta';
 import { JSON_CONTENT_TYPE, JSON_OFFER, negotiate, type Offer } from './negotiate';
 import { datasetParam, digitQueryParam, formatParam, scaleParam, seedParam, stepsParam, versionParam, type Format } from './params';
 import { chooseFormat, notAcceptable, randomSeed, setHeaders } from './respond';
-import { addCost, requestLog } from './request-log';
+import { requestLog } from './request-log';
 import { nearest, strictQuery } from './strict-query';
 import { isImageType, mediaType, readBody, readImageBody, unsupportedType } from './upload-body';
 
