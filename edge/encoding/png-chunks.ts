@@ -264,10 +264,10 @@ export function walkPng(bytes: Uint8Array, checkSides: (width: number, height: n
  * 280x280 drawing's ~5 ms. The five filters are PNG's (ISO/IEC 15948 section 9.2); tests compare every
  * result with fast-png's on files from two other encoders (resvg, libvips).
  */
-export async function decodeCommonPng({ header, trns, data }: WalkedPng, pause?: () => Promise<void>): Promise<DecodedRows | null> {
-  const { width, height, depth, colourType, channels, interlaced } = header;
-  if (depth !== 8 || interlaced || trns || colourType === 3) return null;
-  const rows = await inflateBounded(data.length === 1 ? data[0] : concat(data), inflatedSize(header), pause);
+export async function decodeCommonPng(walked: WalkedPng, pause?: () => Promise<void>): Promise<DecodedRows | null> {
+  const { width, height, depth, colourType, channels, interlaced } = walked.header;
+  if (depth !== 8 || interlaced || walked.trns || colourType === 3) return null;
+  const rows = await inflateImageData(walked, pause);
   const stride = width * channels;
   const out = new Uint8Array(stride * height);
   const bpp = channels;
@@ -321,12 +321,18 @@ export interface DecodedRows {
   data: Uint8Array;
 }
 
+/** A walked PNG's image data (its IDAT chunks as one zlib stream) inflated to exactly the size its header implies. */
+function inflateImageData({ header, data }: WalkedPng, pause?: () => Promise<void>): Promise<Uint8Array> {
+  return inflateBounded(data.length === 1 ? data[0] : concat(data), inflatedSize(header), pause);
+}
+
 /**
  * The image data of a walked PNG inflated under its budget, as a minimal PNG of IHDR, PLTE, tRNS, one
  * IDAT (the checked rows, stored uncompressed) and IEND: all fast-png gets to see.
  */
-export async function rebuildPng({ header, ihdr, plte, trns, data }: WalkedPng, pause?: () => Promise<void>): Promise<Uint8Array> {
-  const pixels = await inflateBounded(data.length === 1 ? data[0] : concat(data), inflatedSize(header), pause);
+export async function rebuildPng(walked: WalkedPng, pause?: () => Promise<void>): Promise<Uint8Array> {
+  const { header, ihdr, plte, trns } = walked;
+  const pixels = await inflateImageData(walked, pause);
   const parts = [SIGNATURE, chunk('IHDR', ihdr)];
   if (plte && header.colourType === 3) parts.push(chunk('PLTE', plte));
   if (trns) parts.push(chunk('tRNS', trns));
