@@ -117,6 +117,11 @@ function variablesOf(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
+/** The layers bakeTemperature scales: the first dense layer, and the mixture generator's mode factors if it has them. */
+function temperatureLayers(generator: tf.LayersModel, conditional: boolean): [tf.layers.Layer, tf.layers.Layer | undefined] {
+  return [generator.getLayer(firstGeneratorLayer(conditional)), generator.layers.find((l) => l.name === 'gen_mode_scale')];
+}
+
 /**
  * Scales the noise rows of the generator's first kernel by `temperature`: G'(z) = G(T z) for every z,
  * the one-hot rows of a conditional generator untouched. With a mode prior (buildGenerator's modeShares)
@@ -124,7 +129,7 @@ function variablesOf(model: tf.LayersModel): tf.Variable[] {
  */
 export function bakeTemperature(generator: tf.LayersModel, conditional: boolean, temperature: number): void {
   if (temperature === 1) return;
-  const layer = generator.getLayer(firstGeneratorLayer(conditional));
+  const [layer, modeScale] = temperatureLayers(generator, conditional);
   const [kernel, ...rest] = layer.getWeights();
   const scaled = tf.tidy(() => {
     const rows = kernel.shape[0];
@@ -134,7 +139,6 @@ export function bakeTemperature(generator: tf.LayersModel, conditional: boolean,
   layer.setWeights([scaled, ...rest]);
   scaled.dispose();
   // the mixture generator's mode factors read only noise rows: all of them scale
-  const modeScale = generator.layers.find((l) => l.name === 'gen_mode_scale');
   if (modeScale) {
     const [factors] = modeScale.getWeights();
     const narrowed = factors.mul(temperature);
@@ -149,7 +153,7 @@ export function bakeTemperature(generator: tf.LayersModel, conditional: boolean,
  * changing the one that is exported.
  */
 export function atTemperatureFactor<T>(generator: tf.LayersModel, conditional: boolean, factor: number, work: () => T): T {
-  const layers = [generator.getLayer(firstGeneratorLayer(conditional)), ...generator.layers.filter((l) => l.name === 'gen_mode_scale')];
+  const layers = temperatureLayers(generator, conditional).filter((l) => l !== undefined);
   const saved = layers.map((l) => l.getWeights().map((w) => w.clone()));
   try {
     bakeTemperature(generator, conditional, factor);

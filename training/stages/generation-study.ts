@@ -56,7 +56,7 @@ export interface GenerationStudy {
       temperature: number;
       coverage: number;
       normalized_entropy: number;
-      /** per MARGIN_TEMPERATURES: the mixture's FD minus the GAN's (both means of FRECHET_DRAWS draws); > 0 = the GAN is better */
+      /** per BASELINE_TEMPERATURES: the mixture's FD minus the GAN's (both means of FRECHET_DRAWS draws); > 0 = the GAN is better */
       margins_over_class_gmm: number[];
       margins_over_class_mixture: number[];
     };
@@ -64,7 +64,7 @@ export interface GenerationStudy {
       temperature: number;
       evaluator_accuracy: number;
       per_digit_accuracy: number[];
-      /** per MARGIN_TEMPERATURES: the per-digit mixture's FD minus the cGAN's minus the larger spread (max - min) of the two sets of draws */
+      /** per BASELINE_TEMPERATURES: the per-digit mixture's FD minus the cGAN's minus the larger spread (max - min) of the two sets of draws */
       margins_over_class_gmm: number[];
     };
     /** the temperatures of the margins: the served generators against the mixtures at each */
@@ -134,14 +134,13 @@ export interface GenerationOptions {
   seed: number;
 }
 
-/** Temperatures at which every latent baseline is fitted and scored, next to the generators' own. */
+/**
+ * Temperatures at which every latent baseline is fitted and scored, next to the generators' own; also those
+ * of the margins (issue 20): a served generator wins only if it beats each mixture at its best temperature,
+ * not merely at the generator's own.
+ */
 export const BASELINE_TEMPERATURES = [1, 0.9, 0.8];
 export const GMM_COMPONENTS = 10;
-/**
- * Temperatures of the mixtures each served generator must beat (issue 20): a generator wins only if it beats
- * the mixture at its best temperature, not merely at the generator's own.
- */
-export const MARGIN_TEMPERATURES = [1, 0.9, 0.8];
 /**
  * Independent draws whose FD is averaged for the rows the quality gate compares (the generators and the
  * mixtures they must beat): one 5,000-sample draw's FD moves by ~0.1-0.3 from draw to draw (measured on the
@@ -235,19 +234,17 @@ export function runGenerationStudy(
 
   // the generators at the baselines' other temperatures, one draw each (exported weights restored after)
   const generatorsByTemperature: GenerationStudy['metrics']['generators_by_temperature'] = [];
+  /** scores `net` (exported at `own`) at `temperature`; conditional when `requested` gives the digits */
+  const scoreAt = (model: 'gan' | 'cgan', net: tf.LayersModel, own: number, temperature: number, requested?: Uint8Array) => {
+    if (temperature === own) return;
+    const scores = atTemperatureFactor(net, requested !== undefined, temperature / own, () =>
+      scoreSet(decodeLatents(decoder, sampleCodes(net, noiseForSeed(rng.nextUint32(), requested?.length ?? samples, NOISE_DIM), requested)), requested),
+    );
+    generatorsByTemperature.push({ model, ...scores, temperature });
+  };
   for (const temperature of BASELINE_TEMPERATURES) {
-    if (temperature !== options.ganTemperature) {
-      const scores = atTemperatureFactor(generator, false, temperature / options.ganTemperature, () =>
-        scoreSet(decodeLatents(decoder, sampleCodes(generator, noiseForSeed(rng.nextUint32(), samples, NOISE_DIM)))),
-      );
-      generatorsByTemperature.push({ model: 'gan', ...scores, temperature });
-    }
-    if (temperature !== options.cganTemperature) {
-      const scores = atTemperatureFactor(cganGenerator, true, temperature / options.cganTemperature, () =>
-        scoreSet(decodeLatents(decoder, sampleCodes(cganGenerator, noiseForSeed(rng.nextUint32(), digits.length, NOISE_DIM), digits)), digits),
-      );
-      generatorsByTemperature.push({ model: 'cgan', ...scores, temperature });
-    }
+    scoreAt('gan', generator, options.ganTemperature, temperature);
+    scoreAt('cgan', cganGenerator, options.cganTemperature, temperature, digits);
   }
   bar.tick(1, 'generators at other temperatures');
 
@@ -272,7 +269,7 @@ export function runGenerationStudy(
   for (const temperature of temperatures) {
     // the mixtures the generators are compared with (at every margin temperature and at their own) get FRECHET_DRAWS draws
     const draws = (gated: boolean) => (gated ? FRECHET_DRAWS : 1);
-    const margin = MARGIN_TEMPERATURES.includes(temperature);
+    const margin = BASELINE_TEMPERATURES.includes(temperature);
     const conditional = (m: LatentMixture, gated = false) => ({
       ...scoreDraws(() => decodeLatents(decoder, sampleMixture(m, digits, temperature, rng)), digits, draws(gated)).scores,
       temperature,
@@ -304,8 +301,8 @@ export function runGenerationStudy(
     by_temperature: byTemperature,
   };
   const spreadOf = (s: SampleScores) => Math.max(...(s.frechet_draws ?? [s.frechet])) - Math.min(...(s.frechet_draws ?? [s.frechet]));
-  const cganMargins = MARGIN_TEMPERATURES.map((t) => round(at('class_gmm', t).frechet - cgan.frechet - Math.max(spreadOf(at('class_gmm', t)), spreadOf(cgan)), 3));
-  const ganMargins = (model: string) => MARGIN_TEMPERATURES.map((t) => round(at(model, t).frechet - gan.frechet, 3));
+  const cganMargins = BASELINE_TEMPERATURES.map((t) => round(at('class_gmm', t).frechet - cgan.frechet - Math.max(spreadOf(at('class_gmm', t)), spreadOf(cgan)), 3));
+  const ganMargins = (model: string) => BASELINE_TEMPERATURES.map((t) => round(at(model, t).frechet - gan.frechet, 3));
   const ganGated = { ...gan, margins_over_class_gmm: ganMargins('class_gmm'), margins_over_class_mixture: ganMargins('class_mixture') };
   const cganGated = { ...cgan, margins_over_class_gmm: cganMargins };
 
@@ -387,7 +384,7 @@ export function runGenerationStudy(
     metrics: {
       gan: ganGated,
       cgan: cganGated,
-      margin_temperatures: MARGIN_TEMPERATURES,
+      margin_temperatures: BASELINE_TEMPERATURES,
       generators_by_temperature: generatorsByTemperature,
       baselines,
       interpolation: {
