@@ -45,7 +45,8 @@ export function lockFileFor(modelsDir: string): string {
   return join(dirname(modelsDir), `.${basename(modelsDir)}.lock`);
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+/** Whether `path` exists (anything stat can see). */
+export const exists = (path: string) => stat(path).then(() => true, () => false);
 
 /** Who holds a publish lock (models/'s lock file, the registry's lock object in training/registry-ops.ts). */
 export interface LockHolder {

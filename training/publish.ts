@@ -8,12 +8,13 @@
  * manifest (`quality_gate`). Quick runs are gated like full ones (their small models miss the floors), so
  * publishing one needs `force`; by default a quick run publishes nowhere.
  */
-import { copyFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { MODEL_SPECS, float16File } from '../core/contract';
 import { datasetIdOf, manifestSchema, type Manifest } from '../core/manifest';
-import { fsyncPath, listFiles, MANIFEST_FILE, modelsDirProblems, recoverModelsDir, stagingDirFor, swapInStaging, withModelsDirLock, type StepHook } from '../core/models-dir';
+import { exists, fsyncPath, listFiles, MANIFEST_FILE, modelsDirProblems, recoverModelsDir, stagingDirFor, swapInStaging, withModelsDirLock, type StepHook } from '../core/models-dir';
 import { checkQualityFloors, floorsFor, formatMisses } from '../core/quality-floors';
+import { readManifest } from './export/manifest-file';
 
 export interface PublishOptions {
   /** the staged set: every file the manifest names, plus optional tfjs/, figures/, REPORT.md */
@@ -48,17 +49,15 @@ export const ARCHIVE_DIR = 'archive';
  * archived when there is no old set, or it is the same run.
  */
 async function archiveOutgoingSet(modelsDir: string, staging: string, incoming: Manifest, onStep: StepHook, log: (line: string) => void): Promise<void> {
-  const old = await readFile(join(modelsDir, MANIFEST_FILE), 'utf8').then(
-    (text) => manifestSchema.parse(JSON.parse(text)),
-    () => null,
-  );
+  // a manifest that is missing or unreadable has no set to keep
+  const old = await readManifest(join(modelsDir, MANIFEST_FILE)).catch(() => null);
   if (!old || old.run_id === incoming.run_id) return;
   const dir = join(staging, ARCHIVE_DIR, `${datasetIdOf(old)}-${old.run_id}`);
-  if (await stat(join(dir, MANIFEST_FILE)).then(() => true, () => false)) return; // already archived (kept above)
+  if (await exists(join(dir, MANIFEST_FILE))) return; // already archived (kept above)
   await mkdir(dir, { recursive: true });
   for (const spec of Object.values(MODEL_SPECS).filter((m) => m.edge)) {
     const file = float16File(spec.file);
-    if (await stat(join(modelsDir, file)).then(() => true, () => false)) await copyFile(join(modelsDir, file), join(dir, file));
+    if (await exists(join(modelsDir, file))) await copyFile(join(modelsDir, file), join(dir, file));
   }
   await copyFile(join(modelsDir, MANIFEST_FILE), join(dir, MANIFEST_FILE));
   await onStep(`archive ${old.run_id}`);
@@ -121,7 +120,7 @@ export async function publishModels(opts: PublishOptions): Promise<Manifest> {
     const problems = await modelsDirProblems(staging);
     for (const spec of Object.values(MODEL_SPECS).filter((s) => s.edge)) {
       const file = float16File(spec.file);
-      if (!(await stat(join(staging, file)).then(() => true, () => false))) problems.push(`${file} (bundled by the worker) is missing`);
+      if (!(await exists(join(staging, file)))) problems.push(`${file} (bundled by the worker) is missing`);
     }
     if (problems.length > 0) {
       await rm(staging, { recursive: true, force: true });
