@@ -179,6 +179,16 @@ describe('fsyncPath', () => {
   });
 });
 
+/** A scene with a staged set, then a swap that crashes right after `step`. */
+async function swapCrashingAfter(step: string): Promise<void> {
+  await scene({ withStaging: true });
+  await expect(
+    swapInStaging(models, (s) => {
+      if (s === step) throw new Error(`crash after ${s}`);
+    }),
+  ).rejects.toThrow(`crash after ${step}`);
+}
+
 describe('swapInStaging', () => {
   it('exchanges models/ and the staged set in one step, then removes the old set; nothing is left beside it', async () => {
     await scene({ withStaging: true });
@@ -218,12 +228,7 @@ describe('swapInStaging', () => {
     ['exchange staging <-> models', ['.models-staging', 'models']],
     ['remove old set', ['models']],
   ])('a crash after "%s" leaves %j with the new set whole in models/ before any repair', async (step, left) => {
-    await scene({ withStaging: true });
-    await expect(
-      swapInStaging(models, (s) => {
-        if (s === step) throw new Error(`crash after ${s}`);
-      }),
-    ).rejects.toThrow(`crash after ${step}`);
+    await swapCrashingAfter(step);
     expect(await entries()).toEqual(left);
     expect(await runIdAt(models)).toBe('new-run');
     expect(await modelsDirProblems(models)).toEqual([]);
@@ -265,12 +270,7 @@ describe('swapInStaging without renameat2 (MODELS_DIR_NO_EXCHANGE=1: the fallbac
     ['rename staging -> models', ['.models-previous', 'models'], 'new-run'],
     ['remove previous', ['models'], 'new-run'],
   ])('a crash after "%s" leaves %j; recoverModelsDir then leaves the %s set alone, whole', async (step, left, after) => {
-    await scene({ withStaging: true });
-    await expect(
-      swapInStaging(models, (s) => {
-        if (s === step) throw new Error(`crash after ${s}`);
-      }),
-    ).rejects.toThrow(`crash after ${step}`);
+    await swapCrashingAfter(step);
     expect(await entries()).toEqual(left);
     await recoverModelsDir(models);
     expect(await entries()).toEqual(['models']);

@@ -102,6 +102,10 @@ async function recognise(input: Uint8Array) {
 }
 
 /** recognizer(input) -> probabilities: what the upload routes classify with by default. */
+/** What /v1/classify answers when the study's 50-label classifier reads the digit `want` was recognised as (this set: MNIST). */
+function studyAnswer(want: { digit: number; probabilities: Float32Array }) {
+  return { digit: want.digit, class_name: String(want.digit), probabilities: Array.from(want.probabilities), model: `classifier@${version}`, dataset: 'mnist', version };
+}
 async function recognisePixels(input: Uint8Array) {
   const probabilities = await run('recognizer', { image: Float32Array.from(input, (v) => v / 255) }, 1, 'probabilities');
   return { probabilities, digit: probabilities.indexOf(Math.max(...probabilities)) };
@@ -274,14 +278,7 @@ describe('POST /v1/classify', () => {
     const res = await post('/v1/classify?classifier=study', BAR, 'image/png');
     expect(res.status).toBe(200);
     const want = await recognise(BAR_INPUT);
-    expect(await res.json()).toEqual({
-      digit: want.digit,
-      class_name: String(want.digit),
-      probabilities: Array.from(want.probabilities),
-      model: `classifier@${version}`,
-      dataset: 'mnist',
-      version,
-    });
+    expect(await res.json()).toEqual(studyAnswer(want));
     const encoded = (await (await post('/v1/encode?classifier=study', BAR, 'image/png')).json()) as { probabilities: number[]; classifier: string };
     expect(encoded.probabilities).toEqual(Array.from(want.probabilities));
     expect(encoded.classifier).toBe(`classifier@${version}`);
@@ -297,14 +294,7 @@ describe('POST /v1/classify', () => {
     const { request } = workerApp(new WithoutRecognizer(BUNDLED_MODELS));
     const at = (path: string) => request(path, { method: 'POST', body: BAR as BodyInit, headers: { 'Content-Type': 'image/png' } });
     const want = await recognise(BAR_INPUT);
-    expect(await (await at('/v1/classify')).json()).toEqual({
-      digit: want.digit,
-      class_name: String(want.digit),
-      probabilities: Array.from(want.probabilities),
-      model: `classifier@${version}`,
-      dataset: 'mnist',
-      version,
-    });
+    expect(await (await at('/v1/classify')).json()).toEqual(studyAnswer(want));
     const refused = await at('/v1/classify?classifier=recognizer');
     expect(refused.status).toBe(400);
     expect(await errorOf(refused)).toEqual({ code: 'invalid_parameter', parameter: 'classifier', message: 'classifier "recognizer" is not in this model set; it has study' });
