@@ -23,6 +23,8 @@ export interface AppDeps {
   manifest: unknown;
   /** versions kept open at once (edge/registry/ DEFAULT_MAX_OPEN_SETS) */
   maxOpenSets?: number;
+  /** longest wait for one R2 read before a 503 (edge/registry/ DEFAULT_READ_TIMEOUT_MS) */
+  readTimeoutMs?: number;
 }
 
 /** Every method some route takes (CORS preflights); a 405 names the ones of its own path. */
@@ -50,9 +52,9 @@ const DESCRIPTION =
   '`overloaded` + Retry-After past about 1.5 s of queued work; each client may send 600 requests per minute ' +
   '(429 `rate_limited` + Retry-After; /health is exempt). Unknown query parameters on /v1/* are a 400.';
 
-export function createApp({ store, files, manifest, maxOpenSets }: AppDeps) {
+export function createApp({ store, files, manifest, maxOpenSets, readTimeoutMs }: AppDeps) {
   const app = new OpenAPIHono<{ Bindings: RateLimitEnv & RegistryEnv }>();
-  const registry = new Registry({ embedded: { store, files, manifest }, scheduler: store.scheduler, maxOpenSets });
+  const registry = new Registry({ embedded: { store, files, manifest }, scheduler: store.scheduler, maxOpenSets, readTimeoutMs });
   /** The methods routed for a path: GET (and so HEAD) and/or POST; none when there is no such route. */
   const methodsFor = (path: string) =>
     [...new Set(app.routes.filter((r) => r.method !== 'ALL' && routePattern(r.path).test(path)).map((r) => r.method))].sort();

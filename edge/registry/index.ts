@@ -92,11 +92,35 @@ export interface RegistryOptions {
   maxOpenSets?: number;
   /** how long a read channel is trusted before R2 is asked again */
   channelTtlMs?: number;
+  /** longest wait for one R2 read (default DEFAULT_READ_TIMEOUT_MS) */
+  readTimeoutMs?: number;
   now?: () => number;
 }
 
 export const DEFAULT_MAX_OPEN_SETS = REGISTRY.maxOpenSets;
 export const DEFAULT_CHANNEL_TTL_MS = 5000;
+/** longest wait for one R2 read (an object and its body) before the request is answered 503 */
+export const DEFAULT_READ_TIMEOUT_MS = 10_000;
+
+/**
+ * `read`, or past `ms` a 503 naming what did not arrive: an R2 read that never answers must not hold the
+ * request (and its client) until the platform ends it. On this request's own timer; a read that answers
+ * late is dropped.
+ */
+async function withinDeadline<T>(read: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      console.error(`registry: no answer reading ${what} within ${ms} ms`);
+      reject(new ModelsUnavailableError(`the model registry did not answer reading ${what} within ${ms / 1000} s`, 5));
+    }, ms);
+  });
+  try {
+    return await Promise.race([read, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface DatasetListing {
   id: DatasetId;
@@ -119,9 +143,11 @@ export class Registry {
   private readonly now: () => number;
   private readonly maxOpenSets: number;
   private channelTtlMs: number;
+  private readonly readTimeoutMs: number;
 
   constructor(private readonly options: RegistryOptions) {
     this.now = options.now ?? Date.now;
+    this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
     this.maxOpenSets = options.maxOpenSets ?? DEFAULT_MAX_OPEN_SETS;
     this.channelTtlMs = options.channelTtlMs ?? DEFAULT_CHANNEL_TTL_MS;
   }
@@ -180,7 +206,7 @@ export class Registry {
       const versions = new Map<string, Manifest>();
       if (embedded.dataset === id) versions.set(embedded.version, embedded.manifest);
       if (bucket) {
-        const listed = await bucket.list({ prefix: `sets/${id}/`, delimiter: '/' });
+        const listed = await withinDeadline(bucket.list({ prefix: `sets/${id}/`, delimiter: '/' }), this.readTimeoutMs, `the list of sets/${id}/`);
         for (const prefix of listed.delimitedPrefixes) {
           const version = prefix.slice(`sets/${id}/`.length, -1);
           if (!VERSION_PATTERN.test(version) || versions.has(version)) continue;
@@ -221,10 +247,10 @@ export class Registry {
     if (!bucket) return null;
     const cached = this.channels.get(dataset);
     if (!fresh && cached && this.now() - cached.readAt < this.channelTtlMs) return cached.channel;
-    const object = await bucket.get(REGISTRY.channelKey(dataset));
+    const text = await this.readText(bucket, REGISTRY.channelKey(dataset));
     let channel: Channel | null = null;
-    if (object) {
-      const parsed = channelSchema.safeParse(JSON.parse(await object.text()));
+    if (text !== null) {
+      const parsed = channelSchema.safeParse(JSON.parse(text));
       if (!parsed.success) {
         console.error(`${REGISTRY.channelKey(dataset)} is invalid:`, parsed.error.message);
         throw new ModelsUnavailableError(`the ${dataset} channel is unreadable`, 5);
@@ -239,9 +265,9 @@ export class Registry {
     const key = `${dataset}@${version}`;
     const known = this.manifests.get(key);
     if (known) return known;
-    const object = await bucket.get(REGISTRY.manifestKey(dataset, version));
-    if (!object) return null;
-    const parsed = manifestSchema.safeParse(JSON.parse(await object.text()));
+    const text = await this.readText(bucket, REGISTRY.manifestKey(dataset, version));
+    if (text === null) return null;
+    const parsed = manifestSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
       console.error(`${REGISTRY.manifestKey(dataset, version)} is invalid:`, parsed.error.message);
       throw new ModelsUnavailableError(`the manifest of ${dataset} version ${version} is invalid`, 60);
@@ -278,8 +304,7 @@ export class Registry {
     const reads = await Promise.all(
       ids.map(async (id) => {
         const entry = manifest.models[servedKey(id)];
-        const object = await bucket!.get(REGISTRY.fileKey(dataset, version, entry.file));
-        return { id, entry, bytes: object ? await object.arrayBuffer() : null };
+        return { id, entry, bytes: await this.readBytes(bucket!, REGISTRY.fileKey(dataset, version, entry.file)) };
       }),
     );
     for (const { id, entry, bytes } of reads) {
@@ -302,6 +327,16 @@ export class Registry {
     this.sets.set(key, { set, usedAt: this.now() });
     await this.evict();
     return set;
+  }
+
+  /** An object's text (null when there is none), within the read deadline. */
+  private readText(bucket: RegistryBucket, key: string): Promise<string | null> {
+    return withinDeadline((async () => (await bucket.get(key))?.text() ?? null)(), this.readTimeoutMs, key);
+  }
+
+  /** An object's bytes (null when there is none), within the read deadline. */
+  private readBytes(bucket: RegistryBucket, key: string): Promise<ArrayBuffer | null> {
+    return withinDeadline((async () => (await bucket.get(key))?.arrayBuffer() ?? null)(), this.readTimeoutMs, key);
   }
 
   /** Releases the least recently used idle versions past the budget (the embedded set does not count). */
