@@ -5,6 +5,7 @@
  * (`--persist-to`), so tests that publish and promote versions never touch the developer's .wrangler/state.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -110,8 +111,11 @@ export default async function setup(project: TestProject) {
     },
   );
   let output = '';
+  // SERVED_WRANGLER_LOG=<file>: also keep all of wrangler dev's output there (for diagnosing a served test)
+  const logFile = process.env.SERVED_WRANGLER_LOG;
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
+    if (logFile) appendFileSync(logFile, chunk);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
