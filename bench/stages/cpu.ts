@@ -30,7 +30,7 @@ export interface CpuCase {
 }
 
 /** the drawing pad's PNG, a photo JPEG, or one of issue 21's hostile uploads (test/robustness/hostile-cases.ts) */
-export type UploadBody = 'pad-png' | 'two-pad-pngs' | 'photo-jpeg' | `hostile:${string}`;
+export type UploadBody = 'pad-png' | 'two-pad-pngs' | 'photo-jpeg' | 'two-photo-jpegs' | `hostile:${string}`;
 
 const GET = (endpoint: string, size: CpuCase['size'], label: string, path: string): CpuCase => ({ endpoint, size, label, path });
 const POST = (endpoint: string, size: CpuCase['size'], label: string, path: string, body: UploadBody, targetMs?: number): CpuCase => ({
@@ -80,8 +80,11 @@ export const UPLOAD_CASES: CpuCase[] = [
   POST('POST /v1/encode', 'typical', 'POST /v1/encode (280x280 pad PNG)', '/v1/encode', 'pad-png', 5),
   POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate pad PNG steps=16 scale=4', '/v1/interpolate?to_seed=2&steps=16&scale=4', 'pad-png'),
   POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate two pad PNGs (from, to) steps=16 scale=4', '/v1/interpolate?steps=16&scale=4', 'two-pad-pngs'),
+  POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate two pad PNGs (from, to) steps=16 (scale 1, the default)', '/v1/interpolate?steps=16', 'two-pad-pngs', 5),
   POST('POST /v1/encode', 'largest', 'POST /v1/encode (1024x1024 JPEG)', '/v1/encode', 'photo-jpeg', 40),
   POST('POST /v1/interpolate', 'largest', 'POST /v1/interpolate 1024x1024 JPEG steps=32 scale=8', '/v1/interpolate?to_seed=2&steps=32&scale=8', 'photo-jpeg'),
+  // the largest request the route allows: two 1024x1024 photos, the most steps, the largest scale
+  POST('POST /v1/interpolate', 'largest', 'POST /v1/interpolate two 1024x1024 JPEGs steps=32 scale=8', '/v1/interpolate?steps=32&scale=8', 'two-photo-jpegs', 25),
   ...HOSTILE_UPLOAD_CASES,
 ];
 
@@ -89,6 +92,7 @@ function uploadBody(kind: UploadBody, digit: Uint8Array): Body {
   if (kind === 'pad-png') return { bytes: padPng(digit), type: 'image/png' };
   if (kind === 'two-pad-pngs') return multipart({ from: padPng(digit), to: padPng(digit.map((v, i) => digit[IMAGE_PIXELS - 1 - i] ?? v)) });
   if (kind === 'photo-jpeg') return { bytes: photoJpeg(digit), type: 'image/jpeg' };
+  if (kind === 'two-photo-jpegs') return multipart({ from: photoJpeg(digit), to: photoJpeg(digit, 11) }, 'image/jpeg');
   const hostile = HOSTILE.find((h) => `hostile:${h.name}` === kind)!;
   return { bytes: hostile.bytes, type: hostile.type };
 }
@@ -98,13 +102,13 @@ interface Body {
   type: string;
 }
 
-/** A multipart/form-data body of PNG files, as a browser's FormData sends it. */
-function multipart(files: Record<string, Uint8Array>): Body {
+/** A multipart/form-data body of image files (PNG unless `type` says otherwise), as a browser's FormData sends it. */
+function multipart(files: Record<string, Uint8Array>, type = 'image/png'): Body {
   const boundary = '----latent-digits-bench';
   const text = (t: string) => new TextEncoder().encode(t);
   const parts: Uint8Array[] = [];
   for (const [name, bytes] of Object.entries(files)) {
-    parts.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.png"\r\nContent-Type: image/png\r\n\r\n`), bytes, text('\r\n'));
+    parts.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.${type.slice(6)}"\r\nContent-Type: ${type}\r\n\r\n`), bytes, text('\r\n'));
   }
   parts.push(text(`--${boundary}--\r\n`));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
