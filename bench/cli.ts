@@ -11,7 +11,7 @@ import { Command } from 'commander';
 import { recoverModelsDir } from '../core/models-dir';
 import { Progress } from './lib/progress';
 import { currentLoad, describeMachine } from './lib/machine';
-import { startNodeBaseline, startWranglerDev, type Server } from './lib/processes';
+import { directOrigin, startNodeBaseline, startWranglerDev, type Server } from './lib/processes';
 import { REPO, prepareWorkspace } from './lib/workspace';
 import { NODE, WORKER, renderReport, targets, type Results } from './report';
 import { runBadInput } from './stages/bad-input';
@@ -164,8 +164,12 @@ async function main(): Promise<void> {
         progress.begin(`6. /health while ${settings.health.clients} clients saturate the heavy endpoints`);
         results.healthUnderLoad = [];
         for (const load of ['generate', 'hostile'] as const) {
-          for (const r of runtimes) results.healthUnderLoad.push(await runHealthUnderLoad(r.name, r.origin, settings.health, progress, load));
+          for (const r of runtimes) results.healthUnderLoad.push(await runHealthUnderLoad(r.name, r.origin, settings.health, progress, load, r.name === WORKER ? 'proxy' : undefined));
         }
+        // the hostile load once more straight to workerd: how much of the latency is wrangler dev's proxy
+        const direct = worker.runtimePid() === null ? null : await directOrigin(worker.runtimePid()!);
+        if (direct) results.healthUnderLoad.push(await runHealthUnderLoad(WORKER, direct, settings.health, progress, 'hostile', 'direct'));
+        else progress.log('workerd\'s own port not found (ss); the hostile load ran through the proxy only');
         checkpoint('health');
       }
       if (only.has('bad-input')) {

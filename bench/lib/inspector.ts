@@ -19,7 +19,7 @@ export interface HeapUsage {
 }
 
 /** TCP ports `pid` listens on, from its socket fds and /proc/net/tcp. */
-function listeningPorts(pid: number): number[] {
+export function listeningPorts(pid: number): number[] {
   const inodes = new Set<string>();
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { listeningPorts } from './inspector';
 
 export interface Server {
   name: string;
@@ -223,4 +224,24 @@ export function startNodeBaseline(root: string, modelsDir: string, port: number,
     readyPath,
     timeoutMs: 60_000,
   });
+}
+
+/**
+ * The origin of `pid`'s own HTTP listener, bypassing `wrangler dev`'s proxy: `wrangler dev` answers on a
+ * proxy workerd that forwards every request (bodies included) to the workerd running the worker, which
+ * listens on a loopback port of its own. Found among the process's listening sockets as the one whose
+ * /health answers; null when none does.
+ */
+export async function directOrigin(pid: number, healthPath = '/health'): Promise<string | null> {
+  for (const port of listeningPorts(pid)) {
+    const origin = `http://127.0.0.1:${port}`;
+    try {
+      const res = await fetch(origin + healthPath, { signal: AbortSignal.timeout(2_000) });
+      const body = await res.text();
+      if (res.status === 200 && body.includes('"status"')) return origin;
+    } catch {
+      // not an HTTP listener (the inspector, the control socket)
+    }
+  }
+  return null;
 }
