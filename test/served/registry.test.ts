@@ -56,7 +56,7 @@ const npmRegistry = (...args: string[]) => cli('training/registry-cli.ts', ...ar
 
 /**
  * GET `path`, retried once if the worker says the registry did not answer (its 503 after a stalled R2 read,
- * edge/registry/ DEFAULT_READ_TIMEOUT_MS). Seen here in about one run in eight before that deadline existed:
+ * edge/registry/ DEFAULT_READ_TIMEOUT_MS). Seen here twice in about 28 runs (and once in CI) before that deadline existed:
  * a read of local R2 by `wrangler dev` never answered right after another process (the CLIs, or this file's
  * own `openBucket`) had written or deleted objects in the same --persist-to state. That is two simulators over
  * one directory, which deployed R2 is not; the retry is printed, and a second stall fails the test.
