@@ -12,7 +12,7 @@ import { noiseForSeed, type Rng } from '../../core/rng';
 import type { RunConfig } from '../config';
 import type { Dataset } from '../data/mnist';
 import { predictBatched } from '../fit';
-import { frechetDistance, fitGaussian } from '../metrics/frechet';
+import { frechetDistance, fitGaussian, type Gaussian } from '../metrics/frechet';
 import { drawDigits, fitClassGaussians, fitClassGmm, fitGlobalGaussian, sampleMixture, type LatentMixture } from './latent-baselines';
 import { round, type Logger } from '../progress';
 import { imageFeatures, scoreImages, type Evaluator } from './evaluator';
@@ -148,24 +148,14 @@ export const GMM_COMPONENTS = 10;
  */
 export const FRECHET_DRAWS = 3;
 
-export function runGenerationStudy(
-  data: Dataset,
-  models: GenerationModels,
-  config: RunConfig,
-  options: GenerationOptions,
-  rng: Rng,
-  logger: Logger,
-): GenerationStudy {
-  const { samples, interpolationPairs: pairs, interpolationSteps: steps } = config.evaluation;
-  const { encoder, decoder, generator, cganGenerator, evaluator, trainCodes } = models;
+/**
+ * How the study scores a set of images against the test images' features (`testGaussian`, fitted to the
+ * evaluator's features of the test images): FD, evaluator scores, and FD over several independent draws.
+ */
+export function sampleScorer(evaluator: Evaluator, testGaussian: Gaussian) {
   const dim = evaluator.featureDim;
-  const testImages = data.test.images;
-  const testGaussian = fitGaussian(imageFeatures(evaluator, testImages), dim);
-  const temperatures = [...new Set([...BASELINE_TEMPERATURES, options.ganTemperature, options.cganTemperature])].sort((x, y) => y - x);
-  const bar = logger.bar('generation study', 7 + temperatures.length);
-
   /** Frechet distance of images [n, 784] to the test images, in the evaluator's feature space. */
-  const fdOf = (images: Float32Array) => frechetDistance(fitGaussian(imageFeatures(evaluator, images), dim), testGaussian);
+  const fdOf = (images: Float32Array): number => frechetDistance(fitGaussian(imageFeatures(evaluator, images), dim), testGaussian);
   /** Evaluator scores of images [n, 784]; `digits` are the requested (or true) digit of each image. */
   const scoreSet = (images: Float32Array, digits?: Uint8Array): SampleScores => {
     const scores = scoreImages(evaluator, images);
@@ -199,6 +189,32 @@ export function runGenerationStudy(
     const fds = [first.frechet, ...Array.from({ length: draws - 1 }, () => round(fdOf(sample()), 3))];
     return { images, scores: { ...first, frechet: round(mean(fds), 3), frechet_draws: fds } };
   };
+
+  return { fdOf, scoreSet, scoreDraws };
+}
+
+/** FD spread (max - min) of a score's draws; 0 for a single draw. */
+export function spreadOf(s: SampleScores): number {
+  return Math.max(...(s.frechet_draws ?? [s.frechet])) - Math.min(...(s.frechet_draws ?? [s.frechet]));
+}
+
+export function runGenerationStudy(
+  data: Dataset,
+  models: GenerationModels,
+  config: RunConfig,
+  options: GenerationOptions,
+  rng: Rng,
+  logger: Logger,
+): GenerationStudy {
+  const { samples, interpolationPairs: pairs, interpolationSteps: steps } = config.evaluation;
+  const { encoder, decoder, generator, cganGenerator, evaluator, trainCodes } = models;
+  const dim = evaluator.featureDim;
+  const testImages = data.test.images;
+  const testGaussian = fitGaussian(imageFeatures(evaluator, testImages), dim);
+  const temperatures = [...new Set([...BASELINE_TEMPERATURES, options.ganTemperature, options.cganTemperature])].sort((x, y) => y - x);
+  const bar = logger.bar('generation study', 7 + temperatures.length);
+
+  const { fdOf, scoreSet, scoreDraws } = sampleScorer(evaluator, testGaussian);
 
   // unconditional latent GAN
   const { images: ganImages, scores: ganScores } = scoreDraws(
@@ -300,7 +316,6 @@ export function runGenerationStudy(
     class_mixture: { ...at('class_mixture', options.ganTemperature), components: GMM_COMPONENTS },
     by_temperature: byTemperature,
   };
-  const spreadOf = (s: SampleScores) => Math.max(...(s.frechet_draws ?? [s.frechet])) - Math.min(...(s.frechet_draws ?? [s.frechet]));
   const cganMargins = BASELINE_TEMPERATURES.map((t) => round(at('class_gmm', t).frechet - cgan.frechet - Math.max(spreadOf(at('class_gmm', t)), spreadOf(cgan)), 3));
   const ganMargins = (model: string) => BASELINE_TEMPERATURES.map((t) => round(at(model, t).frechet - gan.frechet, 3));
   const ganGated = { ...gan, margins_over_class_gmm: ganMargins('class_gmm'), margins_over_class_mixture: ganMargins('class_mixture') };
