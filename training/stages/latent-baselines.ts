@@ -83,16 +83,27 @@ export function fitClassGaussians(codes: Float32Array, labels: Uint8Array): Late
   return { name: 'class_gaussian', perDigit, classFrequencies: frequencies(labels) };
 }
 
-/** Per digit, k-means into `components` clusters and a Gaussian per cluster. `seed` fixes k-means++. */
-export function fitClassGmm(codes: Float32Array, labels: Uint8Array, components: number, seed: number): LatentMixture {
-  const perDigit = rowsByDigit(labels).map((rows) => {
+/**
+ * Per digit, k-means (k-means++ seeded by `seed`) of its codes into up to `components` clusters: the
+ * clusters' row numbers in `codes`, [digit][cluster][rows] (clusters of fewer than 2 codes dropped).
+ */
+export function classClusters(codes: Float32Array, labels: Uint8Array, components: number, seed: number): number[][][] {
+  return rowsByDigit(labels).map((rows) => {
     const points = gatherRows(codes, rows, LATENT_DIM);
     const k = Math.min(components, Math.floor(points.length / (LATENT_DIM + 1)));
     const { clusters } = kmeans(points.map((p) => Array.from(p)), Math.max(1, k), { seed, initialization: 'kmeans++', maxIterations: 100 });
-    const members: Float64Array[][] = Array.from({ length: Math.max(1, k) }, () => []);
-    clusters.forEach((c, i) => members[c].push(points[i]));
-    return members.filter((m) => m.length >= 2).map((m) => fitComponent(m, m.length / points.length));
+    const members: number[][] = Array.from({ length: Math.max(1, k) }, () => []);
+    clusters.forEach((c, i) => members[c].push(rows[i]));
+    return members.filter((m) => m.length >= 2);
   });
+}
+
+/** Per digit, k-means into `components` clusters and a Gaussian per cluster. `seed` fixes k-means++. */
+export function fitClassGmm(codes: Float32Array, labels: Uint8Array, components: number, seed: number): LatentMixture {
+  const byDigit = rowsByDigit(labels);
+  const perDigit = classClusters(codes, labels, components, seed).map((clusters, d) =>
+    clusters.map((rows) => fitComponent(gatherRows(codes, rows, LATENT_DIM), rows.length / byDigit[d].length)),
+  );
   return { name: 'class_gmm', perDigit, classFrequencies: frequencies(labels) };
 }
 
