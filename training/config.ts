@@ -65,14 +65,22 @@ export interface GanConfig {
   clusters: number;
   /**
    * unconditional GAN: self-conditioned on the digits of the training codes (10 modes of equal share)
-   * instead of k-means clusters; `clusters` and `mixtureBase` are then unused
+   * instead of k-means clusters; `clusters` is then unused
    */
   digitModes: boolean;
   /**
-   * unconditional GAN with clusters: the generator starts as the clusters' Gaussian mixture (each mode a
-   * Gaussian fitted to its cluster's codes) and learns a correction to it (buildGenerator's modeGaussians)
+   * the generator starts as a Gaussian mixture and learns a correction to it (buildGenerator's modeGaussians):
+   * unconditional with clusters, the clusters' mixture (each mode a Gaussian fitted to its cluster's codes);
+   * unconditional with digitModes, or conditional, the per-digit mixtures of `digitComponents` components
    */
   mixtureBase: boolean;
+  /**
+   * with mixtureBase: the conditional generator, and the unconditional one with digitModes, start as the
+   * per-digit Gaussian mixtures of this many components (the latent baselines' class GMM: k-means per digit,
+   * a Gaussian per cluster; unconditional: each digit's component one mode, share 1/10 times its weight).
+   * Unset = 10 (GMM_COMPONENTS's value). Without mixtureBase unused.
+   */
+  digitComponents?: number;
   /** decay of the exponential moving average of the generator's weights (the exported generator) */
   emaDecay: number;
   /** noise scale baked into the exported generator (1 = the trained distribution) */
@@ -81,6 +89,8 @@ export interface GanConfig {
   classificationWeight: number;
   /** weight of an MMD term between generated and real codes (of the same digits) in the generator loss (0 = off) */
   mmdWeight: number;
+  /** factor on the MMD kernels' squared bandwidths (gan.ts MMD_BANDWIDTHS, set for 16-number codes); unset = 1 */
+  mmdBandwidthScale?: number;
 }
 
 /**

@@ -94,12 +94,12 @@ export function modeOf(z0: number, thresholds: readonly number[]): number {
  * DeLiGAN, Gurumurthy et al. 2017, with fixed instead of learned components); training tells each mode
  * which cluster of the codes it stands for (training/stages/gan.ts).
  */
-function modeSelector(noise: tf.SymbolicTensor, thresholds: readonly number[]): tf.SymbolicTensor {
+function modeSelector(noise: tf.SymbolicTensor, thresholds: readonly number[], name = 'gen_mode'): tf.SymbolicTensor {
   const modes = thresholds.length + 1;
   const stepKernel = tf.tidy(() => tf.zeros([NOISE_DIM, modes - 1]).add(tf.oneHot(tf.zeros([1], 'int32'), NOISE_DIM).reshape([NOISE_DIM, 1]).mul(MODE_STEEPNESS)));
   const stepBias = tf.tensor1d(thresholds.map((t) => -MODE_STEEPNESS * t));
   const steps = tf.layers
-    .dense({ units: modes - 1, activation: 'sigmoid', trainable: false, weights: [stepKernel, stepBias], name: 'gen_mode_steps' })
+    .dense({ units: modes - 1, activation: 'sigmoid', trainable: false, weights: [stepKernel, stepBias], name: `${name}_steps` })
     .apply(noise) as tf.SymbolicTensor;
   const differences = tf.buffer([modes - 1, modes]);
   for (let i = 0; i < modes - 1; i++) {
@@ -108,7 +108,7 @@ function modeSelector(noise: tf.SymbolicTensor, thresholds: readonly number[]): 
   }
   const modeBias = tf.tensor1d(Array.from({ length: modes }, (_, j) => (j === 0 ? 1 : 0)));
   return tf.layers
-    .dense({ units: modes, trainable: false, weights: [differences.toTensor(), modeBias], name: 'gen_mode' })
+    .dense({ units: modes, trainable: false, weights: [differences.toTensor(), modeBias], name })
     .apply(steps) as tf.SymbolicTensor;
 }
 
@@ -164,12 +164,35 @@ function mixtureSample(noise: tf.SymbolicTensor, mode: tf.SymbolicTensor, gaussi
   return tf.layers.add({ name: 'gen_mode_sample' }).apply([mean, spreadOut]) as tf.SymbolicTensor;
 }
 
-/** Conditional generator: noise [N, NOISE_DIM] ++ one-hot digit [N, 10] -> latent code [N, LATENT_DIM]. */
-export function buildConditionalGenerator(shape: GanShape): tf.LayersModel {
+/**
+ * Conditional generator: noise [N, NOISE_DIM] ++ one-hot digit [N, 10] -> latent code [N, LATENT_DIM].
+ * With `digitGaussians` (per digit, the components of its Gaussian mixture), the output is a sample of the
+ * requested digit's mixture plus the trunk, the trunk's last layer starting at zero (as buildGenerator with
+ * modeGaussians): noise[0] picks the component among the digit's (each digit its own mode selector, by the
+ * components' weights), noise[1..LATENT_DIM] draws from it, and adversarial training learns the correction.
+ */
+export function buildConditionalGenerator(shape: GanShape, digitGaussians?: readonly (readonly GaussianComponent[])[]): tf.LayersModel {
   const noise = tf.input({ shape: [NOISE_DIM], name: 'noise' });
   const digit = tf.input({ shape: [NUM_CLASSES], name: 'digit_onehot' });
   const joined = tf.layers.concatenate({ name: 'cgen_concat' }).apply([noise, digit]) as tf.SymbolicTensor;
-  return tf.model({ inputs: [noise, digit], outputs: generatorTrunk(joined, 'cgen', shape), name: 'cgan_generator' });
+  if (!digitGaussians) return tf.model({ inputs: [noise, digit], outputs: generatorTrunk(joined, 'cgen', shape), name: 'cgan_generator' });
+  if (digitGaussians.length !== NUM_CLASSES) throw new Error(`a mixture-based conditional generator needs one mixture per digit (${NUM_CLASSES}), got ${digitGaussians.length}`);
+  // [N, components of all digits]: every digit's own selection from noise[0], masked by the requested digit
+  const perDigit = digitGaussians.map((components, d) =>
+    components.length > 1
+      ? modeSelector(noise, modeThresholds(components.map((c) => c.weight)), `cgen_mode${d}`)
+      : (tf.layers.dense({ units: 1, trainable: false, weights: [tf.zeros([NOISE_DIM, 1]), tf.ones([1])], name: `cgen_mode${d}` }).apply(noise) as tf.SymbolicTensor),
+  );
+  const total = digitGaussians.reduce((n, c) => n + c.length, 0);
+  const spread = tf.buffer([NUM_CLASSES, total]);
+  let column = 0;
+  digitGaussians.forEach((components, d) => components.forEach(() => spread.set(1, d, column++)));
+  const digitMask = tf.layers.dense({ units: total, useBias: false, trainable: false, weights: [spread.toTensor()], name: 'cgen_mode_digit' }).apply(digit) as tf.SymbolicTensor;
+  const selected = tf.layers.concatenate({ name: 'cgen_mode_all' }).apply(perDigit) as tf.SymbolicTensor;
+  const mode = tf.layers.multiply({ name: 'cgen_mode' }).apply([selected, digitMask]) as tf.SymbolicTensor;
+  const base = mixtureSample(noise, mode, digitGaussians.flat());
+  const correction = generatorTrunk(joined, 'cgen', shape, true);
+  return tf.model({ inputs: [noise, digit], outputs: tf.layers.add({ name: 'cgen_output' }).apply([base, correction]) as tf.SymbolicTensor, name: 'cgan_generator' });
 }
 
 /** Name of a generator's first dense layer, whose first NOISE_DIM kernel rows read the noise. */

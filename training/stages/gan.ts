@@ -20,7 +20,7 @@ import type { Rng } from '../../core/rng';
 import type { GanConfig } from '../config';
 import { kmeans } from 'ml-kmeans';
 import { buildConditionalGenerator, buildDiscriminator, buildGenerator, firstGeneratorLayer, modeOf, modeThresholds } from '../models/architectures';
-import { fitComponent, gatherRows, rowsByDigit, type GaussianComponent } from './latent-baselines';
+import { classClusters, fitComponent, gatherRows, rowsByDigit, type GaussianComponent } from './latent-baselines';
 import { accuracy, fitWithProgress, oneHot, predictBatched } from '../fit';
 import { round, type Logger } from '../progress';
 
@@ -35,6 +35,7 @@ export interface GanResult {
     layers: number;
     ema_decay: number;
     mmd_weight: number;
+    mmd_bandwidth_scale?: number;
     temperature: number;
     final_d_loss: number;
     final_g_loss: number;
@@ -42,12 +43,14 @@ export interface GanResult {
     classification_weight?: number;
     code_classifier_train_accuracy?: number;
     /** self-conditioned unconditional GAN: what its prior's modes are (the digits, equal shares; or k-means clusters of the codes) */
-    modes?: 'digits' | 'clusters';
+    modes?: 'digits' | 'digit-components' | 'clusters';
     /** with clusters: how many, their shares, how pure they are in digits (for the report only), whether the generator started as their Gaussian mixture */
     clusters?: number;
     cluster_shares?: number[];
     cluster_digit_purity?: number;
     mixture_base?: boolean;
+    /** with a per-digit mixture start: components of each digit's mixture */
+    digit_components?: number[];
     loss_curve: { step: number; d: number; g: number }[];
   };
 }
@@ -84,10 +87,10 @@ const MMD_DIGIT_SCALE = 4;
  * kernels are powers of the widest, exp(-d/16) = exp(-d/64)^4 etc.: one exp and elementwise squares instead of
  * three exps (the MMD was ~40% of a GAN step on the wasm backend).
  */
-function meanKernel(a: tf.Tensor2D, b: tf.Tensor2D): tf.Scalar {
+function meanKernel(a: tf.Tensor2D, b: tf.Tensor2D, bandwidthScale = 1): tf.Scalar {
   return tf.tidy(() => {
     const d2 = a.square().sum(1, true).add(b.square().sum(1, true).transpose()).sub(a.matMul(b, false, true).mul(2)).relu();
-    let k = d2.mul(-1 / (2 * MMD_BANDWIDTHS[MMD_BANDWIDTHS.length - 1])).exp();
+    let k = d2.mul(-1 / (2 * bandwidthScale * MMD_BANDWIDTHS[MMD_BANDWIDTHS.length - 1])).exp();
     let sum = k;
     for (let i = MMD_BANDWIDTHS.length - 2; i >= 0; i--) {
       k = k.square().square(); // bandwidth s/4
@@ -108,9 +111,10 @@ export function mmd(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
 /**
  * The part of mmd(x, y) that depends on x: the generator's MMD term, x generated and y real. Same gradient
  * with respect to x, without the real-real kernel block (a constant), so half the kernel work per step.
+ * `bandwidthScale` multiplies every squared bandwidth (MMD_BANDWIDTHS).
  */
-export function mmdGeneratorTerm(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => meanKernel(x, x).sub(meanKernel(x, y).mul(2)) as tf.Scalar);
+export function mmdGeneratorTerm(x: tf.Tensor2D, y: tf.Tensor2D, bandwidthScale = 1): tf.Scalar {
+  return tf.tidy(() => meanKernel(x, x, bandwidthScale).sub(meanKernel(x, y, bandwidthScale).mul(2)) as tf.Scalar);
 }
 
 function variablesOf(model: tf.LayersModel): tf.Variable[] {
@@ -213,9 +217,29 @@ function clusterCodes(codes: Float32Array, k: number, rng: Rng, logger: Logger):
   return { of: Uint8Array.from(clusters), shares: members.map((m) => m.length / rows), members };
 }
 
+/**
+ * The components of each digit's Gaussian mixture as modes (digit-major): share 1/10 times the component's
+ * weight in its digit, so the digits keep equal shares as digitModes gives them.
+ */
+function digitComponentModes(labels: Uint8Array, clusters: number[][][]): Modes {
+  const byDigit = rowsByDigit(labels);
+  const members = clusters.flat();
+  const shares = clusters.flatMap((digit, d) => digit.map((rows) => rows.length / byDigit[d].length / NUM_CLASSES));
+  const of = new Uint8Array(labels.length);
+  if (members.length > 256) throw new RangeError(`at most 256 digit components in all, got ${members.length}`);
+  members.forEach((rows, m) => rows.forEach((r) => (of[r] = m)));
+  return { of, shares, members };
+}
+
 /** A Gaussian fitted to each cluster's codes (the latent baselines' estimator): the mixture generator's starting point. */
 function clusterGaussians(codes: Float32Array, clusters: Modes): GaussianComponent[] {
   return clusters.members.map((rows, m) => fitComponent(gatherRows(codes, rows, LATENT_DIM), clusters.shares[m]));
+}
+
+/** Components of each digit's mixture fitted to its codes (the class GMM baseline's estimator, weights within the digit). */
+function digitGaussians(codes: Float32Array, labels: Uint8Array, clusters: number[][][]): GaussianComponent[][] {
+  const byDigit = rowsByDigit(labels);
+  return clusters.map((digit, d) => digit.map((rows) => fitComponent(gatherRows(codes, rows, LATENT_DIM), rows.length / byDigit[d].length)));
 }
 
 /** Share of the codes whose digit is the most common digit of their cluster (describes the clusters; training never sees labels). */
@@ -232,15 +256,36 @@ function clusterPurity(clusters: Modes, labels: Uint8Array): number {
 export async function trainLatentGan({ codes, labels, conditional, config, logger, rng }: GanInputs): Promise<GanResult> {
   const { steps, batchSize, learningRate, classificationWeight, mmdWeight, emaDecay, temperature } = config;
   const rows = labels.length;
+  const bandwidthScale = config.mmdBandwidthScale ?? 1;
+  // per digit, k-means clusters of its codes: the components of the per-digit mixtures a generator starts as
+  const perDigitClusters =
+    config.mixtureBase && (conditional || config.digitModes) ? classClusters(codes, labels, config.digitComponents ?? 10, rng.int(2 ** 31)) : null;
   // what the unconditional generator's prior modes are, if it has any
-  const modeKind = conditional ? null : config.digitModes ? 'digits' : config.clusters > 1 ? 'clusters' : null;
-  const modes = modeKind === 'digits' ? digitModes(labels) : modeKind === 'clusters' ? clusterCodes(codes, config.clusters, rng, logger) : null;
+  const modeKind = conditional ? null : config.digitModes ? (perDigitClusters ? 'digit-components' : 'digits') : config.clusters > 1 ? 'clusters' : null;
+  const modes =
+    modeKind === 'digits'
+      ? digitModes(labels)
+      : modeKind === 'digit-components'
+        ? digitComponentModes(labels, perDigitClusters!)
+        : modeKind === 'clusters'
+          ? clusterCodes(codes, config.clusters, rng, logger)
+          : null;
   // the classes the discriminator, the MMD and the classification term see: digits, the prior's modes or none
   const classes = conditional ? NUM_CLASSES : (modes?.shares.length ?? 0);
   const classOf = conditional ? labels : modes?.of;
   const generator = conditional
-    ? buildConditionalGenerator(config)
-    : buildGenerator(config, modes?.shares, modes && modeKind === 'clusters' && config.mixtureBase ? clusterGaussians(codes, modes) : undefined);
+    ? buildConditionalGenerator(config, perDigitClusters ? digitGaussians(codes, labels, perDigitClusters) : undefined)
+    : buildGenerator(
+        config,
+        modes?.shares,
+        modes && config.mixtureBase
+          ? modeKind === 'clusters'
+            ? clusterGaussians(codes, modes)
+            : modeKind === 'digit-components'
+              ? digitGaussians(codes, labels, perDigitClusters!).flat().map((c, m) => ({ ...c, weight: modes.shares[m] }))
+              : undefined
+          : undefined,
+      );
   const thresholds = modes ? modeThresholds(modes.shares) : [];
   const discriminator = buildDiscriminator(classes, config);
   const dOptimizer = tf.train.adam(learningRate, 0.5);
@@ -306,7 +351,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
         () => {
           const generated = gSample(forG.noise, forG.onehot);
           let loss = tf.losses.sigmoidCrossEntropy(tf.ones([batchSize, 1]), dLogit(generated, forG.onehot)) as tf.Scalar;
-          if (mmdWeight > 0) loss = loss.add(mmdGeneratorTerm(withClasses(generated), withClasses(matchedCodes)).mul(mmdWeight));
+          if (mmdWeight > 0) loss = loss.add(mmdGeneratorTerm(withClasses(generated), withClasses(matchedCodes), bandwidthScale).mul(mmdWeight));
           if (codeClassifier) {
             const predicted = codeClassifier.model.apply(generated) as tf.Tensor;
             loss = loss.add(tf.metrics.categoricalCrossentropy(forG.onehot!, predicted).mean().mul(classificationWeight));
@@ -348,11 +393,13 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       layers: config.layers,
       ema_decay: emaDecay,
       mmd_weight: mmdWeight,
+      ...(bandwidthScale !== 1 ? { mmd_bandwidth_scale: bandwidthScale } : {}),
       temperature,
       final_d_loss: round(dLoss, 4),
       final_g_loss: round(gLoss, 4),
       ...(codeClassifier ? { classification_weight: classificationWeight, code_classifier_train_accuracy: round(codeClassifier.accuracy) } : {}),
       ...(modeKind ? { modes: modeKind } : {}),
+      ...(perDigitClusters ? { mixture_base: true, digit_components: perDigitClusters.map((c) => c.length) } : {}),
       ...(modes && modeKind === 'clusters'
         ? {
             clusters: modes.shares.length,
