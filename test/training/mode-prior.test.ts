@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LATENT_DIM, NOISE_DIM } from '../../core/contract';
+import { LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
 import { Rng } from '../../core/rng';
 import { selectBackend } from '../../training/backend';
 import { FULL_CONFIG } from '../../training/config';
-import { buildGenerator, modeOf, modeThresholds } from '../../training/models/architectures';
+import { buildConditionalGenerator, buildGenerator, modeOf, modeThresholds } from '../../training/models/architectures';
 
 describe('mode prior of the unconditional generator', () => {
   beforeAll(async () => {
@@ -84,6 +84,38 @@ describe('mode prior of the unconditional generator', () => {
         expect(out[r * LATENT_DIM + j]).toBeCloseTo(expected, 4);
       }
     }
+  });
+
+  it('the mixture-based conditional generator, untrained, samples mean + L noise[1..16] of the requested digit\'s selected component', () => {
+    const weights = [0.4, 0.6];
+    const thresholds = modeThresholds(weights);
+    const rng = new Rng(11);
+    const scaled = (k: number) => Array.from({ length: LATENT_DIM }, (_, r) => Float64Array.from({ length: LATENT_DIM }, (_, c) => (r === c ? k : 0)));
+    // digit d: component 0 mean 10 d + (1..16), L = 2 I; component 1 mean -(d + 1), L = I
+    const perDigit = Array.from({ length: NUM_CLASSES }, (_, d) => [
+      { weight: 0.4, mean: Float64Array.from({ length: LATENT_DIM }, (_, j) => 10 * d + j + 1), chol: scaled(2) },
+      { weight: 0.6, mean: new Float64Array(LATENT_DIM).fill(-(d + 1)), chol: scaled(1) },
+    ]);
+    const generator = buildConditionalGenerator({ ...FULL_CONFIG.cgan, generatorHidden: 8 }, perDigit);
+    const rows = 200;
+    const noise = Float32Array.from({ length: rows * NOISE_DIM }, () => rng.normal());
+    const digits = Array.from({ length: rows }, (_, r) => r % NUM_CLASSES);
+    const onehot = tf.oneHot(tf.tensor1d(digits, 'int32'), NUM_CLASSES).toFloat();
+    const out = tf.tidy(() => (generator.predict([tf.tensor2d(noise, [rows, NOISE_DIM]), onehot]) as tf.Tensor).dataSync());
+    onehot.dispose();
+    const seen = [0, 0];
+    for (let r = 0; r < rows; r++) {
+      const z = noise.subarray(r * NOISE_DIM, (r + 1) * NOISE_DIM);
+      if (Math.abs(z[0] - thresholds[0]) < 0.001) continue;
+      const mode = modeOf(z[0], thresholds);
+      seen[mode]++;
+      const d = digits[r];
+      for (let j = 0; j < LATENT_DIM; j++) {
+        const expected = mode === 0 ? 10 * d + j + 1 + 2 * z[1 + j] : -(d + 1) + z[1 + j];
+        expect(out[r * LATENT_DIM + j]).toBeCloseTo(expected, 4);
+      }
+    }
+    expect(Math.min(...seen)).toBeGreaterThan(40); // both components drawn
   });
 
   it('without shares (or with one mode) the generator reads the noise alone', () => {
