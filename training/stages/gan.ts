@@ -20,7 +20,7 @@ import type { Rng } from '../../core/rng';
 import type { GanConfig } from '../config';
 import { kmeans } from 'ml-kmeans';
 import { buildConditionalGenerator, buildDiscriminator, buildGenerator, firstGeneratorLayer, modeOf, modeThresholds } from '../models/architectures';
-import { classClusters, fitComponent, gatherRows, rowsByDigit, type GaussianComponent } from './latent-baselines';
+import { classClusters, fitClusterGaussians, fitComponent, gatherRows, rowsByDigit, type GaussianComponent } from './latent-baselines';
 import { accuracy, fitWithProgress, oneHot, predictBatched } from '../fit';
 import { round, type Logger } from '../progress';
 
@@ -236,11 +236,6 @@ function clusterGaussians(codes: Float32Array, clusters: Modes): GaussianCompone
   return clusters.members.map((rows, m) => fitComponent(gatherRows(codes, rows, LATENT_DIM), clusters.shares[m]));
 }
 
-/** Components of each digit's mixture fitted to its codes (the class GMM baseline's estimator, weights within the digit). */
-function digitGaussians(codes: Float32Array, labels: Uint8Array, clusters: number[][][]): GaussianComponent[][] {
-  const byDigit = rowsByDigit(labels);
-  return clusters.map((digit, d) => digit.map((rows) => fitComponent(gatherRows(codes, rows, LATENT_DIM), rows.length / byDigit[d].length)));
-}
 
 /** Share of the codes whose digit is the most common digit of their cluster (describes the clusters; training never sees labels). */
 function clusterPurity(clusters: Modes, labels: Uint8Array): number {
@@ -274,7 +269,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   const classes = conditional ? NUM_CLASSES : (modes?.shares.length ?? 0);
   const classOf = conditional ? labels : modes?.of;
   const generator = conditional
-    ? buildConditionalGenerator(config, perDigitClusters ? digitGaussians(codes, labels, perDigitClusters) : undefined)
+    ? buildConditionalGenerator(config, perDigitClusters ? fitClusterGaussians(codes, labels, perDigitClusters) : undefined)
     : buildGenerator(
         config,
         modes?.shares,
@@ -282,7 +277,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
           ? modeKind === 'clusters'
             ? clusterGaussians(codes, modes)
             : modeKind === 'digit-components'
-              ? digitGaussians(codes, labels, perDigitClusters!).flat().map((c, m) => ({ ...c, weight: modes.shares[m] }))
+              ? fitClusterGaussians(codes, labels, perDigitClusters!).flat().map((c, m) => ({ ...c, weight: modes.shares[m] }))
               : undefined
           : undefined,
       );

@@ -98,12 +98,15 @@ export function classClusters(codes: Float32Array, labels: Uint8Array, component
   });
 }
 
+/** A Gaussian per cluster of classClusters, weighted by its share of its digit's codes: [digit][component]. */
+export function fitClusterGaussians(codes: Float32Array, labels: Uint8Array, clusters: number[][][]): GaussianComponent[][] {
+  const byDigit = rowsByDigit(labels);
+  return clusters.map((digit, d) => digit.map((rows) => fitComponent(gatherRows(codes, rows, LATENT_DIM), rows.length / byDigit[d].length)));
+}
+
 /** Per digit, k-means into `components` clusters and a Gaussian per cluster. `seed` fixes k-means++. */
 export function fitClassGmm(codes: Float32Array, labels: Uint8Array, components: number, seed: number): LatentMixture {
-  const byDigit = rowsByDigit(labels);
-  const perDigit = classClusters(codes, labels, components, seed).map((clusters, d) =>
-    clusters.map((rows) => fitComponent(gatherRows(codes, rows, LATENT_DIM), rows.length / byDigit[d].length)),
-  );
+  const perDigit = fitClusterGaussians(codes, labels, classClusters(codes, labels, components, seed));
   return { name: 'class_gmm', perDigit, classFrequencies: frequencies(labels) };
 }
 
