@@ -58,11 +58,10 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
 /** The whole body, at most `limit` bytes. */
 export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = request.headers.get('Content-Length');
-  if (declared !== null && /^[0-9]+$/.test(declared.trim()) && Number(declared) > limit) {
-    throw tooLarge(limit, `${declared} bytes by its Content-Length`);
-  }
+  const length = declared !== null && /^[0-9]+$/.test(declared.trim()) ? Number(declared) : null;
+  if (length !== null && length > limit) throw tooLarge(limit, `${declared} bytes by its Content-Length`);
   if (!request.body) return new Uint8Array(0);
-  if (declared !== null && /^[0-9]+$/.test(declared.trim())) {
+  if (length !== null) {
     // Within the limit by its Content-Length, which HTTP framing holds the body to: read it whole. The runtime
     // then gathers it natively instead of this loop handling it chunk by chunk (hundreds of reads for 2 MB,
     // each a promise turn on the isolate that other requests wait behind). A body built in-process can still
