@@ -169,7 +169,7 @@ async function main(): Promise<void> {
         // the hostile load once more straight to workerd: how much of the latency is wrangler dev's proxy
         const direct = worker.runtimePid() === null ? null : await directOrigin(worker.runtimePid()!);
         if (direct) results.healthUnderLoad.push(await runHealthUnderLoad(WORKER, direct, settings.health, progress, 'hostile', 'direct'));
-        else progress.log('workerd\'s own port not found (ss); the hostile load ran through the proxy only');
+        else progress.log('workerd\'s own port not found (/proc/<pid>/net/tcp); the hostile load ran through the proxy only');
         checkpoint('health');
       }
       if (only.has('bad-input')) {

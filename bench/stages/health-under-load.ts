@@ -52,8 +52,8 @@ async function timed(url: string, init?: RequestInit): Promise<{ ms: number; sta
 }
 
 /**
- * /health every `everyMs` until `untilMs` (performance.timeOrigin-relative to this process), from a thread
- * of its own; resolves to the latencies of the 200s and the count of anything else.
+ * /health every `everyMs` for `forMs`, from a thread of its own; resolves to the latencies of the 200s and
+ * the count of anything else.
  */
 function probeInThread(origin: string, everyMs: number, forMs: number): Promise<{ times: number[]; failures: number }> {
   const code = `

@@ -57,9 +57,10 @@ const npmRegistry = (...args: string[]) => cli('training/registry-cli.ts', ...ar
 /**
  * GET `path`, retried once if the worker says the registry did not answer (its 503 after a stalled R2 read,
  * edge/registry/ DEFAULT_READ_TIMEOUT_MS). Seen here twice in about 28 runs (and once in CI) before that deadline existed:
- * a read of local R2 by `wrangler dev` never answered right after another process (the CLIs, or this file's
- * own `openBucket`) had written or deleted objects in the same --persist-to state. That is two simulators over
- * one directory, which deployed R2 is not; the retry is printed, and a second stall fails the test.
+ * a request to `wrangler dev` never answered right after another process (the CLIs, or this file's own
+ * `openBucket`) had written or deleted objects in the same --persist-to state, inside the registry's R2 reads
+ * as far as it was traced (root cause not found: two `getPlatformProxy` instances over one directory did not
+ * stall in 200 rounds). The retry is printed, and a second stall fails the test.
  */
 async function getServed(path: string): Promise<{ status: number; headers: Headers; body: Buffer }> {
   for (let attempt = 1; ; attempt++) {
