@@ -230,7 +230,7 @@ describe('Scheduler: the bound', () => {
   });
 
   it('defaults: 1500 units queued at most, drained at 1000 per second', async () => {
-    expect(DEFAULT_SCHEDULER).toEqual({ maxQueuedCost: 1500, costPerSecond: 1000, pollMs: 2, claimMs: 250, leaseMs: 10_000 });
+    expect(DEFAULT_SCHEDULER).toEqual({ maxQueuedCost: 1500, costPerSecond: 1000, pollMs: 2, eagerWaiters: 2, maxPollMs: 25, claimMs: 250, leaseMs: 10_000 });
     const scheduler = new Scheduler();
     const hold = deferred();
     const first = scheduler.run(1000, () => hold.promise);
@@ -263,6 +263,85 @@ describe('Scheduler: the bound', () => {
     hold.resolve('big');
     await flush();
     expect(await big).toBe('big');
+  });
+});
+
+describe('Scheduler: how often waiters look', () => {
+  /** The delays of the scheduler's poll timers set while `during` runs (zero-delay yields left out). */
+  async function pollDelays(during: () => Promise<void>): Promise<number[]> {
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    await during();
+    const delays = spy.mock.calls.map(([, ms]) => Number(ms ?? 0)).filter((ms) => ms > 0);
+    spy.mockRestore();
+    return delays;
+  }
+
+  it('the first two waiters poll every pollMs; the ones behind sleep half the cost ahead of them (at 1000 units/s), at most maxPollMs', async () => {
+    const scheduler = new Scheduler({ pollMs: 2, eagerWaiters: 2, maxPollMs: 25, costPerSecond: 1000 });
+    const hold = deferred();
+    const running = scheduler.run(10, () => hold.promise);
+    await flush();
+    const waiters: Promise<unknown>[] = [];
+    // each run() queues and then sets its first poll timer synchronously-after-await: one delay per waiter
+    const delays = await pollDelays(async () => {
+      for (let i = 0; i < 6; i++) waiters.push(scheduler.run(10, () => i));
+      await flush();
+    });
+    // ahead of waiter k: the running 10 + 10 per waiter before it = 10 (k + 1) units = 10 (k + 1) ms; half of it, capped at 25
+    expect(delays).toEqual([2, 2, 15, 20, 25, 25]);
+    hold.resolve();
+    await advance(200);
+    expect(await Promise.all(waiters)).toEqual([0, 1, 2, 3, 4, 5]);
+    await running;
+  });
+
+  it('never sleeps longer than half of claimMs, so a live waiter is not evicted as dead', async () => {
+    const scheduler = new Scheduler({ pollMs: 2, eagerWaiters: 0, maxPollMs: 1000, claimMs: 40 });
+    const hold = deferred();
+    const running = scheduler.run(500, () => hold.promise);
+    await flush();
+    let waiter!: Promise<unknown>;
+    const delays = await pollDelays(async () => {
+      waiter = scheduler.run(1, () => 'ran');
+      await flush();
+    });
+    expect(delays).toEqual([20]);
+    hold.resolve();
+    await advance(30);
+    expect(await waiter).toBe('ran');
+    await running;
+  });
+
+  /** 16 jobs of 10 ms queued behind one of 200 ms: the poll timers set, and the gaps between one job's end and the next one's start. */
+  async function queueBehindLongJob(options: Partial<typeof DEFAULT_SCHEDULER>): Promise<{ polls: number; gaps: number[] }> {
+    const scheduler = new Scheduler(options);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const job = (ms: number) => async () => {
+      starts.push(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      ends.push(Date.now());
+    };
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    const all = [scheduler.run(200, job(200))];
+    for (let i = 0; i < 16; i++) all.push(scheduler.run(10, job(10)));
+    await advance(200 + 16 * 10 + 16 * 4);
+    await Promise.all(all);
+    // the jobs' own timers are 200 and 10 ms; the yields 0; the rest are polls
+    const polls = spy.mock.calls.filter(([, ms]) => ![0, 10, 200].includes(Number(ms ?? 0))).length;
+    spy.mockRestore();
+    return { polls, gaps: starts.slice(1).map((start, i) => start - ends[i]) };
+  }
+
+  it('16 waiters behind a 200 ms job wake under a quarter as often as when every waiter polls every 2 ms, and still run without a gap', async () => {
+    const everyWaiterEager = await queueBehindLongJob({ pollMs: 2, eagerWaiters: 16 });
+    const now = await queueBehindLongJob({ pollMs: 2 });
+    // every 2 ms each: waiter k waits 200 + 10 k ms, so sum (200 + 10 k) / 2 = 2,200 polls
+    expect(everyWaiterEager.polls).toBeGreaterThan(2000);
+    expect(now.polls).toBeLessThan(everyWaiterEager.polls / 4);
+    // each next job starts within one poll (2 ms) and the yield (1 ms) of the previous one's end
+    expect(now.gaps).toHaveLength(16);
+    for (const gap of now.gaps) expect(gap).toBeLessThanOrEqual(3);
   });
 });
 
