@@ -9,12 +9,19 @@
  * WebAssembly in the worker (./jpeg.ts), the same codec compiled from its file in Node tests.
  */
 import { convertIndexedToRgb, decode as decodePngBytes } from 'fast-png';
+import { decodeQuarterLuma } from './jpeg-luma';
 import { JpegStructureError, walkJpeg } from './jpeg-markers';
-import type { Raster } from './normalise';
+import { WORKING_SIDE, type Raster } from './normalise';
 import { orientationOf } from './orientation';
 import { decodeCommonPng, PngStructureError, rebuildPng, walkPng } from './png-chunks';
 
 export const MAX_SIDE = 1024;
+/**
+ * JPEGs with a longer side of at least this are read at a quarter of their size from their DCT coefficients
+ * (./jpeg-luma.ts: the luma's 4x4 means, at least WORKING_SIDE * 3/4 = 192 px, where the normaliser
+ * would otherwise shrink the full decode by 3 or 4); smaller ones, and the ones it cannot read, are decoded whole.
+ */
+export const QUARTER_READ_SIDE = (WORKING_SIDE * 4 * 3) / 4;
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 export const IMAGE_TYPES = ['image/png', 'image/jpeg'] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];
@@ -114,7 +121,11 @@ function inspectJpeg(bytes: Uint8Array): InspectedImage {
   const { width, height, components, scans } = frame;
   return {
     header: { type: 'image/jpeg', width, height, orientation: orientationOf(frame.exif), components, scans },
-    decode: (decodeJpeg) => decodeJpeg(bytes),
+    decode: async (decodeJpeg) => {
+      const luma = Math.max(width, height) >= QUARTER_READ_SIDE ? decodeQuarterLuma(frame) : null;
+      if (luma) return { width: luma.width, height: luma.height, channels: 1, data: luma.grey, maxValue: 255, scale: 4 };
+      return decodeJpeg(bytes);
+    },
   };
 }
 

@@ -31,6 +31,16 @@ export interface JpegFrame {
   adobeTransform?: number;
   /** the TIFF bytes of an APP1 Exif segment, for the orientation */
   exif?: Uint8Array;
+  /** every marker segment after SOI, in order (RST and TEM with an empty body), for ./jpeg-luma.ts */
+  segments: JpegSegment[];
+}
+
+/** A marker segment: its marker byte and body (after the length); a scan header (SOS) also its entropy-coded data. */
+export interface JpegSegment {
+  marker: number;
+  body: Uint8Array;
+  /** SOS only: the entropy-coded data up to the marker that ends it (restart markers inside) */
+  data?: Uint8Array;
 }
 
 export class JpegStructureError extends Error {
@@ -40,7 +50,7 @@ export class JpegStructureError extends Error {
 const fail = (message: string) => new JpegStructureError(message);
 
 // Frame headers: C0-C3, C5-C7, C9-CB, CD-CF. C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
-const isFrame = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+export const isFrameMarker = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 const isRestart = (m: number) => m >= 0xd0 && m <= 0xd7;
 const PROGRESSIVE = new Set([0xc2, 0xc6, 0xca, 0xce]);
 const EXIF_ID = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
@@ -71,11 +81,11 @@ function endOfEntropyData(bytes: Uint8Array, from: number): number {
  * soon as the frame header is read.
  */
 export function walkJpeg(bytes: Uint8Array, checkSides: (width: number, height: number) => void): JpegFrame {
-  let frame: JpegFrame | undefined;
+  let frame: Omit<JpegFrame, 'segments'> | undefined;
   let adobeTransform: number | undefined;
   let exif: Uint8Array | undefined;
   let scans = 0;
-  let segments = 0;
+  const segments: JpegSegment[] = [];
   let at = 2;
   while (at < bytes.length) {
     if (bytes[at] !== 0xff) throw fail(`corrupt JPEG: expected a marker at byte ${at}, found 0x${bytes[at].toString(16)}`);
@@ -84,8 +94,11 @@ export function walkJpeg(bytes: Uint8Array, checkSides: (width: number, height: 
     if (m >= bytes.length) break;
     const marker = bytes[m];
     at = m + 1;
-    if (++segments > MAX_SEGMENTS) throw fail(`the JPEG has more than ${MAX_SEGMENTS} marker segments`);
-    if (marker === 0x01 || isRestart(marker)) continue;
+    if (segments.length >= MAX_SEGMENTS) throw fail(`the JPEG has more than ${MAX_SEGMENTS} marker segments`);
+    if (marker === 0x01 || isRestart(marker)) {
+      segments.push({ marker, body: bytes.subarray(at, at) });
+      continue;
+    }
     if (marker === 0xd8) throw fail('corrupt JPEG: a second start of image (SOI)');
     if (marker === 0xd9) break;
     if (marker === 0x00) throw fail(`corrupt JPEG: marker 0xFF00 at byte ${m - 1}`);
@@ -93,7 +106,9 @@ export function walkJpeg(bytes: Uint8Array, checkSides: (width: number, height: 
     const length = (bytes[at] << 8) | bytes[at + 1];
     if (length < 2) throw fail(`corrupt JPEG: segment 0xFF${marker.toString(16).toUpperCase()} has length ${length}`);
     const body = bytes.subarray(at + 2, Math.min(bytes.length, at + length));
-    if (isFrame(marker)) {
+    const segment: JpegSegment = { marker, body };
+    segments.push(segment);
+    if (isFrameMarker(marker)) {
       if (frame) throw fail('corrupt JPEG: a second frame header (SOF)');
       if (body.length < 6) throw fail('truncated JPEG frame header');
       const height = (body[1] << 8) | body[2];
@@ -106,7 +121,9 @@ export function walkJpeg(bytes: Uint8Array, checkSides: (width: number, height: 
     } else if (marker === 0xda) {
       if (!frame) throw fail('corrupt JPEG: scan data (SOS) before the frame header (SOF)');
       if (++scans > MAX_SCANS) throw fail(`the JPEG has more than ${MAX_SCANS} scans`);
-      at = endOfEntropyData(bytes, at + length);
+      const end = endOfEntropyData(bytes, at + length);
+      segment.data = bytes.subarray(Math.min(at + length, end), end);
+      at = end;
       continue;
     } else if (marker === 0xe1 && !exif && startsWith(body, 0, EXIF_ID)) {
       exif = body.subarray(EXIF_ID.length);
@@ -117,5 +134,5 @@ export function walkJpeg(bytes: Uint8Array, checkSides: (width: number, height: 
   }
   if (!frame) throw fail('truncated or corrupt JPEG: no frame header (SOF) before the image data');
   // no scan at all is left to the decoder, which refuses it
-  return { ...frame, scans, adobeTransform, exif };
+  return { ...frame, scans, adobeTransform, exif, segments };
 }

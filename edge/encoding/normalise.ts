@@ -39,6 +39,8 @@ export interface Raster {
   data: Uint8Array | Uint8ClampedArray | Uint16Array;
   /** 255 for 8-bit samples, 65535 for 16-bit */
   maxValue: number;
+  /** each pixel stands for `scale` x `scale` pixels of the uploaded picture (a reduced decode); 1 when absent */
+  scale?: number;
 }
 
 export const FIT_SIDE = 20;
@@ -274,7 +276,8 @@ export function shrinkBy(grey: Float32Array, width: number, height: number, k: n
  * The whole normalisation, decoded pixels -> MNIST-style 28x28. Throws NoInkError for a blank picture.
  * `orientation` (EXIF, 1..8) turns the picture upright first, as viewers show it. Pictures over
  * WORKING_SIDE are shrunk by a whole factor first (a 1024x1024 photo by 4, never by more than the shorter
- * side), which keeps the work small; the ink box is then reported in the upright picture's pixels.
+ * side), which keeps the work small; the ink box is then reported in the upright picture's pixels (and in
+ * the upload's, for a raster decoded at a reduced `scale`).
  */
 export function normaliseDigit(raster: Raster, orientation = 1): NormalisedDigit {
   const grey = toGrey(raster);
@@ -282,7 +285,8 @@ export function normaliseDigit(raster: Raster, orientation = 1): NormalisedDigit
   const small = k === 1 ? { grey, width: raster.width, height: raster.height } : shrinkBy(grey, raster.width, raster.height, k);
   const upright = orientGrey(small.grey, small.width, small.height, orientation);
   const digit = normaliseGrey(upright.grey, upright.width, upright.height);
-  if (k === 1) return digit;
+  const factor = k * (raster.scale ?? 1);
+  if (factor === 1) return digit;
   const { x, y, width, height } = digit.box;
-  return { ...digit, box: { x: x * k, y: y * k, width: width * k, height: height * k } };
+  return { ...digit, box: { x: x * factor, y: y * factor, width: width * factor, height: height * factor } };
 }

@@ -154,6 +154,56 @@ describe('ink on noisy grey paper', () => {
   });
 });
 
+describe('large JPEGs read at a quarter size from their coefficients (jpeg-luma.ts)', () => {
+  /** MNIST test digit i as a 1024x1024 photo: dark ink enlarged 36x on lit, noisy, tinted paper, JPEG quality 88 */
+  function photo(i: number): Uint8Array {
+    const digit = digitAt(mnist, i);
+    let state = 7 + i;
+    const noise = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 16;
+    const rgba = new Uint8Array(1024 * 1024 * 4);
+    for (let y = 0; y < 1024; y++) {
+      for (let x = 0; x < 1024; x++) {
+        const inside = x >= 8 && y >= 8 && x < 1016 && y < 1016;
+        const ink = inside ? digit[Math.floor((y - 8) / 36) * 28 + Math.floor((x - 8) / 36)] : 0;
+        const v = 185 + (40 * x) / 1024 + noise() - ink * 0.75;
+        rgba.set([v + 6, v, v - 8, 255], (y * 1024 + x) * 4);
+      }
+    }
+    return new Uint8Array(jpeg.encode({ width: 1024, height: 1024, data: rgba }, 88).data);
+  }
+
+  it('10 digits as 1024x1024 photos normalise as from the full decode: pixels within 0.08 (0.005 on average), ink boxes within 4 px', async () => {
+    let worst = 0;
+    let total = 0;
+    for (let i = 0; i < 10; i++) {
+      const bytes = photo(i);
+      const image = inspectImage(bytes);
+      const raster = await image.decode(decodeJpegNode);
+      expect([raster.width, raster.height, raster.scale]).toEqual([256, 256, 4]);
+      const quarter = normaliseDigit(raster);
+      const full = normaliseDigit(await decodeJpegNode(bytes));
+      for (let p = 0; p < 784; p++) {
+        const d = Math.abs(quarter.pixels[p] - full.pixels[p]);
+        worst = Math.max(worst, d);
+        total += d;
+      }
+      for (const key of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(quarter.box[key] - full.box[key]), `digit ${i} ${key}`).toBeLessThanOrEqual(4);
+      expect(quarter.inverted).toBe(full.inverted);
+    }
+    // normalisation stretches the ink's contrast, so the decoders' 1-2 grey levels become a few hundredths
+    console.log(`quarter read vs full decode: worst pixel ${worst.toFixed(4)}, mean ${(total / 7840).toFixed(5)}`);
+    expect(worst).toBeLessThanOrEqual(0.08);
+    expect(total / 7840).toBeLessThanOrEqual(0.005);
+  });
+
+  it('a 700x700 JPEG (under QUARTER_READ_SIDE) is decoded whole', async () => {
+    const g = { width: 700, height: 700, data: new Uint8Array(700 * 700).fill(200) };
+    g.data.fill(20, 300 * 700, 400 * 700);
+    const raster = await inspectImage(jpegOf(g)).decode(decodeJpegNode);
+    expect([raster.width, raster.height, raster.channels, raster.scale]).toEqual([700, 700, 4, undefined]);
+  });
+});
+
 describe('degenerate sizes', () => {
   it('a 1000x2 picture is shrunk by 2, not 3 (which left 0 rows): a positive ink box inside the picture', async () => {
     const data = new Uint8Array(2000).fill(255);
