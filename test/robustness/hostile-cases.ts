@@ -169,6 +169,14 @@ export function hostileCases(
     expect: { status: 400, code: 'invalid_image' },
   });
 
+  cases.push({
+    name: 'png-small-idat-bomb',
+    attack: 'new with the one-call inflate of streams <= 8 KiB: a 280x280 RGBA header (313 KB of rows) and 7.8 KB inflating to 8 MB',
+    type: 'image/png',
+    bytes: pngOf([['IHDR', ihdrData(280, 280, 8, 6)], ['IDAT', deflateBomb(8_000_000)], ['IEND', []]]),
+    expect: { status: 400, code: 'invalid_image' },
+  });
+
   const profile = concat([[0x70, 0x00, 0x00], deflateBomb(1_000_000_000)]); // name "p", NUL, method 0
   cases.push({
     name: 'png-iccp-bomb',
