@@ -9,7 +9,7 @@
  * WebAssembly in the worker (./jpeg.ts), the same codec compiled from its file in Node tests.
  */
 import { convertIndexedToRgb, decode as decodePngBytes } from 'fast-png';
-import { decodeQuarterLuma } from './jpeg-luma';
+import { decodeQuarterLuma, readsAtQuarter } from './jpeg-luma';
 import { JpegStructureError, walkJpeg } from './jpeg-markers';
 import { WORKING_SIDE, type Raster } from './normalise';
 import { orientationOf } from './orientation';
@@ -57,6 +57,8 @@ export interface ImageHeader {
   /** JPEG: colour components of the frame and its number of scans */
   components?: number;
   scans?: number;
+  /** 4 when the picture will be read at a quarter of its size from its DCT coefficients (QUARTER_READ_SIDE) */
+  readScale?: number;
 }
 
 const invalid = (message: string) => new ImageInputError(400, 'invalid_image', message);
@@ -119,10 +121,11 @@ function inspectJpeg(bytes: Uint8Array): InspectedImage {
     );
   }
   const { width, height, components, scans } = frame;
+  const quarter = Math.max(width, height) >= QUARTER_READ_SIDE && readsAtQuarter(frame);
   return {
-    header: { type: 'image/jpeg', width, height, orientation: orientationOf(frame.exif), components, scans },
+    header: { type: 'image/jpeg', width, height, orientation: orientationOf(frame.exif), components, scans, ...(quarter ? { readScale: 4 } : {}) },
     decode: async (decodeJpeg) => {
-      const luma = Math.max(width, height) >= QUARTER_READ_SIDE ? decodeQuarterLuma(frame) : null;
+      const luma = quarter ? decodeQuarterLuma(frame) : null;
       if (luma) return { width: luma.width, height: luma.height, channels: 1, data: luma.grey, maxValue: 255, scale: 4 };
       return decodeJpeg(bytes);
     },

@@ -3,7 +3,7 @@
  * each output pixel is the mean of a 4x4 cell of the picture's luma (Y), which is exactly what the
  * normaliser would make of the full decode (toGrey's 0.299 R + 0.587 G + 0.114 B is Y; `shrinkBy` 4 is
  * the 4x4 mean) up to the decoder's rounding and clamping. A 1024x1024 photo then costs a Huffman pass
- * and a few multiply-adds per block (~7 ms in Node for the bench's 4:4:4 photo), instead of mozjpeg's full
+ * and a few multiply-adds per block (~6 ms in Node for the bench's 4:4:4 photo), instead of mozjpeg's full
  * decode (15-23 ms in Node, ~20-25 in workerd: IDCT, chroma upsampling, colour conversion, a 4 MB RGBA
  * buffer) followed by a grey conversion and a shrink of a million pixels.
  *
@@ -212,7 +212,11 @@ export function decodeQuarterLuma(frame: JpegFrame): QuarterLuma | null {
   }
 }
 
-function read({ width, height, components: count, adobeTransform, segments }: JpegFrame): QuarterLuma | null {
+/**
+ * The frame's components when it is one this reads (8-bit sequential Huffman, grey or YCbCr with Y at the
+ * highest sampling), else null: known from the walk alone, before any data is read.
+ */
+function readableComponents({ components: count, adobeTransform, segments }: JpegFrame): Component[] | null {
   const sof = segments.find((s) => isFrameMarker(s.marker));
   if (!sof || !SEQUENTIAL_HUFFMAN.has(sof.marker) || sof.body[0] !== 8) return null; // progressive, 12-bit, lossless, arithmetic...
   if (count !== 1 && count !== 3) return null;
@@ -225,6 +229,17 @@ function read({ width, height, components: count, adobeTransform, segments }: Jp
   const [luma] = components;
   if (count === 3 && components.every((c, i) => c.id === RGB_IDS[i])) return null;
   if (components.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.h > luma.h || c.v > luma.v)) return null;
+  return components;
+}
+
+/** Whether decodeQuarterLuma will try `frame` (it can still give up on its data). */
+export const readsAtQuarter = (frame: JpegFrame): boolean => readableComponents(frame) !== null;
+
+function read(frame: JpegFrame): QuarterLuma | null {
+  const components = readableComponents(frame);
+  if (!components) return null;
+  const { width, height, segments } = frame;
+  const [luma] = components;
 
   const quantTables: (Uint16Array | undefined)[] = [];
   const dcTables: (HuffmanTable | undefined)[] = [];
@@ -295,7 +310,13 @@ function decodeScan(
 ): void {
   const hMax = components[0].h;
   const vMax = components[0].v;
+  // per zigzag position k, the dequantised coefficient's weight in each quadrant's mean: [k * 4 + quadrant]
   const { weight, flipX, flipY } = QUADRANT_WEIGHTS;
+  const quadrants = new Float64Array(64 * 4);
+  for (let k = 0; k < 64; k++) {
+    const w = quant[k] * weight[k];
+    quadrants.set([w, flipX[k] ? -w : w, flipY[k] ? -w : w, flipX[k] !== flipY[k] ? -w : w], k * 4);
+  }
   const single = scan.length === 1;
   // a single-component scan covers that component's own blocks; an interleaved one whole MCUs
   const unitsX = single ? Math.ceil(Math.ceil((frame.width * scan[0].component.h) / hMax) / 8) : Math.ceil(frame.width / (8 * hMax));
@@ -360,12 +381,12 @@ function decodeScan(
                 value = extend(peek(bytes, pos, size), size);
                 pos += size;
               }
-              if (isLuma && k < 64 && weight[k] !== 0) {
-                const c = value * quant[k] * weight[k];
-                q00 += c;
-                q10 += flipX[k] ? -c : c;
-                q01 += flipY[k] ? -c : c;
-                q11 += flipX[k] !== flipY[k] ? -c : c;
+              if (isLuma && k < 64) {
+                const w = k * 4;
+                q00 += value * quadrants[w];
+                q10 += value * quadrants[w + 1];
+                q01 += value * quadrants[w + 2];
+                q11 += value * quadrants[w + 3];
               }
               k++;
             }

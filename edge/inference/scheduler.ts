@@ -64,14 +64,20 @@ export const DEFAULT_SCHEDULER: SchedulerOptions = {
 
 /**
  * CPU cost of a job in ms of workerd CPU: a request's base, rows through the models, the pixels it
- * encodes as PNG, the PNGs it encodes (JSON answers encode one per image) and the pixels it decodes.
+ * encodes as PNG, the PNGs it encodes (JSON answers encode one per image) and the pixels it decodes (in
+ * full, or from a JPEG's coefficients at a quarter size).
  * Fitted by least squares to the bench's workerd CPU per request (bench/RESULTS.md, cpu stage; relative errors weighted: 13 GET
  * cases within -25%..+11%; the POST uploads set the decode term), which reports each case's estimate next to
  * what it measured (the Server-Timing header's `cost`).
  */
-export function estimateCost(work: { rows: number; outputPixels: number; images?: number; decodedPixels?: number }): number {
+export function estimateCost(work: { rows: number; outputPixels: number; images?: number; decodedPixels?: number; coefficientPixels?: number }): number {
   return (
-    COST.base + work.rows * COST.perRow + work.outputPixels * COST.perOutputPixel + (work.images ?? 1) * COST.perImage + (work.decodedPixels ?? 0) * COST.perDecodedPixel
+    COST.base +
+    work.rows * COST.perRow +
+    work.outputPixels * COST.perOutputPixel +
+    (work.images ?? 1) * COST.perImage +
+    (work.decodedPixels ?? 0) * COST.perDecodedPixel +
+    (work.coefficientPixels ?? 0) * COST.perCoefficientPixel
   );
 }
 
@@ -83,6 +89,8 @@ export const COST = {
   perImage: 0.06,
   /** ~30 ms for a 1024x1024 photo JPEG (mozjpeg, then the normalisation), ~2.4 ms for a 280x280 PNG */
   perDecodedPixel: 3e-5,
+  /** a picture's pixels when it is read at a quarter size from its DCT coefficients (encoding/jpeg-luma.ts): ~10.5 ms for a 1024x1024 photo */
+  perCoefficientPixel: 1e-5,
 };
 
 /** Too much work is already waiting: answer 503 with `retryAfterSeconds`. */

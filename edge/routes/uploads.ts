@@ -295,8 +295,9 @@ interface ReadDigit {
  */
 async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Request): Promise<ReadDigit[]> {
   const inspected = uploads.map((upload) => withField(upload.field, () => inspectImage(upload.bytes, upload.declared)));
-  const pixels = inspected.reduce((n, { header }) => n + header.width * header.height, 0);
-  const cost = estimateCost({ rows: 0, outputPixels: 0, images: 0, decodedPixels: pixels });
+  const pixels = (quarter: boolean) =>
+    inspected.reduce((n, { header }) => n + ((header.readScale === 4) === quarter ? header.width * header.height : 0), 0);
+  const cost = estimateCost({ rows: 0, outputPixels: 0, images: 0, decodedPixels: pixels(false), coefficientPixels: pixels(true) });
   addCost(requestLog(request), cost);
   const signal = request.signal;
   return await scheduler.run(

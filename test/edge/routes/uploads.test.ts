@@ -6,7 +6,8 @@
  * straight line between two codes); costs against
  * estimateCost's formula by hand; every refusal against the message the API promises.
  */
-import { decode } from 'fast-png';
+import { decode, encode } from 'fast-png';
+import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../../core/contract';
 import { noiseForSeed } from '../../../core/rng';
@@ -213,6 +214,22 @@ describe('POST /v1/encode', () => {
       parameter: 'scale',
       message: 'scale must be written as plain digits (no percent-encoding or "+"), got "%32"',
     });
+  });
+
+  it('a 1024x1024 baseline JPEG is read at a quarter size: its decode costed at 1e-5 per pixel (3e-5 when decoded whole), its ink box in the upload\'s pixels', async () => {
+    // white paper, a black bar over x 300..699, y 200..799
+    const rgba = new Uint8Array(1024 * 1024 * 4).fill(255);
+    for (let y = 200; y < 800; y++) for (let x = 300; x < 700; x++) rgba.fill(0, (y * 1024 + x) * 4, (y * 1024 + x) * 4 + 3);
+    const photo = new Uint8Array(jpeg.encode({ width: 1024, height: 1024, data: rgba }, 90).data);
+    const body = (await (await post('/v1/encode', photo, 'image/jpeg')).json()) as { source: unknown; ink_box: Record<string, number> };
+    expect(body.source).toEqual({ type: 'image/jpeg', width: 1024, height: 1024 });
+    for (const [key, want] of Object.entries({ x: 300, y: 200, width: 400, height: 600 })) expect(Math.abs(body.ink_box[key] - want), key).toBeLessThanOrEqual(4);
+    const decodeJob = () => scheduler.costs[scheduler.costs.length - 2];
+    expect(decodeJob()).toBeCloseTo(1 + 1024 * 1024 * 1e-5, 9);
+    // the same picture as a PNG is decoded whole
+    const png = encode({ width: 1024, height: 1024, data: rgba, channels: 4, depth: 8 });
+    expect((await post('/v1/encode', png, 'image/png')).status).toBe(200);
+    expect(decodeJob()).toBeCloseTo(1 + 1024 * 1024 * 3e-5, 9);
   });
 
   it('JSON output is costed at 28x28 per image whatever scale says', async () => {
