@@ -89,16 +89,22 @@ export function toGrey(raster: Raster): Float32Array {
   if (!hasAlpha) return grey;
 
   const alphaAt = channels - 1;
+  // an opaque picture (a canvas's PNG usually is) needs nothing more: found without the weighted sums
+  let opaque = true;
+  for (let j = alphaAt; j < count * channels; j += channels) {
+    if (data[j] !== maxValue) {
+      opaque = false;
+      break;
+    }
+  }
+  if (opaque) return grey;
   let weight = 0;
   let weighted = 0;
-  let transparent = false;
   for (let i = 0, j = alphaAt; i < count; i++, j += channels) {
     const a = data[j] * scale;
     weight += a;
     weighted += a * grey[i];
-    if (a < 1) transparent = true;
   }
-  if (!transparent) return grey;
   const backdrop = weight > 0 && weighted / weight > 0.5 ? 0 : 1;
   for (let i = 0, j = alphaAt; i < count; i++, j += channels) {
     const a = data[j] * scale;

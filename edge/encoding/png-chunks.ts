@@ -301,7 +301,9 @@ export async function decodeCommonPng(walked: WalkedPng, pause?: () => Promise<v
   if (depth !== 8 || interlaced || walked.trns || colourType === 3) return null;
   const rows = await inflateImageData(walked, pause);
   const stride = width * channels;
-  const out = new Uint8Array(stride * height);
+  // unfiltered in place, one filter byte less per row: row y's pixels land at y * stride, before (and never
+  // on) the bytes of its own and later rows still to be read, which sit from y * (stride + 1) + 1 on
+  const out = rows;
   const bpp = channels;
   for (let y = 0; y < height; y++) {
     const filter = rows[y * (stride + 1)];
@@ -310,13 +312,13 @@ export async function decodeCommonPng(walked: WalkedPng, pause?: () => Promise<v
     const up = row - stride; // the previous row in `out` (absent for y = 0: read as 0)
     switch (filter) {
       case 0:
-        out.set(rows.subarray(src, src + stride), row);
+        out.copyWithin(row, src, src + stride);
         break;
       case 1:
         for (let i = 0; i < stride; i++) out[row + i] = rows[src + i] + (i >= bpp ? out[row + i - bpp] : 0);
         break;
       case 2:
-        if (y === 0) out.set(rows.subarray(src, src + stride), row);
+        if (y === 0) out.copyWithin(row, src, src + stride);
         else for (let i = 0; i < stride; i++) out[row + i] = rows[src + i] + out[up + i];
         break;
       case 3:
@@ -342,7 +344,7 @@ export async function decodeCommonPng(walked: WalkedPng, pause?: () => Promise<v
         throw fail(`corrupt PNG image data: row ${y} has filter type ${filter}; expected 0 to 4`);
     }
   }
-  return { width, height, channels: channels as DecodedRows['channels'], data: out };
+  return { width, height, channels: channels as DecodedRows['channels'], data: out.subarray(0, stride * height) };
 }
 
 /** Unfiltered 8-bit rows, interleaved channels (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA). */
