@@ -16,7 +16,7 @@
  * - compressed ancillary chunks (iCCP, zTXt, iTXt) are skipped, never inflated: colour profiles and text
  *   do not change which digit a picture shows; APNG frames after the default image are skipped too.
  */
-import { Inflate, inflateSync } from 'fflate';
+import { Inflate } from 'fflate';
 
 export const MAX_CHUNKS = 4096;
 /**
@@ -24,13 +24,6 @@ export const MAX_CHUNKS = 4096;
  * ms), which bounds both the overshoot past the budget and the time between pauses.
  */
 export const INFLATE_SLICE = 1024;
-/**
- * Streams of at most this many bytes are inflated in one call into a buffer one byte over the budget
- * (the byte tells an overflow): deflate expands at most ~1032:1, so even a bomb this small inflates ~8 MiB
- * at most (~50 ms; nothing is written past the buffer), and a drawing (a 280x280 pad PNG is ~4.4 KB) skips
- * the sliced loop's copies and pauses.
- */
-export const ONE_SHOT_MAX_BYTES = 8 * 1024;
 /** inflated bytes between pauses for other requests */
 const PAUSE_EVERY_BYTES = 1 << 20;
 
@@ -133,10 +126,6 @@ export async function inflateBounded(compressed: Uint8Array, expected: number, p
   if (compressed.length < 2 || (compressed[0] & 0x0f) !== 8 || ((compressed[0] << 8) | compressed[1]) % 31 !== 0) {
     throw fail('PNG image data is not a zlib stream');
   }
-  if (compressed.length <= ONE_SHOT_MAX_BYTES) {
-    const whole = inflateOneShot(compressed, expected);
-    if (whole) return whole;
-  }
   const inflater = new Inflate((chunk, final) => {
     if (filled + chunk.length > expected) over = true;
     else out.set(chunk, filled);
@@ -160,28 +149,7 @@ export async function inflateBounded(compressed: Uint8Array, expected: number, p
   } catch (err) {
     if (!over && !ended) throw fail(`corrupt PNG image data: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return checkedSize(out, filled, expected);
-}
-
-/**
- * A small zlib stream (header checked) inflated in one call (see ONE_SHOT_MAX_BYTES); null when fflate
- * refuses the data, which the sliced loop then reads again so that a broken stream gets the same answer
- * (and message) whatever its size.
- */
-function inflateOneShot(compressed: Uint8Array, expected: number): Uint8Array | null {
-  const out = new Uint8Array(expected + 1);
-  let filled: number;
-  try {
-    // fflate writes at most out.length bytes and returns what it wrote
-    filled = inflateSync(compressed.subarray(2), { out }).length;
-  } catch {
-    return null;
-  }
-  return checkedSize(out.subarray(0, expected), filled, expected);
-}
-
-function checkedSize(out: Uint8Array, filled: number, expected: number): Uint8Array {
-  if (filled > expected) throw fail(`PNG image data inflates past the ${expected} bytes its header allows (stopped at ${filled})`);
+  if (over) throw fail(`PNG image data inflates past the ${expected} bytes its header allows (stopped at ${filled})`);
   if (filled < expected) throw fail(`truncated PNG image data: ${filled} of the ${expected} bytes its header implies`);
   return out;
 }

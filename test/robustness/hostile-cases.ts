@@ -171,7 +171,8 @@ export function hostileCases(
 
   cases.push({
     name: 'png-small-idat-bomb',
-    attack: 'new with the one-call inflate of streams <= 8 KiB: a 280x280 RGBA header (313 KB of rows) and 7.8 KB inflating to 8 MB',
+    attack:
+      'a 280x280 RGBA header (313 KB of rows) and a 7.8 KB stream inflating to 8 MB: a one-call inflate of streams <= 8 KiB (tried, dropped) spent 53 ms of workerd CPU on it, priced at 3.35 by the scheduler',
     type: 'image/png',
     bytes: pngOf([['IHDR', ihdrData(280, 280, 8, 6)], ['IDAT', deflateBomb(8_000_000)], ['IEND', []]]),
     expect: { status: 400, code: 'invalid_image' },
