@@ -295,9 +295,17 @@ interface ReadDigit {
  */
 async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Request): Promise<ReadDigit[]> {
   const inspected = uploads.map((upload) => withField(upload.field, () => inspectImage(upload.bytes, upload.declared)));
-  const pixels = (quarter: boolean) =>
-    inspected.reduce((n, { header }) => n + ((header.readScale === 4) === quarter ? header.width * header.height : 0), 0);
-  const cost = estimateCost({ rows: 0, outputPixels: 0, images: 0, decodedPixels: pixels(false), coefficientPixels: pixels(true) });
+  const sum = (quarter: boolean, of: (i: number) => number) =>
+    inspected.reduce((n, { header }, i) => n + ((header.readScale === 4) === quarter ? of(i) : 0), 0);
+  const pixels = (i: number) => inspected[i].header.width * inspected[i].header.height;
+  const cost = estimateCost({
+    rows: 0,
+    outputPixels: 0,
+    images: 0,
+    decodedPixels: sum(false, pixels),
+    coefficientPixels: sum(true, pixels),
+    coefficientBytes: sum(true, (i) => uploads[i].bytes.length),
+  });
   addCost(requestLog(request), cost);
   const signal = request.signal;
   return await scheduler.run(

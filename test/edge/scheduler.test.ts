@@ -68,14 +68,14 @@ afterEach(() => {
 });
 
 describe('estimateCost', () => {
-  it('is 1 ms plus 0.07 per model row, 2.6e-6 per output pixel, 0.06 per PNG, 3e-5 per decoded pixel and 1e-5 per pixel read from coefficients (worked by hand)', () => {
+  it('is 1 ms plus 0.07 per model row, 2.6e-6 per output pixel, 0.06 per PNG, 3e-5 per decoded pixel, 1e-6 per pixel and 2e-5 per byte read from coefficients (worked by hand)', () => {
     expect(estimateCost({ rows: 0, outputPixels: 0, images: 0 })).toBe(1);
     expect(estimateCost({ rows: 0, outputPixels: 0 })).toBeCloseTo(1.06, 12); // one PNG unless told
     expect(estimateCost({ rows: 10, outputPixels: 0, images: 0 })).toBeCloseTo(1.7, 12);
     expect(estimateCost({ rows: 0, outputPixels: 1_000_000, images: 0 })).toBeCloseTo(3.6, 12);
     expect(estimateCost({ rows: 0, outputPixels: 0, images: 0, decodedPixels: 1024 * 1024 })).toBeCloseTo(1 + 31.45728, 9);
-    // read from a JPEG's coefficients at a quarter size: 1e-5 per pixel of the upload
-    expect(estimateCost({ rows: 0, outputPixels: 0, images: 0, coefficientPixels: 1024 * 1024 })).toBeCloseTo(1 + 10.48576, 9);
+    // read from a JPEG's coefficients at a quarter size: 1e-6 per pixel of the upload and 2e-5 per byte of the file
+    expect(estimateCost({ rows: 0, outputPixels: 0, images: 0, coefficientPixels: 1024 * 1024, coefficientBytes: 200_000 })).toBeCloseTo(1 + 1.048576 + 4, 9);
     // /v1/generate n=64 scale=8: 128 rows (generator + decoder), one grid of 64 tiles of 224x224
     expect(estimateCost({ rows: 128, outputPixels: 64 * 224 * 224, images: 1 })).toBeCloseTo(1 + 8.96 + 8.3492864 + 0.06, 9);
   });
