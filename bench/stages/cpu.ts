@@ -14,7 +14,7 @@ import { cpuMs, rssBytes } from '../lib/processes';
 import type { Progress } from '../lib/progress';
 import { median } from '../lib/stats';
 import { hostileCases } from '../../test/robustness/hostile-cases';
-import { mnistTestSet, padPng, photoJpeg } from './uploads';
+import { denseJpeg, mnistTestSet, padPng, photoJpeg } from './uploads';
 
 export interface CpuCase {
   /** the endpoint family, for the per-endpoint targets */
@@ -30,7 +30,7 @@ export interface CpuCase {
 }
 
 /** the drawing pad's PNG, a photo JPEG, or one of issue 21's hostile uploads (test/robustness/hostile-cases.ts) */
-export type UploadBody = 'pad-png' | 'two-pad-pngs' | 'photo-jpeg' | 'two-photo-jpegs' | `hostile:${string}`;
+export type UploadBody = 'pad-png' | 'two-pad-pngs' | 'photo-jpeg' | 'two-photo-jpegs' | 'dense-jpeg' | `hostile:${string}`;
 
 const GET = (endpoint: string, size: CpuCase['size'], label: string, path: string): CpuCase => ({ endpoint, size, label, path });
 const POST = (endpoint: string, size: CpuCase['size'], label: string, path: string, body: UploadBody, targetMs?: number): CpuCase => ({
@@ -82,6 +82,8 @@ export const UPLOAD_CASES: CpuCase[] = [
   POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate two pad PNGs (from, to) steps=16 scale=4', '/v1/interpolate?steps=16&scale=4', 'two-pad-pngs'),
   POST('POST /v1/interpolate', 'typical', 'POST /v1/interpolate two pad PNGs (from, to) steps=16 (scale 1, the default)', '/v1/interpolate?steps=16', 'two-pad-pngs', 5),
   POST('POST /v1/encode', 'largest', 'POST /v1/encode (1024x1024 JPEG)', '/v1/encode', 'photo-jpeg', 40),
+  // the worst case of reading a JPEG from its coefficients (edge/encoding/jpeg-luma.ts): the most Huffman data 2 MB holds
+  POST('POST /v1/encode', 'largest', 'POST /v1/encode (1024x1024 JPEG of noise, 1.9 MB)', '/v1/encode', 'dense-jpeg', 40),
   POST('POST /v1/interpolate', 'largest', 'POST /v1/interpolate 1024x1024 JPEG steps=32 scale=8', '/v1/interpolate?to_seed=2&steps=32&scale=8', 'photo-jpeg'),
   // the largest request the route allows: two 1024x1024 photos, the most steps, the largest scale
   POST('POST /v1/interpolate', 'largest', 'POST /v1/interpolate two 1024x1024 JPEGs steps=32 scale=8', '/v1/interpolate?steps=32&scale=8', 'two-photo-jpegs', 25),
@@ -93,6 +95,7 @@ function uploadBody(kind: UploadBody, digit: Uint8Array): Body {
   if (kind === 'two-pad-pngs') return multipart({ from: padPng(digit), to: padPng(digit.map((v, i) => digit[IMAGE_PIXELS - 1 - i] ?? v)) });
   if (kind === 'photo-jpeg') return { bytes: photoJpeg(digit), type: 'image/jpeg' };
   if (kind === 'two-photo-jpegs') return multipart({ from: photoJpeg(digit), to: photoJpeg(digit, 11) }, 'image/jpeg');
+  if (kind === 'dense-jpeg') return { bytes: denseJpeg(), type: 'image/jpeg' };
   const hostile = HOSTILE.find((h) => `hostile:${h.name}` === kind)!;
   return { bytes: hostile.bytes, type: hostile.type };
 }

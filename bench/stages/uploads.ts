@@ -56,6 +56,21 @@ export function photoJpeg(digit: Uint8Array, seed = 7): Uint8Array {
   return new Uint8Array(jpeg.encode({ width: side, height: side, data: rgba }, 88).data);
 }
 
+/**
+ * A 1024x1024 JPEG of full-range noise at quality 90 (1.9 MB, under the 2 MB body limit): about the most
+ * Huffman data a 1024x1024 upload can carry, the worst case of reading a JPEG from its coefficients.
+ */
+export function denseJpeg(): Uint8Array {
+  let state = 1;
+  const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const rgba = new Uint8Array(1024 * 1024 * 4);
+  for (let i = 0; i < rgba.length; i += 4) {
+    const v = 255 * random();
+    rgba.set([v, 255 * random(), v, 255], i);
+  }
+  return new Uint8Array(jpeg.encode({ width: 1024, height: 1024, data: rgba }, 90).data);
+}
+
 export interface UploadResults {
   accuracy: { posted: number; correct: number; accuracy: number; manifest: number | null; target: number } | null;
   startupMs: number | null;
