@@ -56,6 +56,10 @@ export const CPU_CASES: CpuCase[] = [
   GET('digits', 'largest', 'digits n=64 JSON', '/v1/digits/9?seed=1&n=64&format=json'),
   GET('interpolate', 'typical', 'interpolate steps=2', '/v1/interpolate?from=1&to=2&steps=2'),
   GET('interpolate', 'typical', 'interpolate steps=16 scale=4', '/v1/interpolate?from=1&to=2&steps=16&scale=4'),
+  // the output of POST /v1/interpolate's two-pad case without the uploads: what that case costs beyond decoding them
+  GET('interpolate', 'typical', 'interpolate steps=16 (scale 1)', '/v1/interpolate?from=1&to=2&steps=16'),
+  // the output of the largest POST /v1/interpolate (two photos) without the uploads
+  GET('interpolate', 'largest', 'interpolate steps=32 scale=8', '/v1/interpolate?from=1&to=2&steps=32&scale=8'),
   GET('interpolate', 'largest', 'interpolate steps=32 digits scale=8', '/v1/interpolate?from=1&to=2&steps=32&digit_from=3&digit_to=8&scale=8'),
   GET('interpolate', 'largest', 'interpolate steps=32 latent JSON', '/v1/interpolate?from=1&to=2&steps=32&space=latent&format=json'),
 ];
