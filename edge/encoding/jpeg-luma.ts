@@ -248,6 +248,7 @@ function read(frame: JpegFrame): QuarterLuma | null {
   let restartInterval = 0;
   const out = { width: Math.ceil(width / 4), height: Math.ceil(height / 4) };
   const sums = new Float64Array(out.width * out.height);
+  const scanned = new Set<Component>();
   for (const { marker, body, data } of segments) {
     if (marker === 0xdb) {
       for (let p = 0; p < body.length; ) {
@@ -276,14 +277,19 @@ function read(frame: JpegFrame): QuarterLuma | null {
         const component = components.find((c) => c.id === body[1 + 2 * i]);
         const dc = dcTables[body[2 + 2 * i] >> 4];
         const ac = acTables[body[2 + 2 * i] & 15];
-        if (!component || !dc || !ac) return null;
+        // a sequential JPEG codes each component in one scan: a second one is not a picture this reads (and
+        // 32 scans of one component would cost 32 reads of the frame)
+        if (!component || !dc || !ac || scanned.has(component)) return null;
+        scanned.add(component);
         scan.push({ component, dc, ac, isLuma: component === luma });
       }
       const quant = quantTables[luma.quant];
       if (!quant) return null;
       decodeScan(unstuff(data), scan, components, { width, height, restartInterval }, quant, sums, out);
+      if (scanned.has(luma)) break; // the luma is read: later scans (chroma) are not needed
     }
   }
+  if (!scanned.has(luma)) return null;
   const grey = new Uint8Array(sums.length);
   for (let i = 0; i < grey.length; i++) grey[i] = Math.max(0, Math.min(255, Math.round(sums[i] + 128)));
   return { ...out, grey };
@@ -324,11 +330,15 @@ function decodeScan(
   const unitsY = single ? Math.ceil(Math.ceil((frame.height * scan[0].component.v) / vMax) / 8) : Math.ceil(frame.height / (8 * vMax));
   const predictions = new Int32Array(scan.length);
   const { bytes, restarts } = data;
+  // past the data, libjpeg warns of a premature end and leaves the remaining blocks' coefficients at zero
+  // (mid-grey): so does this, which also keeps reads inside the array
+  const end = (bytes.length - 4) * 8;
   let pos = 0;
   let restart = 0;
   let untilRestart = frame.restartInterval;
   for (let my = 0; my < unitsY; my++) {
     for (let mx = 0; mx < unitsX; mx++) {
+      if (pos > end) return;
       if (frame.restartInterval) {
         if (untilRestart === 0) {
           // the partial byte before the marker is dropped; the marker must be where the interval says

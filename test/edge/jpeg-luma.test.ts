@@ -150,6 +150,21 @@ describe('decodeQuarterLuma: restart intervals', () => {
   });
 });
 
+describe('decodeQuarterLuma: data that ends early', () => {
+  it('a file cut in the middle of its data reads as mozjpeg decodes it: the picture up to the cut, mid-grey after', async () => {
+    const whole = await mozjpeg(photo(1024, 768, 5), 1024, 768, { chroma_subsample: 2 });
+    const cut = new Uint8Array([...whole.subarray(0, Math.floor(whole.length * 0.6)), 0xff, 0xd9]);
+    const expected = await reference(cut);
+    const got = decodeQuarterLuma(walk(cut))!;
+    let far = 0;
+    for (let i = 0; i < expected.grey.length; i++) if (Math.abs(got.grey[i] - expected.grey[i] * 255) > 2) far++;
+    // at most the cells of the MCU row where the data ends (16 px of 768: 4 rows of 192) differ by more than 2
+    expect(far).toBeLessThanOrEqual(4 * 256);
+    // and the bottom rows, past the cut, are mid-grey in both
+    expect(got.grey.subarray(got.grey.length - 256).every((v) => v === 128)).toBe(true);
+  });
+});
+
 describe('decodeQuarterLuma: what it hands back to the full decode', () => {
   it('progressive JPEGs answer null', async () => {
     expect(decodeQuarterLuma(walk(await mozjpeg(photo(256, 256), 256, 256, { progressive: true, baseline: false })))).toBeNull();
@@ -191,6 +206,22 @@ describe('decodeQuarterLuma: what it hands back to the full decode', () => {
     const withApp14 = (transform: number) => new Uint8Array([...bytes.subarray(0, 2), ...app14(transform), ...bytes.subarray(2)]);
     expect(decodeQuarterLuma(walk(withApp14(0)))).toBeNull();
     expect(decodeQuarterLuma(walk(withApp14(1)))).not.toBeNull();
+  });
+
+  it('a component in a second scan before the luma is read answers null (32 scans of one would be 32 reads of the frame); scans after the luma are not read', async () => {
+    const bytes = await mozjpeg(photo(256, 256), 256, 256, { chroma_subsample: 1 });
+    const frame = walk(bytes);
+    const at = frame.segments.findIndex((s) => s.marker === 0xda);
+    const real = frame.segments[at];
+    const expected = decodeQuarterLuma(frame)!;
+    // a scan of the second component alone (its id and table selector from the real scan header), twice, first
+    const cbOnly = { marker: 0xda, body: new Uint8Array([1, real.body[3], real.body[4], 0, 63, 0]), data: real.data };
+    frame.segments.splice(at, 0, cbOnly, cbOnly);
+    expect(decodeQuarterLuma(frame)).toBeNull();
+    // the real scan twice: the second, after the luma, is never read (its data here is no valid code)
+    frame.segments.splice(at, 2);
+    frame.segments.splice(at + 1, 0, { ...real, data: new Uint8Array(real.data!.length).fill(0xfe) });
+    expect(decodeQuarterLuma(frame)!.grey).toEqual(expected.grey);
   });
 
   it('a Huffman code missing from its table answers null, not a guess', async () => {

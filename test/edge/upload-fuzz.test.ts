@@ -1,7 +1,8 @@
 /**
  * Structure-aware fuzzing of the upload decoding path (test/robustness/upload-mutations.ts): a few hundred
- * seeded mutants of valid PNGs (grey, RGB, palette, interlaced, 16-bit) and JPEGs (baseline, progressive)
- * through inspectImage -> decode (fast-png, the worker's mozjpeg) -> normaliseDigit. Per mutant: it either
+ * seeded mutants of valid PNGs (grey, RGB, palette, interlaced, 16-bit) and JPEGs (baseline, progressive,
+ * and one 768 px wide) through inspectImage -> decode (fast-png, the worker's mozjpeg, or for the wide one
+ * the quarter-size read from its coefficients) -> normaliseDigit. Per mutant: it either
  * decodes to a digit or fails with one of the errors the routes turn into a JSON 4xx (never anything a
  * route would answer 500), within a CPU bound, with the heap back near where it was; and the run as a whole
  * within a time bound. Failures name the seed, the index and the mutations, so each one replays.
@@ -9,6 +10,8 @@
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { ImageInputError, inspectImage } from '../../edge/encoding/image-input';
+import { decodeQuarterLuma } from '../../edge/encoding/jpeg-luma';
+import { walkJpeg } from '../../edge/encoding/jpeg-markers';
 import { DegenerateImageError, NoInkError, normaliseDigit } from '../../edge/encoding/normalise';
 import { bar, seedJpegs, seedPngs } from '../robustness/fuzz-seeds';
 import { mutant } from '../robustness/upload-mutations';
@@ -21,10 +24,11 @@ const CPU_BOUND_MS = 1000;
 const HEAP_BOUND_MIB = 64;
 
 const PNGS = seedPngs();
-const JPEGS = [
-  ...seedJpegs(),
-  new Uint8Array(jpeg.encode({ width: 48, height: 40, data: Uint8Array.from({ length: 48 * 40 * 4 }, (_, i) => bar(48, 40)[i >> 2]) }, 75).data),
-];
+const jpegOfBar = (width: number, height: number, quality: number) =>
+  new Uint8Array(jpeg.encode({ width, height, data: Uint8Array.from({ length: width * height * 4 }, (_, i) => bar(width, height)[i >> 2]) }, quality).data);
+// 768 px wide: read from its coefficients (edge/encoding/jpeg-luma.ts), so its mutants fuzz that reader too
+const WIDE_JPEG = jpegOfBar(768, 96, 80);
+const JPEGS = [...seedJpegs(), jpegOfBar(48, 40, 75), WIDE_JPEG];
 
 type Outcome = 'decoded' | 'refused';
 
@@ -78,5 +82,42 @@ describe('structure-aware upload fuzzing', () => {
     }
     for (const op of ['duplicate', 'reorder', 'resize', 'scan-bomb', 'fake-sof', 'parameterless', 'truncate']) expect(ops, op).toContain(`image/jpeg:${op}`);
     expect(Date.now() - started).toBeLessThan(240_000);
+  });
+
+  it('mutants of the 768 px JPEG through the coefficient reader alone: null or a picture of ceil(side / 4), never a throw', () => {
+    const counts = { read: 0, handedBack: 0, refusedByWalk: 0 };
+    const problems: string[] = [];
+    for (let i = 0; counts.read + counts.handedBack + counts.refusedByWalk < 150; i++) {
+      const m = mutant(SEED + 1, i, PNGS, [WIDE_JPEG]);
+      if (m.type !== 'image/jpeg') continue;
+      const label = `#${i} [${m.ops.join(', ')}]`;
+      try {
+        // the checks every upload gets first (sides at most 1024 among them)
+        inspectImage(m.bytes);
+      } catch (err) {
+        if (!(err instanceof ImageInputError)) problems.push(`${label}: the walk threw ${String(err)}`);
+        counts.refusedByWalk++;
+        continue;
+      }
+      const frame = walkJpeg(m.bytes, () => {});
+      const cpuBefore = process.cpuUsage();
+      try {
+        const luma = decodeQuarterLuma(frame);
+        if (!luma) counts.handedBack++;
+        else {
+          counts.read++;
+          const want = [Math.ceil(frame.width / 4), Math.ceil(frame.height / 4)];
+          if (luma.width !== want[0] || luma.height !== want[1] || luma.grey.length !== want[0] * want[1]) problems.push(`${label}: ${luma.width}x${luma.height}, expected ${want.join('x')}`);
+        }
+      } catch (err) {
+        problems.push(`${label}: threw ${String(err)}`);
+      }
+      const cpu = process.cpuUsage(cpuBefore);
+      if ((cpu.user + cpu.system) / 1000 > CPU_BOUND_MS) problems.push(`${label}: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms of CPU`);
+    }
+    expect(problems).toEqual([]);
+    // the mutations reach both answers of the reader
+    expect(counts.read).toBeGreaterThan(10);
+    expect(counts.handedBack).toBeGreaterThan(10);
   });
 });
