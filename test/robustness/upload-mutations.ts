@@ -190,6 +190,16 @@ export function mutant(seed: number, i: number, pngs: Uint8Array[], jpegs: Uint8
     for (let r = 0; r < rounds; r++) chunks = mutatePng(rng, chunks, ops);
     return { type: 'image/png', bytes: pngOf(chunks), ops };
   }
+  return mutatedJpeg(rng, rounds, jpegs, ops);
+}
+
+/** Mutant i of `seed` drawn from `jpegs` only (without building the PNG mutants in between). */
+export function jpegMutant(seed: number, i: number, jpegs: Uint8Array[]): Mutant {
+  const rng = new Rng((seed * 1_000_003 + i * 7919) >>> 0);
+  return mutatedJpeg(rng, 1 + rng.int(3), jpegs, []);
+}
+
+function mutatedJpeg(rng: Rng, rounds: number, jpegs: Uint8Array[], ops: string[]): Mutant {
   let units = jpegUnits(pick(rng, jpegs));
   for (let r = 0; r < rounds; r++) units = mutateJpeg(rng, units, ops);
   return { type: 'image/jpeg', bytes: concat(units), ops };
