@@ -287,6 +287,10 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   const { steps, batchSize, learningRate, classificationWeight, mmdWeight, emaDecay, temperature } = config;
   const rows = labels.length;
   const bandwidthScale = config.mmdBandwidthScale ?? 1;
+  const imageSide = config.imageDiscriminator;
+  if (imageSide && !decoder) throw new RangeError(`imageDiscriminator '${imageSide}' needs the decoder; none was given`);
+  if (imageSide === 'images' && images?.length !== rows * IMAGE_PIXELS)
+    throw new RangeError(`imageDiscriminator 'images' needs the ${rows} training images (${rows * IMAGE_PIXELS} values), got ${images?.length ?? 'none'}`);
   // per digit, k-means clusters of its codes: the components of the per-digit mixtures a generator starts as
   const perDigitClusters =
     config.mixtureBase && (conditional || config.digitModes) ? classClusters(codes, labels, config.digitComponents ?? 10, rng.int(2 ** 31)) : null;
@@ -318,10 +322,6 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       );
   const thresholds = modes ? modeThresholds(modes.shares) : [];
   const realCodes = tf.tensor2d(codes, [rows, LATENT_DIM]);
-  const imageSide = config.imageDiscriminator;
-  if (imageSide && !decoder) throw new RangeError(`imageDiscriminator '${imageSide}' needs the decoder; none was given`);
-  if (imageSide === 'images' && images?.length !== rows * IMAGE_PIXELS)
-    throw new RangeError(`imageDiscriminator 'images' needs the ${rows} training images (${rows * IMAGE_PIXELS} values), got ${images?.length ?? 'none'}`);
   const realImages = imageSide === 'images' ? tf.tensor2d(images!, [rows, IMAGE_PIXELS]) : null;
   const view = discriminatorView(
     realCodes,
