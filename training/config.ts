@@ -91,6 +91,13 @@ export interface GanConfig {
   mmdWeight: number;
   /** factor on the MMD kernels' squared bandwidths (gan.ts MMD_BANDWIDTHS, set for 16-number codes); unset = 1 */
   mmdBandwidthScale?: number;
+  /**
+   * the discriminator reads images [N, 784] instead of codes: the generated codes through the frozen decoder
+   * (the generator's gradient flows through it), against the real training images ('images') or the
+   * decoder's reconstructions of their codes ('reconstructions', the decoder's blur on both sides).
+   * Unset = codes (the MMD and the classification term stay on codes either way).
+   */
+  imageDiscriminator?: 'images' | 'reconstructions';
 }
 
 /**

@@ -59,6 +59,9 @@ const program = new Command()
   .option('--cls <x>', 'classification term weight', Number)
   .option('--mixture-base', 'generators start as the per-digit Gaussian mixtures and learn a correction (needs NOISE_DIM > LATENT_DIM)')
   .option('--components <n>', 'with --mixture-base: components per digit', Number)
+  .addOption(
+    new Option('--image-d <real>', 'the discriminator reads decoded images, against the training images or their reconstructions').choices(['images', 'reconstructions']),
+  )
   .option('--gan-temperature <x>', "the unconditional GAN's served temperature (FULL_GAN: 1.05)", Number)
   .option('--cgan-temperature <x>', "the cGAN's served temperature (FULL_CGAN: 1)", Number)
   .option('--save <dir>', 'save the generators here (<dir>/generator, <dir>/cgan-generator)')
@@ -86,6 +89,7 @@ function configOf(base: GanConfig, o: Options, conditional: boolean): GanConfig 
     ...pick('classificationWeight', o.cls),
     ...pick('mixtureBase', o.mixtureBase),
     ...pick('digitComponents', o.components),
+    ...pick('imageDiscriminator', o.imageD as GanConfig['imageDiscriminator']),
     ...pick('temperature', conditional ? o.cganTemperature : o.ganTemperature),
   };
 }
@@ -149,7 +153,7 @@ async function main() {
     const file = conditional ? 'cgan-generator' : 'generator';
     const { generator, metrics } = o.load
       ? { generator: await loadModel(`${o.load}/${file}`), metrics: { loaded: `${o.load}/${file}`, loss_curve: [] as GanResult['metrics']['loss_curve'] } }
-      : await trainLatentGan({ codes: trainCodes, labels, conditional, config, logger, rng });
+      : await trainLatentGan({ codes: trainCodes, labels, conditional, config, logger, rng, decoder, images: data.train.images });
     const trainSeconds = (Date.now() - t0) / 1000;
     const trainCpu = cpuSeconds(cpu);
     if (o.save) await saveModel(generator, `${o.save}/${file}`);

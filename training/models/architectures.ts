@@ -212,10 +212,11 @@ function generatorTrunk(x: tf.SymbolicTensor, prefix: string, { generatorHidden,
  * the digit for the conditional GAN, the code cluster for the self-conditioned unconditional one) -> realness
  * logit [N, 1]. With classes it is a projection discriminator (Miyato & Koyama 2018):
  * logit = w . h(code) + embed(class) . h(code), so the class acts on the features instead of being one
- * more input among sixteen code values.
+ * more input among sixteen code values. `inputWidth` IMAGE_PIXELS: the same network over images [N, 784]
+ * (GanConfig.imageDiscriminator; the input is then named 'image').
  */
-export function buildDiscriminator(classes: number, { discriminatorHidden, discriminatorDropout, layers }: GanShape): tf.LayersModel {
-  const code = tf.input({ shape: [LATENT_DIM], name: 'code' });
+export function buildDiscriminator(classes: number, { discriminatorHidden, discriminatorDropout, layers }: GanShape, inputWidth = LATENT_DIM): tf.LayersModel {
+  const code = tf.input({ shape: [inputWidth], name: inputWidth === IMAGE_PIXELS ? 'image' : 'code' });
   let h: tf.SymbolicTensor = code;
   for (let i = 1; i <= layers; i++) {
     h = tf.layers.dense({ units: discriminatorHidden }).apply(h) as tf.SymbolicTensor;

@@ -9,13 +9,15 @@
  * Optionally (classificationWeight > 0) the conditional generator also pays an AC-GAN-style term (Odena et
  * al. 2017): a small classifier trained on the real codes and their labels, then frozen, must recognise
  * the requested digit in the generated code.
+ * Optionally (config.imageDiscriminator) the discriminator reads decoded images instead of codes
+ * (discriminatorView): the generator is then judged on how its digits look, not only on where its codes lie.
  *
  * Sampling temperature T (truncation, as in BigGAN): the exported generator reads standard-normal noise
  * and scales it by T inside its first layer (its noise kernel rows are multiplied by T), so the served
  * noise contract (core/rng.ts noiseForSeed) does not change while the served samples are those at T.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
+import { IMAGE_PIXELS, LATENT_DIM, NOISE_DIM, NUM_CLASSES } from '../../core/contract';
 import type { Rng } from '../../core/rng';
 import type { GanConfig } from '../config';
 import { kmeans } from 'ml-kmeans';
@@ -51,6 +53,8 @@ export interface GanResult {
     mixture_base?: boolean;
     /** with a per-digit mixture start: components of each digit's mixture */
     digit_components?: number[];
+    /** the discriminator read decoded images against these (GanConfig.imageDiscriminator) */
+    image_discriminator?: 'images' | 'reconstructions';
     loss_curve: { step: number; d: number; g: number }[];
   };
 }
@@ -170,9 +174,40 @@ export function atTemperatureFactor<T>(generator: tf.LayersModel, conditional: b
   }
 }
 
+/**
+ * What the discriminator reads: for the generated side from generated codes [n, LATENT_DIM], for the real
+ * side from training rows. Codes as they are; or, with an image side, the generated codes through the frozen
+ * decoder (inside the generator's gradient tape, so the gradient reaches the generator through it; the
+ * decoder's weights are not among the variables either optimizer updates) against real images [n, 784]
+ * or the decoder's reconstructions of the real codes.
+ */
+export interface DiscriminatorView {
+  /** width of the discriminator's input: LATENT_DIM or IMAGE_PIXELS */
+  width: number;
+  generated(codes: tf.Tensor2D): tf.Tensor2D;
+  real(rows: tf.Tensor1D): tf.Tensor2D;
+}
+
+export function discriminatorView(
+  realCodes: tf.Tensor2D,
+  side?: { kind: 'images'; decoder: tf.LayersModel; images: tf.Tensor2D } | { kind: 'reconstructions'; decoder: tf.LayersModel },
+): DiscriminatorView {
+  if (!side) return { width: LATENT_DIM, generated: (codes) => codes, real: (rows) => tf.gather(realCodes, rows) };
+  const decode = (codes: tf.Tensor2D) => side.decoder.apply(codes, { training: false }) as tf.Tensor2D;
+  return {
+    width: IMAGE_PIXELS,
+    generated: decode,
+    real: side.kind === 'images' ? (rows) => tf.gather(side.images, rows) : (rows) => decode(tf.gather(realCodes, rows)),
+  };
+}
+
 export interface GanInputs {
   /** real latent codes [rows, LATENT_DIM] */
   codes: Float32Array;
+  /** with config.imageDiscriminator: the frozen decoder (code [N, LATENT_DIM] -> image [N, 784]), never trained here */
+  decoder?: tf.LayersModel;
+  /** with config.imageDiscriminator 'images': the training images the codes are of [rows, 784] */
+  images?: Float32Array;
   /** digit of each real code (used by the conditional GAN) */
   labels: Uint8Array;
   conditional: boolean;
@@ -248,10 +283,14 @@ function clusterPurity(clusters: Modes, labels: Uint8Array): number {
   return agreeing / labels.length;
 }
 
-export async function trainLatentGan({ codes, labels, conditional, config, logger, rng }: GanInputs): Promise<GanResult> {
+export async function trainLatentGan({ codes, labels, conditional, config, logger, rng, decoder, images }: GanInputs): Promise<GanResult> {
   const { steps, batchSize, learningRate, classificationWeight, mmdWeight, emaDecay, temperature } = config;
   const rows = labels.length;
   const bandwidthScale = config.mmdBandwidthScale ?? 1;
+  const imageSide = config.imageDiscriminator;
+  if (imageSide && !decoder) throw new RangeError(`imageDiscriminator '${imageSide}' needs the decoder; none was given`);
+  if (imageSide === 'images' && images?.length !== rows * IMAGE_PIXELS)
+    throw new RangeError(`imageDiscriminator 'images' needs the ${rows} training images (${rows * IMAGE_PIXELS} values), got ${images?.length ?? 'none'}`);
   // per digit, k-means clusters of its codes: the components of the per-digit mixtures a generator starts as
   const perDigitClusters =
     config.mixtureBase && (conditional || config.digitModes) ? classClusters(codes, labels, config.digitComponents ?? 10, rng.int(2 ** 31)) : null;
@@ -282,7 +321,13 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
           : undefined,
       );
   const thresholds = modes ? modeThresholds(modes.shares) : [];
-  const discriminator = buildDiscriminator(classes, config);
+  const realCodes = tf.tensor2d(codes, [rows, LATENT_DIM]);
+  const realImages = imageSide === 'images' ? tf.tensor2d(images!, [rows, IMAGE_PIXELS]) : null;
+  const view = discriminatorView(
+    realCodes,
+    imageSide === 'images' ? { kind: 'images', decoder: decoder!, images: realImages! } : imageSide === 'reconstructions' ? { kind: 'reconstructions', decoder: decoder! } : undefined,
+  );
+  const discriminator = buildDiscriminator(classes, config, view.width);
   const dOptimizer = tf.train.adam(learningRate, 0.5);
   const gOptimizer = tf.train.adam(learningRate, 0.5);
   const dVars = variablesOf(discriminator);
@@ -291,9 +336,8 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   const average = gVars.map((v) => tf.variable(v.clone(), false));
   const codeClassifier = classOf && classificationWeight > 0 ? await trainCodeClassifier(codes, classOf, classes, logger) : null;
   if (codeClassifier) logger.log(`   code classifier for the GAN's classification term: training accuracy ${codeClassifier.accuracy.toFixed(4)}`);
-  const realCodes = tf.tensor2d(codes, [rows, LATENT_DIM]);
   const realClasses = classOf ? tf.tensor1d(Int32Array.from(classOf), 'int32') : null;
-  const dLogit = (code: tf.Tensor, onehot: tf.Tensor | null) => discriminator.apply(onehot ? [code, onehot] : code, { training: true }) as tf.Tensor;
+  const dLogit = (seen: tf.Tensor, onehot: tf.Tensor | null) => discriminator.apply(onehot ? [seen, onehot] : seen, { training: true }) as tf.Tensor;
   const gSample = (noise: tf.Tensor, onehot: tf.Tensor | null) => generator.apply(conditional ? [noise, onehot!] : noise, { training: true }) as tf.Tensor;
   /**
    * Noise for a generated batch, its class (one-hot; null without classes) and, for the MMD, rows of real codes
@@ -327,7 +371,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
     const batchRows = Int32Array.from({ length: batchSize }, () => rng.int(rows));
     const [dl, gl] = tf.tidy(() => {
       const idx = tf.tensor1d(batchRows, 'int32');
-      const real = tf.gather(realCodes, idx);
+      const real = view.real(idx);
       const realOnehot = realClasses ? tf.oneHot(tf.gather(realClasses, idx), classes).toFloat() : null;
       const forD = generatedBatch(true);
       const fake = gSample(forD.noise, forD.onehot);
@@ -335,7 +379,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
         () =>
           tf.losses
             .sigmoidCrossEntropy(tf.fill([batchSize, 1], REAL_LABEL), dLogit(real, realOnehot))
-            .add(tf.losses.sigmoidCrossEntropy(tf.zeros([batchSize, 1]), dLogit(fake, forD.onehot))) as tf.Scalar,
+            .add(tf.losses.sigmoidCrossEntropy(tf.zeros([batchSize, 1]), dLogit(view.generated(fake as tf.Tensor2D), forD.onehot))) as tf.Scalar,
         true,
         dVars,
       )!;
@@ -344,8 +388,8 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       const withClasses = (codes: tf.Tensor) => (forG.onehot ? tf.concat([codes, forG.onehot.mul(MMD_DIGIT_SCALE)], 1) : codes) as tf.Tensor2D;
       const g = gOptimizer.minimize(
         () => {
-          const generated = gSample(forG.noise, forG.onehot);
-          let loss = tf.losses.sigmoidCrossEntropy(tf.ones([batchSize, 1]), dLogit(generated, forG.onehot)) as tf.Scalar;
+          const generated = gSample(forG.noise, forG.onehot) as tf.Tensor2D;
+          let loss = tf.losses.sigmoidCrossEntropy(tf.ones([batchSize, 1]), dLogit(view.generated(generated), forG.onehot)) as tf.Scalar;
           if (mmdWeight > 0) loss = loss.add(mmdGeneratorTerm(withClasses(generated), withClasses(matchedCodes), bandwidthScale).mul(mmdWeight));
           if (codeClassifier) {
             const predicted = codeClassifier.model.apply(generated) as tf.Tensor;
@@ -372,6 +416,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   bakeTemperature(generator, conditional, temperature);
   average.forEach((a) => a.dispose());
   realCodes.dispose();
+  realImages?.dispose();
   realClasses?.dispose();
   discriminator.dispose();
   codeClassifier?.model.dispose();
@@ -395,6 +440,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       ...(codeClassifier ? { classification_weight: classificationWeight, code_classifier_train_accuracy: round(codeClassifier.accuracy) } : {}),
       ...(modeKind ? { modes: modeKind } : {}),
       ...(perDigitClusters ? { mixture_base: true, digit_components: perDigitClusters.map((c) => c.length) } : {}),
+      ...(imageSide ? { image_discriminator: imageSide } : {}),
       ...(modes && modeKind === 'clusters'
         ? {
             clusters: modes.shares.length,
