@@ -18,10 +18,10 @@ import { decodeCommonPng, PngStructureError, rebuildPng, walkPng } from './png-c
 export const MAX_SIDE = 1024;
 /**
  * JPEGs with a longer side of at least this are read at a quarter of their size from their DCT coefficients
- * (./jpeg-luma.ts: the luma's 4x4 means, at least WORKING_SIDE * 3/4 = 192 px, where the normaliser
+ * (./jpeg-luma.ts: the luma's 4x4 means, at least 3/4 of WORKING_SIDE = 192 px, where the normaliser
  * would otherwise shrink the full decode by 3 or 4); smaller ones, and the ones it cannot read, are decoded whole.
  */
-export const QUARTER_READ_SIDE = (WORKING_SIDE * 4 * 3) / 4;
+export const QUARTER_READ_SIDE = WORKING_SIDE * 3;
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 export const IMAGE_TYPES = ['image/png', 'image/jpeg'] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];

@@ -304,17 +304,18 @@ interface ReadDigit {
  */
 async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Request): Promise<ReadDigit[]> {
   const inspected = uploads.map((upload) => withField(upload.field, () => inspectImage(upload.bytes, upload.declared)));
-  const sum = (quarter: boolean, of: (i: number) => number) =>
-    inspected.reduce((n, { header }, i) => n + ((header.readScale === 4) === quarter ? of(i) : 0), 0);
-  const pixels = (i: number) => inspected[i].header.width * inspected[i].header.height;
-  const cost = estimateCost({
-    rows: 0,
-    outputPixels: 0,
-    images: 0,
-    decodedPixels: sum(false, pixels),
-    coefficientPixels: sum(true, pixels),
-    coefficientBytes: sum(true, (i) => uploads[i].bytes.length),
-  });
+  // a JPEG read from its coefficients is priced by its bytes and pixels, any other upload by its pixels
+  const work = { rows: 0, outputPixels: 0, images: 0, decodedPixels: 0, coefficientPixels: 0, coefficientBytes: 0 };
+  for (const [i, { header }] of inspected.entries()) {
+    const pixels = header.width * header.height;
+    if (header.readScale === 4) {
+      work.coefficientPixels += pixels;
+      work.coefficientBytes += uploads[i].bytes.length;
+    } else {
+      work.decodedPixels += pixels;
+    }
+  }
+  const cost = estimateCost(work);
   addCost(requestLog(request), cost);
   const signal = request.signal;
   return await scheduler.run(
