@@ -17,6 +17,7 @@
  *   do not change which digit a picture shows; APNG frames after the default image are skipped too.
  */
 import { Inflate } from 'fflate';
+import { constants as zlib, inflateRawSync } from 'node:zlib';
 
 export const MAX_CHUNKS = 4096;
 /**
@@ -26,6 +27,14 @@ export const MAX_CHUNKS = 4096;
 export const INFLATE_SLICE = 1024;
 /** inflated bytes between pauses for other requests */
 const PAUSE_EVERY_BYTES = 1 << 20;
+/** deflate's largest expansion: a 258-byte match costs at least 2 bits, ~1032 output bytes per input byte */
+export const MAX_DEFLATE_RATIO = 1032;
+/**
+ * Streams whose worst case (every byte at MAX_DEFLATE_RATIO) inflates to at most this many bytes are
+ * inflated natively in one call, without pauses: a few ms of zlib at most. That takes every stream of up
+ * to 8 KB, such as the demo pad's 280x280 PNG (~4.4 KB).
+ */
+export const ONE_SHOT_MAX_BYTES = 8 << 20;
 
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -110,7 +119,8 @@ export function inflatedSize(h: PngHeader): number {
 }
 
 /**
- * Inflates a zlib stream into exactly `expected` bytes, fed to fflate in INFLATE_SLICE slices, so inflating
+ * Inflates a zlib stream into exactly `expected` bytes: a short stream natively in one call (ONE_SHOT_MAX_BYTES),
+ * any other fed to fflate in INFLATE_SLICE slices, so inflating
  * stops within ~1 MiB of the limit, and a 2 MB stream takes at most ~2,000 pushes (each re-copies fflate's
  * 32 KiB window: ~64 MB of copying at worst). Throws PngStructureError when the data
  * inflates to more or less than `expected`, or is corrupt. (The runtime's DecompressionStream was measured
@@ -118,14 +128,26 @@ export function inflatedSize(h: PngHeader): number {
  * when one 4 KiB input slice inflates to megabytes; fflate is faster there.)
  */
 export async function inflateBounded(compressed: Uint8Array, expected: number, pause?: () => Promise<void>): Promise<Uint8Array> {
-  const out = new Uint8Array(expected);
-  let filled = 0;
-  let over = false;
-  let ended = false;
   // raw deflate after the 2-byte zlib header; the Adler-32 trailer is not checked (nor by fast-png)
   if (compressed.length < 2 || (compressed[0] & 0x0f) !== 8 || ((compressed[0] << 8) | compressed[1]) % 31 !== 0) {
     throw fail('PNG image data is not a zlib stream');
   }
+  if ((compressed.length - 2) * MAX_DEFLATE_RATIO <= ONE_SHOT_MAX_BYTES) {
+    // The platform's zlib (node:zlib, native in workerd under nodejs_compat) stops one byte past the budget;
+    // a truncated stream returns what it has (sync flush). Any result but exactly `expected` bytes (short,
+    // long, corrupt) goes to the sliced path below, which names it. Measured inside workerd on the pad's
+    // PNG: 0.2-0.3 ms against 1.3-1.5 ms for fflate (bench/RESULTS.md, issue 21 fifth round).
+    try {
+      const rows = inflateRawSync(compressed.subarray(2), { maxOutputLength: expected + 1, finishFlush: zlib.Z_SYNC_FLUSH });
+      if (rows.length === expected) return new Uint8Array(rows.buffer, rows.byteOffset, rows.length);
+    } catch {
+      // the sliced path below reports it
+    }
+  }
+  const out = new Uint8Array(expected);
+  let filled = 0;
+  let over = false;
+  let ended = false;
   const inflater = new Inflate((chunk, final) => {
     if (filled + chunk.length > expected) over = true;
     else out.set(chunk, filled);

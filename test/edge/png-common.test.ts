@@ -12,7 +12,7 @@ import { decode, encode } from 'fast-png';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ImageInputError, inspectImage } from '../../edge/encoding/image-input';
-import { decodeCommonPng, PngStructureError, walkPng } from '../../edge/encoding/png-chunks';
+import { decodeCommonPng, inflateBounded, MAX_DEFLATE_RATIO, ONE_SHOT_MAX_BYTES, PngStructureError, walkPng } from '../../edge/encoding/png-chunks';
 import { noiseForSeed } from '../../core/rng';
 
 const FONTS = join(import.meta.dirname, '../fixtures/font-digits');
@@ -141,3 +141,22 @@ function withImageData(png: Uint8Array, zlibData: Uint8Array): Uint8Array {
   }
   return new Uint8Array(Buffer.concat(parts));
 }
+
+describe('inflateBounded: one native call for short streams, fflate slices for the rest', () => {
+  // Node's zlib writes the streams (not the code under test); a noisy picture's rows, truncated to sizes
+  // whose streams fall on either side of the one-call bound
+  const rows = (bytes: number) => Uint8Array.from(noiseForSeed(7, 1, bytes), (v, i) => ((i >> 6) % 3 === 0 ? 0 : 128 + Math.round(v * 40)));
+  const shortest = Math.floor(ONE_SHOT_MAX_BYTES / MAX_DEFLATE_RATIO) + 2;
+  for (const bytes of [4_000, 400_000]) {
+    const data = rows(bytes);
+    const stream = deflateSync(data);
+    const path = stream.length <= shortest ? 'one call' : 'slices';
+    it(`${bytes} bytes (${stream.length}-byte stream, ${path}): exactly the rows; one byte fewer or more allowed, or half the stream, is refused by name`, async () => {
+      expect(path).toBe(bytes === 4_000 ? 'one call' : 'slices');
+      expect(Buffer.from(await inflateBounded(stream, data.length)).equals(Buffer.from(data))).toBe(true);
+      await expect(inflateBounded(stream, data.length - 1)).rejects.toThrow(new RegExp(`^PNG image data inflates past the ${data.length - 1} bytes its header allows`));
+      await expect(inflateBounded(stream, data.length + 1)).rejects.toThrow(`truncated PNG image data: ${data.length} of the ${data.length + 1} bytes its header implies`);
+      await expect(inflateBounded(stream.subarray(0, stream.length >> 1), data.length)).rejects.toThrow(/^(truncated|corrupt) PNG image data/);
+    });
+  }
+});
