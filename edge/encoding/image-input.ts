@@ -77,8 +77,7 @@ function checkSides(width: number, height: number): void {
 /** An upload whose structure was walked and bounded; `decode` spends the CPU. */
 export interface InspectedImage {
   header: ImageHeader;
-  /** `pause` is awaited between slices of long work, to let other requests run */
-  decode(decodeJpeg: JpegDecoder, pause?: () => Promise<void>): Promise<Raster>;
+  decode(decodeJpeg: JpegDecoder): Promise<Raster>;
 }
 
 /** Structure errors of the walks -> invalid_image (sync or async); the ImageInputErrors of checkSides pass through. */
@@ -100,10 +99,10 @@ function inspectPng(bytes: Uint8Array): InspectedImage {
   const { width, height } = walked.header;
   return {
     header: { type: 'image/png', width, height, orientation: orientationOf(walked.exif), animated: walked.animated },
-    decode: async (_, pause) => {
-      const common = await structural(() => decodeCommonPng(walked, pause));
+    decode: async () => {
+      const common = structural(() => decodeCommonPng(walked));
       if (common) return { ...common, maxValue: 255 };
-      return decodePng(await structural(() => rebuildPng(walked, pause)));
+      return decodePng(structural(() => rebuildPng(walked)));
     },
   };
 }

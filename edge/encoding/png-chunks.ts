@@ -10,31 +10,15 @@
  * - at most MAX_CHUNKS chunks: encoders write image data in chunks of 8 KiB (libpng) or more, so a 2 MB
  *   file has a few hundred; the rest (text, colour, APNG frame control) adds tens;
  * - the image data inflates to exactly the size the header implies (rows x (filter byte + row bytes),
- *   summed over the 7 Adam7 passes when interlaced); inflating stops soon after it passes that (within
- *   ~1 MiB, see inflateBounded). The stream is concatenated once from its IDAT chunks and fed in slices
- *   of its own sizes: no re-copying per chunk, whatever the chunks' sizes;
+ *   summed over the 7 Adam7 passes when interlaced); the platform's zlib stops at twice that (see
+ *   inflateBounded), so a 1024x1024 16-bit RGBA header (8.4 MB, the largest) bounds any stream. The stream
+ *   is concatenated once from its IDAT chunks: no re-copying per chunk, whatever the chunks' sizes;
  * - compressed ancillary chunks (iCCP, zTXt, iTXt) are skipped, never inflated: colour profiles and text
  *   do not change which digit a picture shows; APNG frames after the default image are skipped too.
  */
-import { Inflate } from 'fflate';
 import { constants as zlib, inflateRawSync } from 'node:zlib';
 
 export const MAX_CHUNKS = 4096;
-/**
- * Compressed bytes per push: deflate expands at most ~1032:1, so one push inflates at most ~1 MiB (a few
- * ms), which bounds both the overshoot past the budget and the time between pauses.
- */
-export const INFLATE_SLICE = 1024;
-/** inflated bytes between pauses for other requests */
-const PAUSE_EVERY_BYTES = 1 << 20;
-/** deflate's largest expansion: a 258-byte match costs at least 2 bits, ~1032 output bytes per input byte */
-export const MAX_DEFLATE_RATIO = 1032;
-/**
- * Streams whose worst case (every byte at MAX_DEFLATE_RATIO) inflates to at most this many bytes are
- * inflated natively in one call, without pauses: a few ms of zlib at most. That takes every stream of up
- * to 8 KB, such as the demo pad's 280x280 PNG (~4.4 KB).
- */
-export const ONE_SHOT_MAX_BYTES = 8 << 20;
 
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -119,62 +103,41 @@ export function inflatedSize(h: PngHeader): number {
 }
 
 /**
- * Inflates a zlib stream into exactly `expected` bytes: a short stream natively in one call (ONE_SHOT_MAX_BYTES),
- * any other fed to fflate in INFLATE_SLICE slices, so inflating
- * stops within ~1 MiB of the limit, and a 2 MB stream takes at most ~2,000 pushes (each re-copies fflate's
- * 32 KiB window: ~64 MB of copying at worst). Throws PngStructureError when the data
- * inflates to more or less than `expected`, or is corrupt. (The runtime's DecompressionStream was measured
- * inside workerd: 4 KiB output pieces at ~0.3 ms each, 2.9 s for an 8 MB bomb, and "Decompression failed"
- * when one 4 KiB input slice inflates to megabytes; fflate is faster there.)
+ * Inflates a zlib stream into exactly `expected` bytes, or throws PngStructureError naming what it does
+ * instead (inflates past them, stops short, is corrupt). The platform's zlib does it (node:zlib: Node's,
+ * or workerd's native one under nodejs_compat) in one call whose output is capped at INFLATE_CAP(expected):
+ * zlib stops there, so the CPU and memory a stream can cost are those of ~2x `expected` bytes, however far
+ * it would inflate (the largest header, 1024x1024 16-bit RGBA, allows 8.4 MB: a 17 MB cap). The cap is
+ * not `expected + 1` because workerd checks it against its growing output buffer, not the bytes written:
+ * valid streams of 41-115 KB, 172-200 KB or 339-368 KB, among others, failed "Memory limit exceeded"
+ * under a cap of one byte more than they inflate to; twice the size plus 64 KiB passed every size from
+ * 1 KB to 9 MB (scratch sweep in wrangler dev). Measured in workerd: POST /v1/classify of the 1.9 MB
+ * stream that would inflate to 1.9 GB behind a 1024x1024 16-bit RGBA header is refused in ~7 ms of CPU
+ * with 1.7 MiB of memory added (41 ms with fflate fed in 1 KiB slices), and the demo pad's PNG inflates
+ * in 0.2-0.3 ms (1.3-1.5 with fflate); bench/RESULTS.md, issue 21 fifth round. zlib rather than fflate
+ * for that reason: fflate in JavaScript is 4-5x slower, and its one-call form keeps decoding past a
+ * buffer it cannot grow.
  */
-export async function inflateBounded(compressed: Uint8Array, expected: number, pause?: () => Promise<void>): Promise<Uint8Array> {
+export function inflateBounded(compressed: Uint8Array, expected: number): Uint8Array {
   // raw deflate after the 2-byte zlib header; the Adler-32 trailer is not checked (nor by fast-png)
   if (compressed.length < 2 || (compressed[0] & 0x0f) !== 8 || ((compressed[0] << 8) | compressed[1]) % 31 !== 0) {
     throw fail('PNG image data is not a zlib stream');
   }
-  if ((compressed.length - 2) * MAX_DEFLATE_RATIO <= ONE_SHOT_MAX_BYTES) {
-    // The platform's zlib (node:zlib, native in workerd under nodejs_compat) stops one byte past the budget;
-    // a truncated stream returns what it has (sync flush). Any result but exactly `expected` bytes (short,
-    // long, corrupt) goes to the sliced path below, which names it. Measured inside workerd on the pad's
-    // PNG: 0.2-0.3 ms against 1.3-1.5 ms for fflate (bench/RESULTS.md, issue 21 fifth round).
-    try {
-      const rows = inflateRawSync(compressed.subarray(2), { maxOutputLength: expected + 1, finishFlush: zlib.Z_SYNC_FLUSH });
-      if (rows.length === expected) return new Uint8Array(rows.buffer, rows.byteOffset, rows.length);
-    } catch {
-      // the sliced path below reports it
-    }
-  }
-  const out = new Uint8Array(expected);
-  let filled = 0;
-  let over = false;
-  let ended = false;
-  const inflater = new Inflate((chunk, final) => {
-    if (filled + chunk.length > expected) over = true;
-    else out.set(chunk, filled);
-    filled += chunk.length;
-    if (final) ended = true;
-  });
-  let at = 2;
-  const end = compressed.length;
-  let pausedAt = 0;
+  let rows: Uint8Array;
   try {
-    while (at < end && !over && !ended) {
-      if (pause && filled - pausedAt >= PAUSE_EVERY_BYTES) {
-        // let light requests of the isolate (/health) run between slices of a long inflate
-        pausedAt = filled;
-        await pause();
-      }
-      const slice = Math.min(end - at, INFLATE_SLICE);
-      inflater.push(compressed.subarray(at, at + slice), at + slice >= end);
-      at += slice;
-    }
+    // a stream cut short returns what it has (sync flush) instead of throwing, so it is named below
+    rows = inflateRawSync(compressed.subarray(2), { maxOutputLength: INFLATE_CAP(expected), finishFlush: zlib.Z_SYNC_FLUSH });
   } catch (err) {
-    if (!over && !ended) throw fail(`corrupt PNG image data: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof RangeError) throw fail(`PNG image data inflates past the ${expected} bytes its header allows (and past ${INFLATE_CAP(expected)})`);
+    throw fail(`corrupt PNG image data: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (over) throw fail(`PNG image data inflates past the ${expected} bytes its header allows (stopped at ${filled})`);
-  if (filled < expected) throw fail(`truncated PNG image data: ${filled} of the ${expected} bytes its header implies`);
-  return out;
+  if (rows.length > expected) throw fail(`PNG image data inflates past the ${expected} bytes its header allows (to ${rows.length})`);
+  if (rows.length < expected) throw fail(`truncated PNG image data: ${rows.length} of the ${expected} bytes its header implies`);
+  return new Uint8Array(rows.buffer, rows.byteOffset, rows.length);
 }
+
+/** zlib's output cap for a stream that should inflate to `expected` bytes (see inflateBounded) */
+export const INFLATE_CAP = (expected: number): number => 2 * expected + 65_536;
 
 /**
  * `data` as a zlib stream of stored (uncompressed) deflate blocks: fast-png's inflate then only copies it.
@@ -286,10 +249,10 @@ export function walkPng(bytes: Uint8Array, checkSides: (width: number, height: n
  * 280x280 drawing's ~5 ms. The five filters are PNG's (ISO/IEC 15948 section 9.2); tests compare every
  * result with fast-png's on files from two other encoders (resvg, libvips).
  */
-export async function decodeCommonPng(walked: WalkedPng, pause?: () => Promise<void>): Promise<DecodedRows | null> {
+export function decodeCommonPng(walked: WalkedPng): DecodedRows | null {
   const { width, height, depth, colourType, channels, interlaced } = walked.header;
   if (depth !== 8 || interlaced || walked.trns || colourType === 3) return null;
-  const rows = await inflateImageData(walked, pause);
+  const rows = inflateImageData(walked);
   const stride = width * channels;
   // unfiltered in place, one filter byte less per row: row y's pixels land at y * stride, before (and never
   // on) the bytes of its own and later rows still to be read, which sit from y * (stride + 1) + 1 on
@@ -346,17 +309,17 @@ export interface DecodedRows {
 }
 
 /** A walked PNG's image data (its IDAT chunks as one zlib stream) inflated to exactly the size its header implies. */
-function inflateImageData({ header, data }: WalkedPng, pause?: () => Promise<void>): Promise<Uint8Array> {
-  return inflateBounded(data.length === 1 ? data[0] : concat(data), inflatedSize(header), pause);
+function inflateImageData({ header, data }: WalkedPng): Uint8Array {
+  return inflateBounded(data.length === 1 ? data[0] : concat(data), inflatedSize(header));
 }
 
 /**
  * The image data of a walked PNG inflated under its budget, as a minimal PNG of IHDR, PLTE, tRNS, one
  * IDAT (the checked rows, stored uncompressed) and IEND: all fast-png gets to see.
  */
-export async function rebuildPng(walked: WalkedPng, pause?: () => Promise<void>): Promise<Uint8Array> {
+export function rebuildPng(walked: WalkedPng): Uint8Array {
   const { header, ihdr, plte, trns } = walked;
-  const pixels = await inflateImageData(walked, pause);
+  const pixels = inflateImageData(walked);
   const parts = [SIGNATURE, chunk('IHDR', ihdr)];
   if (plte && header.colourType === 3) parts.push(chunk('PLTE', plte));
   if (trns) parts.push(chunk('tRNS', trns));

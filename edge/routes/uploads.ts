@@ -323,7 +323,7 @@ async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Requ
     async () => {
       const read: ReadDigit[] = [];
       for (const [i, { header, decode }] of inspected.entries()) {
-        const raster = await withField(uploads[i].field, () => decode(decodeJpegWasm, yieldToEventLoop));
+        const raster = await withField(uploads[i].field, () => decode(decodeJpegWasm));
         await yieldToEventLoop(); // between decoding and normalising: /health and 304s get their turn
         const digit = withField(uploads[i].field, () => normaliseDigit(raster, header.orientation));
         const swap = header.orientation >= 5;

@@ -318,7 +318,7 @@ describe('decodeImage: PNG', () => {
     // a 1x1 grey PNG (filter byte + 1 sample = 2 bytes) whose IDAT is 20 kB of incompressible data
     const noise = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 2654435761) >>> 24);
     const bytes = png(ihdr(1, 1), chunk('IDAT', deflateSync(noise, { level: 0 })), chunk('IEND'));
-    expect(await caughtAsync(decodeImage(bytes, noJpeg))).toMatchObject(invalid(/^PNG image data inflates past the 2 bytes its header allows \(stopped at \d+\)$/));
+    expect(await caughtAsync(decodeImage(bytes, noJpeg))).toMatchObject(invalid('PNG image data inflates past the 2 bytes its header allows (to 20000)'));
   });
 
   it('inflating to exactly the budget is accepted; one byte more is refused', async () => {
@@ -326,7 +326,7 @@ describe('decodeImage: PNG', () => {
     const exactly = png(ihdr(1, 1), chunk('IDAT', storedZlib(Uint8Array.from([0, 77]), 3300)), chunk('IEND'));
     expect((await decodeImage(exactly, noJpeg)).raster).toMatchObject({ width: 1, height: 1, data: Uint8Array.from([77]) });
     const over = png(ihdr(1, 1), chunk('IDAT', storedZlib(new Uint8Array(3), 3300)), chunk('IEND'));
-    expect(await caughtAsync(decodeImage(over, noJpeg))).toMatchObject(invalid('PNG image data inflates past the 2 bytes its header allows (stopped at 3)'));
+    expect(await caughtAsync(decodeImage(over, noJpeg))).toMatchObject(invalid('PNG image data inflates past the 2 bytes its header allows (to 3)'));
     const under = png(ihdr(1, 1), chunk('IDAT', storedZlib(new Uint8Array(1), 3300)), chunk('IEND'));
     expect(await caughtAsync(decodeImage(under, noJpeg))).toMatchObject(invalid('truncated PNG image data: 1 of the 2 bytes its header implies'));
   });
@@ -338,7 +338,7 @@ describe('decodeImage: PNG', () => {
     const data = deflateSync(Uint8Array.from(raw), { level: 0 });
     const cut = data.subarray(0, data.length - 100);
     const bytes = png(ihdr(w, h), chunk('IDAT', cut.subarray(0, 9000)), chunk('IDAT', cut.subarray(9000)), chunk('IEND'));
-    expect(await caughtAsync(decodeImage(bytes, noJpeg))).toMatchObject(invalid('corrupt PNG image data: unexpected EOF'));
+    expect(await caughtAsync(decodeImage(bytes, noJpeg))).toMatchObject(invalid(/^truncated PNG image data: \d+ of the 20020 bytes its header implies$/));
   });
 
   it('ancillary chunks are skipped unread, even compressed ones; an unknown critical chunk is refused', async () => {

@@ -12,7 +12,7 @@ import { decode, encode } from 'fast-png';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ImageInputError, inspectImage } from '../../edge/encoding/image-input';
-import { decodeCommonPng, inflateBounded, MAX_DEFLATE_RATIO, ONE_SHOT_MAX_BYTES, PngStructureError, walkPng } from '../../edge/encoding/png-chunks';
+import { decodeCommonPng, inflateBounded, PngStructureError, walkPng } from '../../edge/encoding/png-chunks';
 import { noiseForSeed } from '../../core/rng';
 
 const FONTS = join(import.meta.dirname, '../fixtures/font-digits');
@@ -103,8 +103,8 @@ describe('decodeCommonPng', () => {
     const rows = inflateSync(Buffer.concat(walked.data));
     rows[2 * 9] = 5; // row 2's filter byte
     const bad = { ...walked, data: [new Uint8Array(deflateSync(rows))] };
-    await expect(decodeCommonPng(bad)).rejects.toThrow(PngStructureError);
-    await expect(decodeCommonPng(bad)).rejects.toThrow('row 2 has filter type 5; expected 0 to 4');
+    expect(() => decodeCommonPng(bad)).toThrow(PngStructureError);
+    expect(() => decodeCommonPng(bad)).toThrow('row 2 has filter type 5; expected 0 to 4');
     // through the upload path it is a 400 invalid_image
     const error = await (async () => {
       try {
@@ -142,21 +142,28 @@ function withImageData(png: Uint8Array, zlibData: Uint8Array): Uint8Array {
   return new Uint8Array(Buffer.concat(parts));
 }
 
-describe('inflateBounded: one native call for short streams, fflate slices for the rest', () => {
-  // Node's zlib writes the streams (not the code under test); a noisy picture's rows, truncated to sizes
-  // whose streams fall on either side of the one-call bound
+describe('inflateBounded', () => {
+  // Node's zlib writes the streams (not the code under test): a noisy picture's rows of two sizes
   const rows = (bytes: number) => Uint8Array.from(noiseForSeed(7, 1, bytes), (v, i) => ((i >> 6) % 3 === 0 ? 0 : 128 + Math.round(v * 40)));
-  const shortest = Math.floor(ONE_SHOT_MAX_BYTES / MAX_DEFLATE_RATIO) + 2;
   for (const bytes of [4_000, 400_000]) {
     const data = rows(bytes);
     const stream = deflateSync(data);
-    const path = stream.length <= shortest ? 'one call' : 'slices';
-    it(`${bytes} bytes (${stream.length}-byte stream, ${path}): exactly the rows; one byte fewer or more allowed, or half the stream, is refused by name`, async () => {
-      expect(path).toBe(bytes === 4_000 ? 'one call' : 'slices');
-      expect(Buffer.from(await inflateBounded(stream, data.length)).equals(Buffer.from(data))).toBe(true);
-      await expect(inflateBounded(stream, data.length - 1)).rejects.toThrow(new RegExp(`^PNG image data inflates past the ${data.length - 1} bytes its header allows`));
-      await expect(inflateBounded(stream, data.length + 1)).rejects.toThrow(`truncated PNG image data: ${data.length} of the ${data.length + 1} bytes its header implies`);
-      await expect(inflateBounded(stream.subarray(0, stream.length >> 1), data.length)).rejects.toThrow(/^(truncated|corrupt) PNG image data/);
+    it(`${bytes} bytes: exactly the rows; one byte fewer or more allowed, half the stream, or a corrupt stream is refused by name`, () => {
+      expect(Buffer.from(inflateBounded(stream, data.length)).equals(Buffer.from(data))).toBe(true);
+      expect(() => inflateBounded(stream, data.length - 1)).toThrow(`PNG image data inflates past the ${data.length - 1} bytes its header allows (to ${data.length})`);
+      expect(() => inflateBounded(stream, data.length + 1)).toThrow(`truncated PNG image data: ${data.length} of the ${data.length + 1} bytes its header implies`);
+      expect(() => inflateBounded(stream.subarray(0, stream.length >> 1), data.length)).toThrow(/^truncated PNG image data: \d+ of the/);
+      // a block header of type 3 (reserved) right after the zlib header
+      expect(() => inflateBounded(Uint8Array.from([0x78, 0x9c, 0x07, 0, 0]), data.length)).toThrow(/^corrupt PNG image data: \S/);
     });
   }
+
+  it('a stream that would inflate to 256 MiB stops at twice a 1 MiB budget, without the memory', () => {
+    const bomb = deflateSync(new Uint8Array(1 << 28), { level: 9 });
+    const before = process.memoryUsage().rss;
+    // zlib's cap: twice the budget plus 64 KiB = 2,162,688 bytes
+    expect(() => inflateBounded(bomb, 1 << 20)).toThrow('PNG image data inflates past the 1048576 bytes its header allows (and past 2162688)');
+    // inflated whole it would add 256 MiB; capped, a few MiB at most
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+  });
 });

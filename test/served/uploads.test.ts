@@ -188,7 +188,7 @@ function postOnOwnConnection(url: string, body: Uint8Array, type: string): Promi
 }
 
 describe('/health while hostile uploads run (wrangler dev, over HTTP)', () => {
-  it('keeps answering (worst under 2 s; target 100 ms, not met under load) while each of issue 21\'s hostile uploads is posted, 4 at a time', { timeout: 120_000 }, async () => {
+  it('keeps answering (worst under 2 s here; the 100 ms target is npm run bench\'s) while each of issue 21\'s hostile uploads is posted, 4 at a time', { timeout: 120_000 }, async () => {
     const cases = hostileCases();
     let running = true;
     const latencies: number[] = [];
@@ -203,7 +203,9 @@ describe('/health while hostile uploads run (wrangler dev, over HTTP)', () => {
       }
     })();
     const statuses: number[] = [];
-    for (let round = 0; round < 2; round++) {
+    // two rounds at least, and 2 s at least, so the probe gets a sample of latencies however fast they go
+    const started = performance.now();
+    for (let round = 0; round < 2 || performance.now() - started < 2000; round++) {
       for (let i = 0; i < cases.length; i += 4) {
         const batch = cases.slice(i, i + 4).map(async (c) => {
           statuses.push(await postOnOwnConnection(`${base}/v1/classify`, c.bytes, c.type));
@@ -218,9 +220,10 @@ describe('/health while hostile uploads run (wrangler dev, over HTTP)', () => {
     latencies.sort((a, b) => a - b);
     const median = latencies[latencies.length >> 1];
     console.log(`[uploads] /health while hostile uploads run: median ${median.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms over ${latencies.length}`);
-    // The target is 100 ms at most. NOT met here: on this shared 2-core machine under load, through
-    // wrangler dev's proxy (which forwards the 1-2 MB bodies too), measured median 173 ms, worst 498-520 ms.
-    // The test holds /health to answering every time, well inside the seconds the attacks took before.
+    // The target is 100 ms at most, measured by the bench (health stage). Here, through wrangler dev's proxy
+    // (which forwards the 1-2 MB bodies too): median 18 ms, worst 40 ms since PNG data is inflated by
+    // native zlib (it was median 173 ms, worst 498-520 ms with fflate). The test holds /health to answering
+    // every time, well inside the seconds the attacks took before issue 21.
     expect(latencies.at(-1)).toBeLessThan(2000);
   });
 });

@@ -132,6 +132,17 @@ describe('POST /v1/encode', () => {
     expect(body.digit).toBe(7);
   });
 
+  it('decodes PNGs of every size workerd\'s zlib once refused under a tight output cap (a bar, boxed in the upload\'s pixels)', async () => {
+    // image data of 41-368 KB (255x255 -> 65,280 bytes, 280x280 -> 78,680, 590x590 -> 348,690): inside
+    // workerd a cap of one byte past these failed "Memory limit exceeded" (edge/encoding/png-chunks.ts)
+    for (const side of [203, 255, 280, 300, 430, 590]) {
+      const even = (v: number) => 2 * Math.round(v / 2);
+      const rect = { x: even(side * 0.4), y: even(side * 0.2), w: even(side * 0.1), h: even(side * 0.6) };
+      const body = await encodeOk(greyPng(side, side, rectangleGrey(side, side, rect)), 'image/png');
+      expect(body.ink_box, `${side}x${side}`).toEqual({ x: rect.x, y: rect.y, width: rect.w, height: rect.h });
+    }
+  });
+
   it('decodes a 16-bit greyscale PNG like its 8-bit twin', async () => {
     const { encode } = await import('fast-png');
     const deep = Uint16Array.from(BAR, (v) => v * 257);
