@@ -75,6 +75,7 @@ export function estimateCost(work: {
   outputPixels: number;
   images?: number;
   decodedPixels?: number;
+  pngPixels?: number;
   coefficientPixels?: number;
   coefficientBytes?: number;
 }): number {
@@ -84,6 +85,7 @@ export function estimateCost(work: {
     work.outputPixels * COST.perOutputPixel +
     (work.images ?? 1) * COST.perImage +
     (work.decodedPixels ?? 0) * COST.perDecodedPixel +
+    (work.pngPixels ?? 0) * COST.perPngPixel +
     (work.coefficientPixels ?? 0) * COST.perCoefficientPixel +
     (work.coefficientBytes ?? 0) * COST.perCoefficientByte
   );
@@ -95,8 +97,14 @@ export const COST = {
   perRow: 0.07,
   perOutputPixel: 2.6e-6,
   perImage: 0.06,
-  /** ~30 ms for a 1024x1024 photo JPEG (mozjpeg, then the normalisation), ~2.4 ms for a 280x280 PNG */
+  /** a JPEG decoded whole by mozjpeg, then normalised: ~30 ms for 1024x1024 */
   perDecodedPixel: 3e-5,
+  /**
+   * a PNG inflated by native zlib (png-chunks.ts), unfiltered and normalised: 1.25 ms for the 280x280 pad.
+   * Refitted to the bench's fifth round of issue 21 (3e-5 before native inflate): classify, encode and
+   * two-pad interpolate measured 3.22, 3.85 and 6.34 ms, estimated 3.39, 3.58 and 6.00
+   */
+  perPngPixel: 1.6e-5,
   /**
    * a JPEG read at a quarter size from its DCT coefficients (encoding/jpeg-luma.ts) costs what its Huffman
    * data does, so per byte of the file, plus a little per pixel. Measured in Node for 1024x1024: 5.0 ms for

@@ -305,12 +305,15 @@ interface ReadDigit {
 async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Request): Promise<ReadDigit[]> {
   const inspected = uploads.map((upload) => withField(upload.field, () => inspectImage(upload.bytes, upload.declared)));
   // a JPEG read from its coefficients is priced by its bytes and pixels, any other upload by its pixels
-  const work = { rows: 0, outputPixels: 0, images: 0, decodedPixels: 0, coefficientPixels: 0, coefficientBytes: 0 };
+  // (a PNG's at its own rate, see COST)
+  const work = { rows: 0, outputPixels: 0, images: 0, decodedPixels: 0, pngPixels: 0, coefficientPixels: 0, coefficientBytes: 0 };
   for (const [i, { header }] of inspected.entries()) {
     const pixels = header.width * header.height;
     if (header.readScale === 4) {
       work.coefficientPixels += pixels;
       work.coefficientBytes += uploads[i].bytes.length;
+    } else if (header.type === 'image/png') {
+      work.pngPixels += pixels;
     } else {
       work.decodedPixels += pixels;
     }

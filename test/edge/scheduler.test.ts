@@ -68,12 +68,14 @@ afterEach(() => {
 });
 
 describe('estimateCost', () => {
-  it('is 1 ms plus 0.07 per model row, 2.6e-6 per output pixel, 0.06 per PNG, 3e-5 per decoded pixel, 1e-6 per pixel and 2e-5 per byte read from coefficients (worked by hand)', () => {
+  it('is 1 ms plus 0.07 per model row, 2.6e-6 per output pixel, 0.06 per PNG, 3e-5 per pixel mozjpeg decodes, 1.6e-5 per PNG pixel, 1e-6 per pixel and 2e-5 per byte read from coefficients (worked by hand)', () => {
     expect(estimateCost({ rows: 0, outputPixels: 0, images: 0 })).toBe(1);
     expect(estimateCost({ rows: 0, outputPixels: 0 })).toBeCloseTo(1.06, 12); // one PNG unless told
     expect(estimateCost({ rows: 10, outputPixels: 0, images: 0 })).toBeCloseTo(1.7, 12);
     expect(estimateCost({ rows: 0, outputPixels: 1_000_000, images: 0 })).toBeCloseTo(3.6, 12);
     expect(estimateCost({ rows: 0, outputPixels: 0, images: 0, decodedPixels: 1024 * 1024 })).toBeCloseTo(1 + 31.45728, 9);
+    // the drawing pad's 280x280 PNG: 78,400 pixels at 1.6e-5
+    expect(estimateCost({ rows: 0, outputPixels: 0, images: 0, pngPixels: 280 * 280 })).toBeCloseTo(1 + 1.2544, 9);
     // read from a JPEG's coefficients at a quarter size: 1e-6 per pixel of the upload and 2e-5 per byte of the file
     expect(estimateCost({ rows: 0, outputPixels: 0, images: 0, coefficientPixels: 1024 * 1024, coefficientBytes: 200_000 })).toBeCloseTo(1 + 1.048576 + 4, 9);
     // /v1/generate n=64 scale=8: 128 rows (generator + decoder), one grid of 64 tiles of 224x224

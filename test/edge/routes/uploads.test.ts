@@ -216,7 +216,7 @@ describe('POST /v1/encode', () => {
     });
   });
 
-  it('a 1024x1024 baseline JPEG is read at a quarter size: its decode costed at 1e-6 per pixel and 2e-5 per byte (3e-5 per pixel when decoded whole), its ink box in the upload\'s pixels', async () => {
+  it('a 1024x1024 baseline JPEG is read at a quarter size: its decode costed at 1e-6 per pixel and 2e-5 per byte (1.6e-5 per pixel as a PNG), its ink box in the upload\'s pixels', async () => {
     // white paper, a black bar over x 300..699, y 200..799
     const rgba = new Uint8Array(1024 * 1024 * 4).fill(255);
     for (let y = 200; y < 800; y++) for (let x = 300; x < 700; x++) rgba.fill(0, (y * 1024 + x) * 4, (y * 1024 + x) * 4 + 3);
@@ -226,10 +226,10 @@ describe('POST /v1/encode', () => {
     for (const [key, want] of Object.entries({ x: 300, y: 200, width: 400, height: 600 })) expect(Math.abs(body.ink_box[key] - want), key).toBeLessThanOrEqual(4);
     const decodeJob = () => scheduler.costs[scheduler.costs.length - 2];
     expect(decodeJob()).toBeCloseTo(1 + 1024 * 1024 * 1e-6 + photo.length * 2e-5, 9);
-    // the same picture as a PNG is decoded whole
+    // the same picture as a PNG is decoded whole, at the PNG rate
     const png = encode({ width: 1024, height: 1024, data: rgba, channels: 4, depth: 8 });
     expect((await post('/v1/encode', png, 'image/png')).status).toBe(200);
-    expect(decodeJob()).toBeCloseTo(1 + 1024 * 1024 * 3e-5, 9);
+    expect(decodeJob()).toBeCloseTo(1 + 1024 * 1024 * 1.6e-5, 9);
   });
 
   it('JSON output is costed at 28x28 per image whatever scale says', async () => {
