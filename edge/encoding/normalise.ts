@@ -68,6 +68,31 @@ export interface NormalisedDigit {
   box: { x: number; y: number; width: number; height: number };
 }
 
+/**
+ * 8-bit RGBA -> grey (the same weighted sum as toGrey's), computed once per run of identical pixels: a
+ * pixel is compared with the previous one as a 32-bit word, and a drawing (the demo pad's PNG) is long runs
+ * of background and of ink, so this takes ~1/3 of the time of the sum per pixel. True when every pixel is
+ * opaque (the alpha is read when the word changes: equal words have equal alphas).
+ */
+function rgbaGrey(data: Uint8Array, count: number, maxValue: number, grey: Float32Array): boolean {
+  const scale = 1 / maxValue;
+  const words = new Uint32Array(data.buffer, data.byteOffset, count);
+  let opaque = true;
+  let previous = -1;
+  let value = 0;
+  for (let i = 0; i < count; i++) {
+    const word = words[i];
+    if (word !== previous) {
+      previous = word;
+      const j = i * 4;
+      value = (0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2]) * scale;
+      if (data[j + 3] !== maxValue) opaque = false;
+    }
+    grey[i] = value;
+  }
+  return opaque;
+}
+
 /** Step 1 and 2: grey in [0, 1] with transparency resolved. */
 export function toGrey(raster: Raster): Float32Array {
   const { width, height, channels, maxValue } = raster;
@@ -81,7 +106,9 @@ export function toGrey(raster: Raster): Float32Array {
   const scale = 1 / maxValue;
   const hasAlpha = channels === 2 || channels === 4;
   const colour = channels >= 3;
-  if (colour) {
+  if (channels === 4 && data instanceof Uint8Array && data.byteOffset % 4 === 0) {
+    if (rgbaGrey(data, count, maxValue, grey)) return grey;
+  } else if (colour) {
     for (let i = 0, j = 0; i < count; i++, j += channels) grey[i] = (0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2]) * scale;
   } else {
     for (let i = 0, j = 0; i < count; i++, j += channels) grey[i] = data[j] * scale;
@@ -204,18 +231,8 @@ export function normaliseGrey(grey: Float32Array, width: number, height: number)
   const median = quantile(border, 0.5);
   const deviations = border.map((v) => Math.abs(v - median)).sort();
   const floor = (inverted ? 1 - median : median) + NOISE_SIGMAS * 1.4826 * quantile(deviations, 0.5);
-  let peak = 0;
-  for (let i = 0; i < src.length; i++) if (src[i] > peak) peak = src[i];
-  if (!Number.isFinite(floor) || !Number.isFinite(peak)) throw new DegenerateImageError(`the picture's grey levels are not numbers (floor ${floor}, peak ${peak})`);
-  if (!(peak - floor >= MIN_CONTRAST)) {
-    throw new NoInkError(
-      `no ink found: the strongest ink is ${Math.round((peak - floor) * 255)} grey levels from the background, ` +
-        `expected at least ${Math.round(MIN_CONTRAST * 255)}`,
-    );
-  }
-  const gain = 1 / (peak - floor);
-  // the ink box: pixels above the floor ((ink - floor) * gain > 0 with gain > 0), each row scanned from
-  // both ends; the levels are then stretched only inside it, the only pixels the resize reads
+  // the ink box: pixels above the floor, each row scanned from both ends; the levels are then stretched
+  // only inside it, the only pixels the resize reads
   let x0 = width;
   let x1 = -1;
   let y0 = height;
@@ -232,7 +249,23 @@ export function normaliseGrey(grey: Float32Array, width: number, height: number)
     if (y < y0) y0 = y;
     y1 = y;
   }
+  // the strongest ink: inside the box when there is one (every pixel outside it is at or below the floor,
+  // and some inside is above), else anywhere
+  let peak = 0;
+  if (x1 < 0) {
+    for (let i = 0; i < src.length; i++) if (src[i] > peak) peak = src[i];
+  } else {
+    for (let y = y0; y <= y1; y++) for (let i = y * width + x0, end = y * width + x1; i <= end; i++) if (src[i] > peak) peak = src[i];
+  }
+  if (!Number.isFinite(floor) || !Number.isFinite(peak)) throw new DegenerateImageError(`the picture's grey levels are not numbers (floor ${floor}, peak ${peak})`);
+  if (!(peak - floor >= MIN_CONTRAST)) {
+    throw new NoInkError(
+      `no ink found: the strongest ink is ${Math.round((peak - floor) * 255)} grey levels from the background, ` +
+        `expected at least ${Math.round(MIN_CONTRAST * 255)}`,
+    );
+  }
   if (x1 < 0) throw new NoInkError('no ink found: no pixel is above the background');
+  const gain = 1 / (peak - floor);
   const boxW = x1 - x0 + 1;
   const boxH = y1 - y0 + 1;
   const longest = Math.max(boxW, boxH);
