@@ -76,6 +76,11 @@ export async function recogniseImages(models: LoadedModels, images: Float32Array
   return { latents, probabilities, digits: digitsOf(probabilities, count) };
 }
 
+/** The study classifier's digit for each latent code [count, latentDim]. */
+export async function digitsOfLatents(models: LoadedModels, latents: Float32Array, count: number): Promise<number[]> {
+  return digitsOf(await classifyLatents(models, latents, count), count);
+}
+
 /** Where a path from a real digit ends. */
 export type PathEnd =
   | { kind: 'latent'; latent: Float32Array }

@@ -23,6 +23,8 @@ import {
   classifierChoices,
   classifyImages,
   decodePath,
+  digitsOfLatents,
+  encodeImages,
   latentOfEnd,
   recogniseImages,
   type ClassifierChoice,
@@ -591,16 +593,18 @@ export function uploadRoutes(registry: Registry) {
       const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;
       const uploads = to ? 2 : 1;
       const cost = estimateCost({
-        // encoder + classifier per upload, the sample at the end (if any), the decoder per step
-        rows: RECOGNISE_ROWS * uploads + (to ? 0 : 1) + steps,
+        // the encoder per upload, the classifier on the from code (JSON names its digit), the sample at the
+        // end (if any), the decoder per step
+        rows: uploads + (format === 'json' ? 1 : 0) + (to ? 0 : 1) + steps,
         outputPixels: steps * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1),
         images: format === 'png' ? 1 : steps,
       });
       return await set.store.use(
         cost,
         async (models) => {
-          const pixels = to ? new Float32Array([...from.digit.pixels, ...to.digit.pixels]) : from.digit.pixels;
-          const { latents, digits } = await recogniseImages(models, pixels, uploads);
+          let pixels = from.digit.pixels;
+          if (to) (pixels = new Float32Array(2 * IMAGE_PIXELS)).set(from.digit.pixels), pixels.set(to.digit.pixels, IMAGE_PIXELS);
+          const latents = await encodeImages(models, pixels, uploads);
           const end: PathEnd = to
             ? { kind: 'latent', latent: latents.slice(models.latentDim, 2 * models.latentDim) }
             : params.to_digit !== undefined
@@ -610,12 +614,13 @@ export function uploadRoutes(registry: Registry) {
           await yieldToEventLoop(); // between model work and encoding
           const headers: Record<string, string> = { Vary: 'Accept', ...(seed !== undefined ? { 'X-Seed': String(seed) } : {}) };
           if (format === 'png') return reply(c, await encodeGrid(path, steps, scale), 'image/png', set, headers);
+          const [fromDigit] = await digitsOfLatents(models, latents.subarray(0, models.latentDim), 1);
           const body = {
             steps,
             ...(params.to_digit !== undefined ? { to_digit: params.to_digit, seed } : {}),
             ...(params.to_seed !== undefined ? { to_seed: params.to_seed } : {}),
-            from_digit: digits[0],
-            from_class_name: set.classes[digits[0]],
+            from_digit: fromDigit,
+            from_class_name: set.classes[fromDigit],
             images: await encodeTiles(path, steps),
             model: `decoder@${models.version}`,
             dataset: set.dataset,
