@@ -7,6 +7,7 @@
  * - every operation on a dataset holds `locks/<dataset>.json`, taken with a conditional put (only if absent):
  *   two publishes or promotes at once are serialised, the loser waits and then gives up with a message naming
  *   the holder. A lock whose process is gone (same host, pid not alive) or older than LOCK_STALE_MS is taken over.
+ *   A put of the lock that fails (R2's transient 500s) is retried up to LOCK_PUT_RETRIES times in a row.
  * - publish uploads every file of the version first and its manifest.json last: a version is visible (listed,
  *   pinnable, promotable) only once its manifest exists, so a publish killed at any point leaves no partial
  *   version, and re-running it completes the same version (same bytes, same address).
@@ -53,6 +54,8 @@ export class RegistryRefusal extends Error {
 
 const LOCK_STALE_MS = 10 * 60_000;
 const LOCK_WAIT_MS = 30_000;
+/** transient errors of the lock's conditional put tolerated in a row before giving up */
+const LOCK_PUT_RETRIES = 5;
 
 
 /** Runs `work` holding the dataset's lock (see the header). */
@@ -60,12 +63,26 @@ export async function withLock<T>(bucket: WritableBucket, dataset: DatasetId, wh
   const key = REGISTRY.lockKey(dataset);
   const mine: LockHolder = { host: hostname(), pid: process.pid, at: new Date().toISOString(), what };
   const deadline = Date.now() + waitMs;
+  let failuresInRow = 0;
+  let anyFailed = false;
   for (;;) {
     // null: the precondition failed, someone holds it
-    const taken = await bucket.put(key, JSON.stringify(mine), { onlyIf: { etagDoesNotMatch: '*' } });
+    let taken: unknown;
+    try {
+      taken = await bucket.put(key, JSON.stringify(mine), { onlyIf: { etagDoesNotMatch: '*' } });
+    } catch (err) {
+      // R2 can answer a conditional put with a transient 500 (wrangler's local R2 does when two processes
+      // poll one lock): retried a few times, and a put that did land before failing is recognised below
+      anyFailed = true;
+      if (++failuresInRow > LOCK_PUT_RETRIES || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    failuresInRow = 0;
     if (taken) break;
     const held = await bucket.get(key);
     const holder = held ? (JSON.parse(await held.text()) as LockHolder) : null;
+    if (holder && anyFailed && JSON.stringify(holder) === JSON.stringify(mine)) break; // ours, from a put that failed late
     const stale = holder && (deadHolder(holder) || Date.now() - Date.parse(holder.at) > LOCK_STALE_MS);
     if (!holder || stale) {
       await bucket.delete(key);

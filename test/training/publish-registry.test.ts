@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY, setVersion, servedHashes } from '../../core/manifest';
 import { openBucket, type OpenedBucket } from '../../training/registry-bucket';
-import { EDGE_IDS, promote, publishSet, readChannel, rollback } from '../../training/registry-ops';
+import { EDGE_IDS, promote, publishSet, readChannel, rollback, withLock, type WritableBucket } from '../../training/registry-ops';
 import { variantSet } from './registry-sets';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -107,6 +107,41 @@ describe('concurrent publishes', () => {
     expect(history).toContain(b.version);
     expect(await opened.bucket.get(REGISTRY.lockKey('mnist'))).toBeNull();
   }, 300_000);
+});
+
+describe('the lock under transient R2 errors', () => {
+  // the local R2 underneath; only the errors are injected: the lock's first puts throw, before or after landing
+  const failing = (failures: number, landFirst: boolean): WritableBucket => {
+    let left = failures;
+    const real = opened.bucket;
+    return {
+      get: (key) => real.get(key),
+      head: (key) => real.head(key),
+      delete: (key) => real.delete(key),
+      put: async (key, value, options) => {
+        if (key === REGISTRY.lockKey('mnist') && left > 0) {
+          left -= 1;
+          if (landFirst) await real.put(key, value, options);
+          throw new Error('put: Unspecified error (0)');
+        }
+        return real.put(key, value, options);
+      },
+    };
+  };
+  for (const landFirst of [false, true]) {
+    it(`retries the lock's put (${landFirst ? 'a put that landed, then failed, is taken as held' : 'failed puts'}), runs the work once and releases the lock`, async () => {
+      let runs = 0;
+      const started = Date.now();
+      await withLock(failing(2, landFirst), 'mnist', 'test', async () => void (runs += 1), 5_000);
+      expect(runs).toBe(1);
+      expect(Date.now() - started).toBeLessThan(4_000); // not the wait for another holder
+      expect(await opened.bucket.get(REGISTRY.lockKey('mnist'))).toBeNull();
+    });
+  }
+  it('gives up after 5 failures in a row, with the error', async () => {
+    await expect(withLock(failing(6, false), 'mnist', 'test', async () => undefined, 10_000)).rejects.toThrow('put: Unspecified error (0)');
+    expect(await opened.bucket.get(REGISTRY.lockKey('mnist'))).toBeNull();
+  });
 });
 
 describe('promote and rollback', () => {
