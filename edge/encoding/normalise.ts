@@ -68,10 +68,15 @@ export interface NormalisedDigit {
   box: { x: number; y: number; width: number; height: number };
 }
 
+/** The weighted sum of the colour at `data[j..j+2]` (ITU-R BT.601 luma), before scaling to [0, 1]. */
+function luma(data: Uint8Array | Uint16Array, j: number): number {
+  return 0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2];
+}
+
 /**
- * 8-bit RGBA -> grey (the same weighted sum as toGrey's), computed once per run of identical pixels: a
- * pixel is compared with the previous one as a 32-bit word, and a drawing (the demo pad's PNG) is long runs
- * of background and of ink, so this takes ~1/3 of the time of the sum per pixel. True when every pixel is
+ * 8-bit RGBA -> grey (toGrey's weighted sum), computed once per run of identical pixels: a pixel is
+ * compared with the previous one as a 32-bit word, and a drawing (the demo pad's PNG) is long runs of
+ * background and of ink, so this takes ~1/3 of the time of the sum per pixel. True when every pixel is
  * opaque (the alpha is read when the word changes: equal words have equal alphas).
  */
 function rgbaGrey(data: Uint8Array, count: number, maxValue: number, grey: Float32Array): boolean {
@@ -84,9 +89,8 @@ function rgbaGrey(data: Uint8Array, count: number, maxValue: number, grey: Float
     const word = words[i];
     if (word !== previous) {
       previous = word;
-      const j = i * 4;
-      value = (0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2]) * scale;
-      if (data[j + 3] !== maxValue) opaque = false;
+      value = luma(data, i * 4) * scale;
+      if (data[i * 4 + 3] !== maxValue) opaque = false;
     }
     grey[i] = value;
   }
@@ -106,10 +110,12 @@ export function toGrey(raster: Raster): Float32Array {
   const scale = 1 / maxValue;
   const hasAlpha = channels === 2 || channels === 4;
   const colour = channels >= 3;
+  // whether every pixel is opaque, when the conversion already found out
+  let opaque: boolean | undefined;
   if (channels === 4 && data instanceof Uint8Array && data.byteOffset % 4 === 0) {
-    if (rgbaGrey(data, count, maxValue, grey)) return grey;
+    opaque = rgbaGrey(data, count, maxValue, grey);
   } else if (colour) {
-    for (let i = 0, j = 0; i < count; i++, j += channels) grey[i] = (0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2]) * scale;
+    for (let i = 0, j = 0; i < count; i++, j += channels) grey[i] = luma(data, j) * scale;
   } else {
     for (let i = 0, j = 0; i < count; i++, j += channels) grey[i] = data[j] * scale;
   }
@@ -117,11 +123,13 @@ export function toGrey(raster: Raster): Float32Array {
 
   const alphaAt = channels - 1;
   // an opaque picture (a canvas's PNG usually is) needs nothing more: found without the weighted sums
-  let opaque = true;
-  for (let j = alphaAt; j < count * channels; j += channels) {
-    if (data[j] !== maxValue) {
-      opaque = false;
-      break;
+  if (opaque === undefined) {
+    opaque = true;
+    for (let j = alphaAt; j < count * channels; j += channels) {
+      if (data[j] !== maxValue) {
+        opaque = false;
+        break;
+      }
     }
   }
   if (opaque) return grey;

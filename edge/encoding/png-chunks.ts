@@ -133,6 +133,7 @@ export function inflateBounded(compressed: Uint8Array, expected: number): Uint8A
   }
   if (rows.length > expected) throw fail(`PNG image data inflates past the ${expected} bytes its header allows (to ${rows.length})`);
   if (rows.length < expected) throw fail(`truncated PNG image data: ${rows.length} of the ${expected} bytes its header implies`);
+  // a plain Uint8Array view of zlib's Buffer, so the unfiltering loops see one element type
   return new Uint8Array(rows.buffer, rows.byteOffset, rows.length);
 }
 

@@ -602,8 +602,9 @@ export function uploadRoutes(registry: Registry) {
       return await set.store.use(
         cost,
         async (models) => {
-          let pixels = from.digit.pixels;
-          if (to) (pixels = new Float32Array(2 * IMAGE_PIXELS)).set(from.digit.pixels), pixels.set(to.digit.pixels, IMAGE_PIXELS);
+          const pixels = new Float32Array(uploads * IMAGE_PIXELS);
+          pixels.set(from.digit.pixels);
+          if (to) pixels.set(to.digit.pixels, IMAGE_PIXELS);
           const latents = await encodeImages(models, pixels, uploads);
           const end: PathEnd = to
             ? { kind: 'latent', latent: latents.slice(models.latentDim, 2 * models.latentDim) }
