@@ -56,6 +56,8 @@ export interface GanConfig {
   discriminatorHidden: number;
   /** dropout after each of the discriminator's hidden layers */
   discriminatorDropout: number;
+  /** discriminator updates per generator update, each on a fresh batch; unset = 1 */
+  discriminatorSteps?: number;
   /** hidden layers in each network */
   layers: number;
   /**

@@ -98,6 +98,16 @@ describe('image-space discriminator of the latent GANs', () => {
     decoder.dispose();
   });
 
+  it('discriminator updates per generator update: a whole number >= 1, refused by name otherwise', async () => {
+    const base = { codes: codesOf(10, 9), labels: Uint8Array.from({ length: 10 }, (_, r) => r), conditional: true, logger: quiet, rng: new Rng(2) };
+    const config = { ...FULL_CONFIG.cgan, steps: 2, batchSize: 4, generatorHidden: 8, discriminatorHidden: 8, mmdWeight: 0, classificationWeight: 0 };
+    for (const bad of [0, 1.5, -1])
+      await expect(trainLatentGan({ ...base, config: { ...config, discriminatorSteps: bad } })).rejects.toThrow(`discriminatorSteps must be a whole number >= 1, got ${bad}`);
+    const { generator, metrics } = await trainLatentGan({ ...base, config: { ...config, discriminatorSteps: 3 } });
+    expect(metrics.loss_curve.length).toBe(2);
+    generator.dispose();
+  });
+
   it('an image side without a decoder, or images of the wrong size, is refused by name', async () => {
     const base = { codes: codesOf(10, 8), labels: new Uint8Array(10), conditional: true, logger: quiet, rng: new Rng(1) };
     const config = { ...FULL_CONFIG.cgan, steps: 1, batchSize: 4, generatorHidden: 8, discriminatorHidden: 8 };

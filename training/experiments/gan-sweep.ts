@@ -52,6 +52,7 @@ const program = new Command()
   .option('--g-hidden <n>', 'generator hidden width', Number)
   .option('--d-hidden <n>', 'discriminator hidden width', Number)
   .option('--d-dropout <x>', "dropout after the discriminator's hidden layers", Number)
+  .option('--d-steps <n>', 'discriminator updates per generator update (GanConfig.discriminatorSteps)', Number)
   .option('--layers <n>', 'hidden layers in each network', Number)
   .option('--ema <x>', 'decay of the generator weight average', Number)
   .option('--mmd <x>', 'MMD term weight', Number)
@@ -82,6 +83,7 @@ function configOf(base: GanConfig, o: Options, conditional: boolean): GanConfig 
     ...pick('generatorHidden', o.gHidden),
     ...pick('discriminatorHidden', o.dHidden),
     ...pick('discriminatorDropout', o.dDropout),
+    ...pick('discriminatorSteps', o.dSteps),
     ...pick('layers', o.layers),
     ...pick('emaDecay', o.ema),
     ...pick('mmdWeight', o.mmd),

@@ -287,6 +287,8 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   const { steps, batchSize, learningRate, classificationWeight, mmdWeight, emaDecay, temperature } = config;
   const rows = labels.length;
   const bandwidthScale = config.mmdBandwidthScale ?? 1;
+  const discriminatorSteps = config.discriminatorSteps ?? 1;
+  if (!Number.isInteger(discriminatorSteps) || discriminatorSteps < 1) throw new RangeError(`discriminatorSteps must be a whole number >= 1, got ${discriminatorSteps}`);
   const imageSide = config.imageDiscriminator;
   if (imageSide && !decoder) throw new RangeError(`imageDiscriminator '${imageSide}' needs the decoder; none was given`);
   if (imageSide === 'images' && images?.length !== rows * IMAGE_PIXELS)
@@ -368,21 +370,23 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   let gLoss = NaN;
   for (let step = 0; step < steps; step++) {
     if (step % 20 === 0) await new Promise((resolve) => setImmediate(resolve)); // let the progress bar draw
-    const batchRows = Int32Array.from({ length: batchSize }, () => rng.int(rows));
     const [dl, gl] = tf.tidy(() => {
-      const idx = tf.tensor1d(batchRows, 'int32');
-      const real = view.real(idx);
-      const realOnehot = realClasses ? tf.oneHot(tf.gather(realClasses, idx), classes).toFloat() : null;
-      const forD = generatedBatch(true);
-      const fake = gSample(forD.noise, forD.onehot);
-      const d = dOptimizer.minimize(
-        () =>
-          tf.losses
-            .sigmoidCrossEntropy(tf.fill([batchSize, 1], REAL_LABEL), dLogit(real, realOnehot))
-            .add(tf.losses.sigmoidCrossEntropy(tf.zeros([batchSize, 1]), dLogit(view.generated(fake as tf.Tensor2D), forD.onehot))) as tf.Scalar,
-        true,
-        dVars,
-      )!;
+      let d: tf.Scalar | null = null;
+      for (let k = 0; k < discriminatorSteps; k++) {
+        const idx = tf.tensor1d(Int32Array.from({ length: batchSize }, () => rng.int(rows)), 'int32');
+        const real = view.real(idx);
+        const realOnehot = realClasses ? tf.oneHot(tf.gather(realClasses, idx), classes).toFloat() : null;
+        const forD = generatedBatch(true);
+        const fake = gSample(forD.noise, forD.onehot);
+        d = dOptimizer.minimize(
+          () =>
+            tf.losses
+              .sigmoidCrossEntropy(tf.fill([batchSize, 1], REAL_LABEL), dLogit(real, realOnehot))
+              .add(tf.losses.sigmoidCrossEntropy(tf.zeros([batchSize, 1]), dLogit(view.generated(fake as tf.Tensor2D), forD.onehot))) as tf.Scalar,
+          true,
+          dVars,
+        )!;
+      }
       const forG = generatedBatch(false);
       const matchedCodes = tf.gather(realCodes, tf.tensor1d(forG.matched, 'int32')) as tf.Tensor2D;
       const withClasses = (codes: tf.Tensor) => (forG.onehot ? tf.concat([codes, forG.onehot.mul(MMD_DIGIT_SCALE)], 1) : codes) as tf.Tensor2D;
@@ -404,7 +408,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       // random initial weights do not linger in it for the first thousands of steps
       const decay = Math.min(emaDecay, (1 + step) / (10 + step));
       average.forEach((a, i) => a.assign(a.mul(decay).add(gVars[i].mul(1 - decay))));
-      return [d.dataSync()[0], g.dataSync()[0]];
+      return [d!.dataSync()[0], g.dataSync()[0]];
     });
     dLoss = dl;
     gLoss = gl;
