@@ -32,8 +32,11 @@ const withDataset = (entries) => ({ ...entries, dataset });
 // ---- the drawing pad ----
 const pad = $('pad');
 const ctx = pad.getContext('2d');
-const INVITATION = 'Draw a digit on the pad, and the classifier reads it as you draw.';
-const MORPH_HINT = 'Draw a digit first; then pick what it should become.';
+// What the page calls one picture of the dataset: a digit of MNIST, an item of Fashion-MNIST's clothes and shoes.
+const noun = () => (isDigits() ? 'digit' : 'item');
+const aNoun = () => (isDigits() ? 'a digit' : 'an item');
+const invitation = () => 'Draw ' + aNoun() + ' on the pad, and the classifier reads it as you draw.';
+const morphHint = () => 'Draw ' + aNoun() + ' first; then pick what it should become.';
 let target = 8;
 let pending = null; // the latest picture waiting to be sent
 let busy = false;
@@ -58,14 +61,14 @@ function clearAll() {
   inked(false);
   for (const id of ['input', 'recon']) $(id).removeAttribute('src');
   $('pair').hidden = true;
-  show($('prediction'), INVITATION);
+  show($('prediction'), invitation());
   renderBars(null);
   const strip = $('morph');
   if (strip.src.startsWith('blob:')) URL.revokeObjectURL(strip.src);
   strip.removeAttribute('src');
   strip.removeAttribute('data-target');
   strip.hidden = true;
-  show($('morph-status'), MORPH_HINT);
+  show($('morph-status'), morphHint());
   settled(true);
 }
 
@@ -216,7 +219,7 @@ function markTarget() {
 
 async function morph() {
   markTarget();
-  if (!lastPicture) return show($('morph-status'), MORPH_HINT);
+  if (!lastPicture) return show($('morph-status'), morphHint());
   const sentIn = generation;
   show($('morph-status'), 'morphing into ' + (isDigits() ? 'a ' : '') + className(target) + '…');
   const q = params(withDataset({ to_digit: target, seed: 1, steps: MORPH_STEPS, scale: 3 }));
@@ -229,7 +232,7 @@ async function morph() {
   img.src = URL.createObjectURL(answer);
   img.dataset.target = String(target);
   img.hidden = false;
-  show($('morph-status'), 'your digit → ' + className(target) + ', through the autoencoder\'s latent space (' + MORPH_STEPS + ' steps)');
+  show($('morph-status'), 'your ' + noun() + ' → ' + className(target) + ', through the autoencoder\'s latent space (' + MORPH_STEPS + ' steps)');
 }
 
 // ---- examples to start from: generated digits, one per class, that a click loads into the pad ----
@@ -335,6 +338,9 @@ $('walk').addEventListener('click', async () => {
 function chooseDataset(entry, first = false) {
   dataset = entry.id;
   classes = Array.isArray(entry.classes) && entry.classes.length === 10 ? entry.classes.map(String) : DIGITS;
+  for (const el of document.querySelectorAll('[data-noun]')) el.textContent = el.dataset.noun === 'a' ? aNoun() : noun();
+  for (const el of document.querySelectorAll('[data-class-word]')) el.textContent = isDigits() ? 'digit' : 'class';
+  $('pad').setAttribute('aria-label', 'drawing pad: draw one ' + noun() + ' with a mouse, finger or pen');
   for (const b of document.querySelectorAll('[data-morph]')) b.textContent = className(Number(b.dataset.morph));
   for (const b of document.querySelectorAll('button[data-digit]')) b.textContent = className(Number(b.dataset.digit));
   for (const id of ['digit-from', 'digit-to']) {

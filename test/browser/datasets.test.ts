@@ -55,5 +55,22 @@ describe('the dataset selector', () => {
     const names = await page.$$eval('button[data-digit]', (els) => els.map((el) => el.textContent));
     expect(names).toEqual(other.classes);
     expect(await page.textContent('#prediction')).toMatch(new RegExp(`(${other.classes!.join('|')}) \\(\\d+%\\)$`));
+
+    // the page's words follow the dataset: no "Draw a digit" over a pad that reads shirts and shoes
+    const words = async () => ({
+      heading: await page.textContent('h2'),
+      hint: await page.textContent('#pad-hint'),
+      legend: await page.textContent('fieldset legend'),
+      classWord: await page.textContent('[role="group"][aria-label="digit"] > span'),
+      pad: await page.getAttribute('#pad', 'aria-label'),
+    });
+    const WORDS: Record<string, Awaited<ReturnType<typeof words>>> = {
+      mnist: { heading: 'Draw a digit', hint: 'Draw a digit here', legend: 'Morph your digit into', classWord: 'digit:', pad: 'drawing pad: draw one digit with a mouse, finger or pen' },
+      'fashion-mnist': { heading: 'Draw an item', hint: 'Draw an item here', legend: 'Morph your item into', classWord: 'class:', pad: 'drawing pad: draw one item with a mouse, finger or pen' },
+    };
+    expect(await words()).toEqual(WORDS[other.id]);
+    await page.selectOption('#dataset', listed[0].id);
+    expect(await words()).toEqual(WORDS[listed[0].id]);
+    expect(await page.textContent('#prediction')).toBe('Draw a digit on the pad, and the classifier reads it as you draw.');
   });
 });
