@@ -8,10 +8,9 @@
  */
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
 import { encodeGreyPng } from '../../core/png';
 import { digitAt, fashionTest } from '../edge/mnist-fixtures';
-import { MODELS_DIR, openModel, ort } from './models';
+import { MODELS_DIR, nativeClasses } from './models';
 
 const base = inject('workerUrl');
 const COUNT = 300;
@@ -19,18 +18,6 @@ const CONCURRENCY = 4;
 const FASHION_MODELS = resolve(MODELS_DIR, 'fashion-mnist');
 const set = fashionTest(COUNT);
 
-async function nativePredictions(): Promise<number[]> {
-  const encoder = await openModel('encoder', 'served', FASHION_MODELS);
-  const classifier = await openModel('classifier', 'served', FASHION_MODELS);
-  const pixels = Float32Array.from(set.images, (b) => b / 255);
-  const codes = await encoder.run({ [TENSOR.image]: new ort.Tensor('float32', pixels, [COUNT, IMAGE_PIXELS]) });
-  const out = await classifier.run({ [TENSOR.latent]: new ort.Tensor('float32', codes[TENSOR.latent].data as Float32Array, [COUNT, LATENT_DIM]) });
-  const p = out[TENSOR.probabilities].data as Float32Array;
-  return Array.from({ length: COUNT }, (_, i) => {
-    const row = Array.from(p.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES));
-    return row.indexOf(Math.max(...row));
-  });
-}
 
 /** 28x28 light-on-black enlarged `factor` times (nearest neighbour) and flipped to dark on white. */
 function onWhite(image: Uint8Array, factor: number): Uint8Array {
@@ -50,7 +37,7 @@ describe('Fashion-MNIST test images through POST /v1/classify?dataset=fashion-mn
   let models: Set<string>;
 
   beforeAll(async () => {
-    native = await nativePredictions();
+    native = await nativeClasses(set.images, COUNT, FASHION_MODELS);
     served = new Array(COUNT);
     models = new Set();
     let next = 0;

@@ -10,11 +10,10 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { IMAGE_PIXELS, LATENT_DIM, NUM_CLASSES, TENSOR } from '../../core/contract';
 import { encodeGreyPng } from '../../core/png';
 import { photoJpeg } from '../../bench/stages/uploads';
 import { digitAt, mnistTest } from '../edge/mnist-fixtures';
-import { MODELS_DIR, openModel, ort } from './models';
+import { MODELS_DIR, nativeClasses } from './models';
 import { hostileCases } from '../robustness/hostile-cases';
 
 const base = inject('workerUrl');
@@ -31,21 +30,6 @@ function servedAccuracy(): number {
   return value;
 }
 
-/** encoder.f16 -> classifier.f16 in onnxruntime-node on the raw test pixels: what the manifest's number measures. */
-async function nativePredictions(): Promise<number[]> {
-  const encoder = await openModel('encoder');
-  const classifier = await openModel('classifier');
-  const pixels = Float32Array.from(set.images, (b) => b / 255);
-  const codes = await encoder.run({ [TENSOR.image]: new ort.Tensor('float32', pixels, [COUNT, IMAGE_PIXELS]) });
-  const latents = codes[TENSOR.latent].data as Float32Array;
-  const out = await classifier.run({ [TENSOR.latent]: new ort.Tensor('float32', latents, [COUNT, LATENT_DIM]) });
-  const p = out[TENSOR.probabilities].data as Float32Array;
-  return Array.from({ length: COUNT }, (_, i) => {
-    const row = Array.from(p.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES));
-    return row.indexOf(Math.max(...row));
-  });
-}
-
 async function classify(bytes: Uint8Array, type: string): Promise<number> {
   const res = await fetch(`${base}/v1/classify?classifier=study`, { method: 'POST', body: bytes as BodyInit, headers: { 'Content-Type': type } });
   if (res.status !== 200) throw new Error(`/v1/classify answered ${res.status}: ${await res.text()}`);
@@ -57,7 +41,7 @@ describe('MNIST test images through POST /v1/classify?classifier=study', () => {
   let native: number[];
 
   beforeAll(async () => {
-    native = await nativePredictions();
+    native = await nativeClasses(set.images, COUNT);
     served = new Array(COUNT);
     let next = 0;
     const worker = async () => {
@@ -88,7 +72,7 @@ describe('MNIST test images through POST /v1/classify?classifier=study', () => {
 
 describe('a photo-sized JPEG', () => {
   it('1024x1024, dark ink on uneven noisy paper, is read as its digit', async () => {
-    const native = await nativePredictions();
+    const native = await nativeClasses(set.images, COUNT);
     // the first test images the classifier gets right on raw pixels, each drawn as a "photo"
     const picks = [...set.labels.keys()].filter((i) => native[i] === set.labels[i]).slice(0, 3);
     for (const i of picks) {
