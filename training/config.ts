@@ -89,6 +89,12 @@ export interface GanConfig {
   temperature: number;
   /** weight of the AC-GAN-style classification term: digits (conditional) or code clusters (unconditional); 0 = off */
   classificationWeight: number;
+  /**
+   * the classification term only for generated codes the code classifier gives less than this probability of
+   * their class (a hinge: confident samples are left where they are instead of pushed further, which cools
+   * the whole distribution); unset = every code
+   */
+  classificationBelow?: number;
   /** weight of an MMD term between generated and real codes (of the same digits) in the generator loss (0 = off) */
   mmdWeight: number;
   /** factor on the MMD kernels' squared bandwidths (gan.ts MMD_BANDWIDTHS, set for 16-number codes); unset = 1 */

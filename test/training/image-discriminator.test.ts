@@ -10,7 +10,7 @@ import { Rng } from '../../core/rng';
 import { selectBackend } from '../../training/backend';
 import { FULL_CONFIG } from '../../training/config';
 import { consoleLogger } from '../../training/progress';
-import { discriminatorView, trainLatentGan } from '../../training/stages/gan';
+import { classificationTerm, discriminatorView, trainLatentGan } from '../../training/stages/gan';
 
 /**
  * A linear decoder by hand: pixel p = 0.5 * code[p mod LATENT_DIM] + p / 1000. Its derivative of the sum of
@@ -106,6 +106,21 @@ describe('image-space discriminator of the latent GANs', () => {
     const { generator, metrics } = await trainLatentGan({ ...base, config: { ...config, discriminatorSteps: 3 } });
     expect(metrics.loss_curve.length).toBe(2);
     generator.dispose();
+  });
+
+  it('the classification term: mean cross-entropy over the batch; with a hinge only the codes under it count (worked by hand)', () => {
+    tf.tidy(() => {
+      const onehot = tf.tensor2d([[1, 0], [1, 0], [0, 1]]);
+      const predicted = tf.tensor2d([[0.9, 0.1], [0.3, 0.7], [0.4, 0.6]]);
+      const ce = [-Math.log(0.9), -Math.log(0.3), -Math.log(0.6)];
+      expect(classificationTerm(onehot, predicted).dataSync()[0]).toBeCloseTo((ce[0] + ce[1] + ce[2]) / 3, 5);
+      // below 0.65: the second (0.3) and third (0.6) codes count, the confident first does not; still / 3
+      expect(classificationTerm(onehot, predicted, 0.65).dataSync()[0]).toBeCloseTo((ce[1] + ce[2]) / 3, 5);
+      // the hinge passes no gradient to a confident code
+      const grad = tf.grad((p: tf.Tensor) => classificationTerm(onehot, p, 0.5))(predicted).arraySync() as number[][];
+      expect(grad[0].map(Math.abs)).toEqual([0, 0]);
+      expect(grad[1][0]).toBeLessThan(0);
+    });
   });
 
   it('an image side without a decoder, or images of the wrong size, is refused by name', async () => {

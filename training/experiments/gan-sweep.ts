@@ -58,6 +58,7 @@ const program = new Command()
   .option('--mmd <x>', 'MMD term weight', Number)
   .option('--mmd-scale <x>', "factor on the MMD kernels' squared bandwidths", Number)
   .option('--cls <x>', 'classification term weight', Number)
+  .option('--cls-below <p>', 'the classification term only for codes given less than this probability of their class (GanConfig.classificationBelow)', Number)
   .option('--mixture-base', 'generators start as the per-digit Gaussian mixtures and learn a correction (needs NOISE_DIM > LATENT_DIM)')
   .option('--components <n>', 'with --mixture-base: components per digit', Number)
   .addOption(
@@ -89,6 +90,7 @@ function configOf(base: GanConfig, o: Options, conditional: boolean): GanConfig 
     ...pick('mmdWeight', o.mmd),
     ...pick('mmdBandwidthScale', o.mmdScale),
     ...pick('classificationWeight', o.cls),
+    ...pick('classificationBelow', o.clsBelow),
     ...pick('mixtureBase', o.mixtureBase),
     ...pick('digitComponents', o.components),
     ...pick('imageDiscriminator', o.imageD as GanConfig['imageDiscriminator']),

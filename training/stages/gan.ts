@@ -283,11 +283,28 @@ function clusterPurity(clusters: Modes, labels: Uint8Array): number {
   return agreeing / labels.length;
 }
 
+/**
+ * The generator's classification term: the mean over the batch of each code's cross-entropy against its
+ * class; with `below`, only the codes given less than that probability of their class count (the mask
+ * carries no gradient), so confident codes are left where they are.
+ */
+export function classificationTerm(onehot: tf.Tensor, predicted: tf.Tensor, below?: number): tf.Scalar {
+  const perCode = tf.metrics.categoricalCrossentropy(onehot, predicted);
+  if (below === undefined) return perCode.mean() as tf.Scalar;
+  // the mask as a constant read back from the values (tfjs has no stop-gradient, and Less has no gradient)
+  const own = predicted.mul(onehot).sum(1).dataSync();
+  const mask = tf.tensor1d(Float32Array.from(own, (p) => (p < below ? 1 : 0)));
+  return perCode.mul(mask).mean() as tf.Scalar;
+}
+
 export async function trainLatentGan({ codes, labels, conditional, config, logger, rng, decoder, images }: GanInputs): Promise<GanResult> {
   const { steps, batchSize, learningRate, classificationWeight, mmdWeight, emaDecay, temperature } = config;
   const rows = labels.length;
   const bandwidthScale = config.mmdBandwidthScale ?? 1;
   const discriminatorSteps = config.discriminatorSteps ?? 1;
+  const classificationBelow = config.classificationBelow;
+  if (classificationBelow !== undefined && !(classificationBelow > 0 && classificationBelow <= 1))
+    throw new RangeError(`classificationBelow must be a probability in (0, 1], got ${classificationBelow}`);
   if (!Number.isInteger(discriminatorSteps) || discriminatorSteps < 1) throw new RangeError(`discriminatorSteps must be a whole number >= 1, got ${discriminatorSteps}`);
   const imageSide = config.imageDiscriminator;
   if (imageSide && !decoder) throw new RangeError(`imageDiscriminator '${imageSide}' needs the decoder; none was given`);
@@ -397,7 +414,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
           if (mmdWeight > 0) loss = loss.add(mmdGeneratorTerm(withClasses(generated), withClasses(matchedCodes), bandwidthScale).mul(mmdWeight));
           if (codeClassifier) {
             const predicted = codeClassifier.model.apply(generated) as tf.Tensor;
-            loss = loss.add(tf.metrics.categoricalCrossentropy(forG.onehot!, predicted).mean().mul(classificationWeight));
+            loss = loss.add(classificationTerm(forG.onehot!, predicted, classificationBelow).mul(classificationWeight));
           }
           return loss;
         },
