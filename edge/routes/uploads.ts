@@ -9,7 +9,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { IMAGE_PIXELS, NUM_CLASSES } from '../../core/contract';
-import { DATASETS, type Framing } from '../../core/manifest';
+import { DATASETS } from '../../core/manifest';
 import { gridPng } from '../../core/png';
 import { IMAGE_TYPES, ImageInputError, MAX_SIDE, MAX_UPLOAD_BYTES, inspectImage, type ImageType } from '../encoding/image-input';
 import { encodeGrid, encodeTiles } from '../encoding/images';
@@ -31,7 +31,7 @@ import {
   type ClassifierChoice,
   type PathEnd,
 } from '../inference/recognition';
-import { estimateCost, yieldToEventLoop, type Scheduler } from '../inference/scheduler';
+import { estimateCost, yieldToEventLoop } from '../inference/scheduler';
 import { errorResponses, HEADERS } from './docs';
 import { errorResponse, invalidParameters, quote } from './errors';
 import { requireJson } from './meta';
@@ -304,9 +304,11 @@ interface ReadDigit {
 /**
  * Decodes and normalises uploads as one job of the scheduler (after a walk of each upload's structure
  * that bounds the work, outside it): a large or hostile picture then waits its turn, counts against the
- * queue's bound like model work, and cannot hold the isolate for longer than its bounded decode.
+ * queue's bound like model work, and cannot hold the isolate for longer than its bounded decode. Each is
+ * framed the way the set's dataset framed its pictures (core/manifest.ts DATASETS).
  */
-async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Request, framing: Framing): Promise<ReadDigit[]> {
+async function readDigits(set: ModelSet, uploads: Upload[], request: Request): Promise<ReadDigit[]> {
+  const { framing } = DATASETS[set.dataset];
   const inspected = uploads.map((upload) => withField(upload.field, () => inspectImage(upload.bytes, upload.declared)));
   // a JPEG read from its coefficients is priced by its bytes and pixels, any other upload by its pixels
   // (a PNG's at its own rate, see COST)
@@ -325,7 +327,7 @@ async function readDigits(scheduler: Scheduler, uploads: Upload[], request: Requ
   const cost = estimateCost(work);
   addCost(requestLog(request), cost);
   const signal = request.signal;
-  return await scheduler.run(
+  return await set.store.scheduler.run(
     cost,
     async () => {
       const read: ReadDigit[] = [];
@@ -484,7 +486,7 @@ export function uploadRoutes(registry: Registry) {
     if (unacceptable) return unacceptable;
     const set = await setOf(c, params, ['encoder', 'classifier']);
     try {
-      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw, DATASETS[set.dataset].framing);
+      const [read] = await readDigits(set, [await readImageBody(c.req.raw)], c.req.raw);
       return await set.store.use(
         estimateCost({ rows: RECOGNISE_ROWS, outputPixels: 0, images: 0 }),
         async (models) => {
@@ -520,7 +522,7 @@ export function uploadRoutes(registry: Registry) {
     const scale = params.scale ?? 1;
     const set = await setOf(c, params, ['encoder', 'classifier', 'decoder']);
     try {
-      const [read] = await readDigits(set.store.scheduler, [await readImageBody(c.req.raw)], c.req.raw, DATASETS[set.dataset].framing);
+      const [read] = await readDigits(set, [await readImageBody(c.req.raw)], c.req.raw);
       const outputPixels = 2 * IMAGE_PIXELS * (format === 'png' ? scale * scale : 1);
       return await set.store.use(
         estimateCost({ rows: RECOGNISE_ROWS + 1, outputPixels, images: format === 'png' ? 1 : 2 }),
@@ -589,7 +591,7 @@ export function uploadRoutes(registry: Registry) {
       }
       const ends = pair.to ? [] : params.to_digit !== undefined ? (['cgan-generator'] as const) : (['generator'] as const);
       const set = await setOf(c, params, ['encoder', 'classifier', 'decoder', ...ends]);
-      const [from, to = null] = await readDigits(set.store.scheduler, pair.to ? [pair.from, pair.to] : [pair.from], c.req.raw, DATASETS[set.dataset].framing);
+      const [from, to = null] = await readDigits(set, pair.to ? [pair.from, pair.to] : [pair.from], c.req.raw);
       const steps = params.steps ?? 8;
       const scale = params.scale ?? 1;
       const seed = params.to_digit !== undefined ? (params.seed ?? randomSeed()) : undefined;
