@@ -59,7 +59,7 @@ describe('the dataset selector', () => {
     // the page's words follow the dataset: no "Draw a digit" over a pad that reads shirts and shoes
     const words = async () => ({
       heading: await page.textContent('h2'),
-      hint: await page.textContent('#pad-hint'),
+      hint: await page.innerText('#pad-hint'), // as rendered: the spaces around the word must show
       legend: await page.textContent('fieldset legend'),
       classWord: await page.textContent('[role="group"][aria-label="digit"] > span'),
       pad: await page.getAttribute('#pad', 'aria-label'),
