@@ -100,6 +100,12 @@ export interface ModelStoreOptions {
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 60_000;
+/**
+ * A load another request started and that has not settled in this long is taken as dead: workerd never resumes
+ * the continuations of a request that was cancelled (its client left), so its load would hold `loading` forever
+ * and every later request would wait on it. A cold load takes ~1 s here; a slow one only costs a second load.
+ */
+export const LOAD_STALL_MS = 10_000;
 
 async function openSession(id: EdgeModelId, { file, bytes }: ModelFile): Promise<ort.InferenceSession> {
   let session: ort.InferenceSession;
@@ -170,18 +176,25 @@ export class ModelStore {
       }
     }
     if (this.loading) return this.awaitOtherLoad();
-    this.loading = this.open().then(
+    const attempt: Promise<LoadedModels> = this.open().then(
       (models) => {
-        this.loaded = models;
-        this.lastError = null;
-        this.failures = 0;
-        this.loading = null;
-        return models;
+        if (this.loaded) {
+          // two attempts finished (one had been given up as stalled): the first to finish is kept
+          void Promise.allSettled(Object.values(models.sessions).map((s) => s.release()));
+        } else {
+          this.loaded = models;
+          this.lastError = null;
+          this.failures = 0;
+        }
+        if (this.loading === attempt) this.loading = null;
+        return this.loaded;
       },
       (err: unknown) => {
-        this.loading = null;
+        const current = this.loading === attempt;
+        if (current) this.loading = null;
         const error = err instanceof ModelsUnavailableError ? err : new ModelsUnavailableError('the models failed to load');
         if (!(err instanceof ModelsUnavailableError)) console.error('model load failed:', err);
+        if (!current) throw error;
         const delayMs = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.failures);
         this.failures++;
         this.retryAt = this.now() + delayMs;
@@ -189,17 +202,29 @@ export class ModelStore {
         throw this.lastError;
       },
     );
-    return this.loading;
+    this.loading = attempt;
+    this.loadStartedAt = this.now();
+    return attempt;
   }
+
+  private loadStartedAt = 0;
 
   /**
    * A load started by another request: wait for it on this request's own timer rather than on that
    * request's promise, which would continue in (and die with) the other request's context (see
-   * scheduler.ts for why that matters in workerd).
+   * scheduler.ts for why that matters in workerd). A load that has not settled within LOAD_STALL_MS
+   * is given up, and this request starts its own.
    */
   private async awaitOtherLoad(): Promise<LoadedModels> {
-    while (this.loading) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.loading && !this.loaded && this.now() - this.loadStartedAt < LOAD_STALL_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     if (this.loaded) return this.loaded;
+    if (this.loading) {
+      console.error(`a model load gave no answer in ${LOAD_STALL_MS / 1000} s (its request was likely cancelled); loading again`);
+      this.loading = null;
+      return this.load();
+    }
     throw this.lastError ?? new ModelsUnavailableError('the models failed to load');
   }
 

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import { EDGE_MODEL_IDS, ModelsUnavailableError, ModelStore, type EdgeModelId, type ModelFile } from '../../edge/inference/model-store';
+import { EDGE_MODEL_IDS, LOAD_STALL_MS, ModelsUnavailableError, ModelStore, type EdgeModelId, type ModelFile } from '../../edge/inference/model-store';
 import { ort } from '../../edge/inference/ort';
 import { OverloadedError, Scheduler } from '../../edge/inference/scheduler';
 import onnxProto from 'onnx-proto';
@@ -147,6 +147,44 @@ describe('ModelStore.load', () => {
     const store = new ModelStore(filesWith('generator', garbage()));
     const errors = await Promise.all([rejection(store.load()), rejection(store.load()), rejection(store.load())]);
     expect(errors.map((e) => e.message)).toEqual(Array(3).fill('cannot load generator.f16.onnx: the runtime rejected the file'));
+  });
+
+  it('a load that never settles (its request cancelled in workerd) is given up after LOAD_STALL_MS: the next caller loads again', async () => {
+    const error = quiet();
+    const clock = fakeClock();
+    const real = ort.InferenceSession.create.bind(ort.InferenceSession);
+    let release: () => void = () => {};
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const create = vi
+      .spyOn(ort.InferenceSession, 'create')
+      .mockImplementationOnce(async (...args: Parameters<typeof real>) => {
+        await stuck; // the first attempt's first session hangs until the test lets it go
+        return real(...args);
+      });
+    const store = new ModelStore(edgeModelFiles(), { now: clock.now });
+    const first = store.load();
+    let waiterDone = false;
+    const waiter = store.load().finally(() => (waiterDone = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(waiterDone).toBe(false); // still waiting on the first attempt
+    clock.t += LOAD_STALL_MS - 1;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(waiterDone).toBe(false);
+    clock.t += 1; // the first attempt is now LOAD_STALL_MS old
+    const models = await waiter;
+    expect(Object.keys(models.sessions).sort()).toEqual([...EDGE_MODEL_IDS].sort());
+    expect(create).toHaveBeenCalledTimes(1 + EDGE_MODEL_IDS.length);
+    expect(error.mock.calls.flat().join(' ')).toContain('gave no answer in 10 s');
+    expect(await store.load()).toBe(models);
+
+    // the stalled attempt finishing late keeps the store's models and releases its own sessions
+    const releases = vi.spyOn(sessionPrototype, 'release');
+    release();
+    expect(await first).toBe(models);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(releases).toHaveBeenCalledTimes(EDGE_MODEL_IDS.length);
+    expect(await store.load()).toBe(models);
+    expect(store.inUse).toBe(false);
   });
 });
 
