@@ -148,6 +148,8 @@ export class ModelStore {
   readonly scheduler: Scheduler;
   private readonly now: () => number;
   private loading: Promise<LoadedModels> | null = null;
+  /** when `loading` began, on `now`: awaitOtherLoad gives it up after LOAD_STALL_MS */
+  private loadStartedAt = 0;
   private loaded: LoadedModels | null = null;
   private lastError: ModelsUnavailableError | null = null;
   private failures = 0;
@@ -206,8 +208,6 @@ export class ModelStore {
     this.loadStartedAt = this.now();
     return attempt;
   }
-
-  private loadStartedAt = 0;
 
   /**
    * A load started by another request: wait for it on this request's own timer rather than on that
