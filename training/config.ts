@@ -95,6 +95,12 @@ export interface GanConfig {
    * the whole distribution); unset = every code
    */
   classificationBelow?: number;
+  /**
+   * epochs of the code classifier behind the classification term (gan.ts trainCodeClassifier, on the training
+   * codes); unset = 3. A teacher that reads the codes better pushes each digit's samples toward that digit's
+   * codes rather than toward the classifier's mistakes
+   */
+  codeClassifierEpochs?: number;
   /** weight of an MMD term between generated and real codes (of the same digits) in the generator loss (0 = off) */
   mmdWeight: number;
   /** factor on the MMD kernels' squared bandwidths (gan.ts MMD_BANDWIDTHS, set for 16-number codes); unset = 1 */

@@ -108,6 +108,16 @@ describe('image-space discriminator of the latent GANs', () => {
     generator.dispose();
   });
 
+  it("the classification term's code classifier: epochs a whole number >= 1, refused by name otherwise, and reported", async () => {
+    const base = { codes: codesOf(10, 9), labels: Uint8Array.from({ length: 10 }, (_, r) => r), conditional: true, logger: quiet, rng: new Rng(3) };
+    const config = { ...FULL_CONFIG.cgan, steps: 2, batchSize: 4, generatorHidden: 8, discriminatorHidden: 8, mmdWeight: 0, classificationWeight: 0.1 };
+    for (const bad of [0, 2.5, -3])
+      await expect(trainLatentGan({ ...base, config: { ...config, codeClassifierEpochs: bad } })).rejects.toThrow(`codeClassifierEpochs must be a whole number >= 1, got ${bad}`);
+    const { generator, metrics } = await trainLatentGan({ ...base, config: { ...config, codeClassifierEpochs: 2 } });
+    expect(metrics.code_classifier_epochs).toBe(2);
+    generator.dispose();
+  });
+
   it('the classification term: mean cross-entropy over the batch; with a hinge only the codes under it count (worked by hand)', () => {
     tf.tidy(() => {
       const onehot = tf.tensor2d([[1, 0], [1, 0], [0, 1]]);

@@ -59,6 +59,7 @@ const program = new Command()
   .option('--mmd-scale <x>', "factor on the MMD kernels' squared bandwidths", Number)
   .option('--cls <x>', 'classification term weight', Number)
   .option('--cls-below <p>', 'the classification term only for codes given less than this probability of their class (GanConfig.classificationBelow)', Number)
+  .option('--cls-epochs <n>', "epochs of the classification term's code classifier (GanConfig.codeClassifierEpochs; unset 3)", Number)
   .option('--mixture-base', 'generators start as the per-digit Gaussian mixtures and learn a correction (needs NOISE_DIM > LATENT_DIM)')
   .option('--components <n>', 'with --mixture-base: components per digit', Number)
   .addOption(
@@ -91,6 +92,7 @@ function configOf(base: GanConfig, o: Options, conditional: boolean): GanConfig 
     ...pick('mmdBandwidthScale', o.mmdScale),
     ...pick('classificationWeight', o.cls),
     ...pick('classificationBelow', o.clsBelow),
+    ...pick('codeClassifierEpochs', o.clsEpochs),
     ...pick('mixtureBase', o.mixtureBase),
     ...pick('digitComponents', o.components),
     ...pick('imageDiscriminator', o.imageD as GanConfig['imageDiscriminator']),

@@ -43,6 +43,7 @@ export interface GanResult {
     final_g_loss: number;
     /** weight of the frozen code classifier's cross-entropy in the generator loss (digits, or code clusters) */
     classification_weight?: number;
+    code_classifier_epochs?: number;
     code_classifier_train_accuracy?: number;
     /** self-conditioned unconditional GAN: what its prior's modes are (the digits, equal shares; or k-means clusters of the codes) */
     modes?: 'digits' | 'digit-components' | 'clusters';
@@ -60,7 +61,7 @@ export interface GanResult {
 }
 
 /** Code classifier for the generator's auxiliary loss: latent code [N, LATENT_DIM] -> class probabilities [N, classes]. */
-async function trainCodeClassifier(codes: Float32Array, labels: Uint8Array, classes: number, logger: Logger): Promise<{ model: tf.LayersModel; accuracy: number }> {
+async function trainCodeClassifier(codes: Float32Array, labels: Uint8Array, classes: number, epochs: number, logger: Logger): Promise<{ model: tf.LayersModel; accuracy: number }> {
   const model = tf.sequential({
     layers: [
       tf.layers.dense({ inputShape: [LATENT_DIM], units: 128, activation: 'relu' }),
@@ -70,7 +71,7 @@ async function trainCodeClassifier(codes: Float32Array, labels: Uint8Array, clas
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
   const x = tf.tensor2d(codes, [labels.length, LATENT_DIM]);
   const y = oneHot(labels, classes);
-  await fitWithProgress(model, x, y, { epochs: 3, batchSize: 256, logger, label: 'code classifier (GAN classification term)' });
+  await fitWithProgress(model, x, y, { epochs, batchSize: 256, logger, label: 'code classifier (GAN classification term)' });
   const accuracyValue = accuracy(predictBatched(model, codes, LATENT_DIM), labels, classes);
   x.dispose();
   y.dispose();
@@ -306,6 +307,9 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   if (classificationBelow !== undefined && !(classificationBelow > 0 && classificationBelow <= 1))
     throw new RangeError(`classificationBelow must be a probability in (0, 1], got ${classificationBelow}`);
   if (!Number.isInteger(discriminatorSteps) || discriminatorSteps < 1) throw new RangeError(`discriminatorSteps must be a whole number >= 1, got ${discriminatorSteps}`);
+  const codeClassifierEpochs = config.codeClassifierEpochs ?? 3;
+  if (!Number.isInteger(codeClassifierEpochs) || codeClassifierEpochs < 1)
+    throw new RangeError(`codeClassifierEpochs must be a whole number >= 1, got ${codeClassifierEpochs}`);
   const imageSide = config.imageDiscriminator;
   if (imageSide && !decoder) throw new RangeError(`imageDiscriminator '${imageSide}' needs the decoder; none was given`);
   if (imageSide === 'images' && images?.length !== rows * IMAGE_PIXELS)
@@ -353,7 +357,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
   const gVars = variablesOf(generator);
   // the exponential moving average of the generator's weights; what is exported
   const average = gVars.map((v) => tf.variable(v.clone(), false));
-  const codeClassifier = classOf && classificationWeight > 0 ? await trainCodeClassifier(codes, classOf, classes, logger) : null;
+  const codeClassifier = classOf && classificationWeight > 0 ? await trainCodeClassifier(codes, classOf, classes, codeClassifierEpochs, logger) : null;
   if (codeClassifier) logger.log(`   code classifier for the GAN's classification term: training accuracy ${codeClassifier.accuracy.toFixed(4)}`);
   const realClasses = classOf ? tf.tensor1d(Int32Array.from(classOf), 'int32') : null;
   const dLogit = (seen: tf.Tensor, onehot: tf.Tensor | null) => discriminator.apply(onehot ? [seen, onehot] : seen, { training: true }) as tf.Tensor;
@@ -458,7 +462,7 @@ export async function trainLatentGan({ codes, labels, conditional, config, logge
       temperature,
       final_d_loss: round(dLoss, 4),
       final_g_loss: round(gLoss, 4),
-      ...(codeClassifier ? { classification_weight: classificationWeight, code_classifier_train_accuracy: round(codeClassifier.accuracy) } : {}),
+      ...(codeClassifier ? { classification_weight: classificationWeight, code_classifier_epochs: codeClassifierEpochs, code_classifier_train_accuracy: round(codeClassifier.accuracy) } : {}),
       ...(modeKind ? { modes: modeKind } : {}),
       ...(perDigitClusters ? { mixture_base: true, digit_components: perDigitClusters.map((c) => c.length) } : {}),
       ...(imageSide ? { image_discriminator: imageSide } : {}),
