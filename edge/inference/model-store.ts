@@ -14,7 +14,7 @@
  */
 import { MODEL_SPECS, TENSOR, type ModelId } from '../../core/contract';
 import { configureOrt, ort } from './ort';
-import { Scheduler } from './scheduler';
+import { Scheduler, sleep } from './scheduler';
 import { setVersionOf } from './version';
 
 /** The models the worker serves; each is a `MODEL_SPECS` id with `edge: true`. */
@@ -217,7 +217,7 @@ export class ModelStore {
    */
   private async awaitOtherLoad(): Promise<LoadedModels> {
     while (this.loading && !this.loaded && this.now() - this.loadStartedAt < LOAD_STALL_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sleep(5);
     }
     if (this.loaded) return this.loaded;
     if (this.loading) {

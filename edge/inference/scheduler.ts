@@ -132,7 +132,8 @@ interface Ticket {
 /** thousandths of a cost unit: the scheduler's internal, integer unit */
 const MILLI = 1000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A wait on the calling request's own timer (never on another request's promise). */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Lets other requests of the isolate run (on this request's own timer) in the middle of a long job,
