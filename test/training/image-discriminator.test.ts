@@ -10,7 +10,7 @@ import { Rng } from '../../core/rng';
 import { selectBackend } from '../../training/backend';
 import { FULL_CONFIG } from '../../training/config';
 import { consoleLogger } from '../../training/progress';
-import { classificationTerm, discriminatorView, trainLatentGan } from '../../training/stages/gan';
+import { classificationTerm, discriminatorView, trainLatentGan, type GanResult } from '../../training/stages/gan';
 
 /**
  * A linear decoder by hand: pixel p = 0.5 * code[p mod LATENT_DIM] + p / 1000. Its derivative of the sum of
@@ -98,23 +98,17 @@ describe('image-space discriminator of the latent GANs', () => {
     decoder.dispose();
   });
 
-  it('discriminator updates per generator update: a whole number >= 1, refused by name otherwise', async () => {
+  // whole-number settings of the GAN: refused by name below 1 or fractional, and taken when valid
+  it.each([
+    { key: 'discriminatorSteps', good: 3, classificationWeight: 0, taken: (m: GanResult['metrics']) => m.loss_curve.length === 2 },
+    { key: 'codeClassifierEpochs', good: 2, classificationWeight: 0.1, taken: (m: GanResult['metrics']) => m.code_classifier_epochs === 2 },
+  ] as const)('$key: a whole number >= 1, refused by name otherwise', async ({ key, good, classificationWeight, taken }) => {
     const base = { codes: codesOf(10, 9), labels: Uint8Array.from({ length: 10 }, (_, r) => r), conditional: true, logger: quiet, rng: new Rng(2) };
-    const config = { ...FULL_CONFIG.cgan, steps: 2, batchSize: 4, generatorHidden: 8, discriminatorHidden: 8, mmdWeight: 0, classificationWeight: 0 };
+    const config = { ...FULL_CONFIG.cgan, steps: 2, batchSize: 4, generatorHidden: 8, discriminatorHidden: 8, mmdWeight: 0, classificationWeight };
     for (const bad of [0, 1.5, -1])
-      await expect(trainLatentGan({ ...base, config: { ...config, discriminatorSteps: bad } })).rejects.toThrow(`discriminatorSteps must be a whole number >= 1, got ${bad}`);
-    const { generator, metrics } = await trainLatentGan({ ...base, config: { ...config, discriminatorSteps: 3 } });
-    expect(metrics.loss_curve.length).toBe(2);
-    generator.dispose();
-  });
-
-  it("the classification term's code classifier: epochs a whole number >= 1, refused by name otherwise, and reported", async () => {
-    const base = { codes: codesOf(10, 9), labels: Uint8Array.from({ length: 10 }, (_, r) => r), conditional: true, logger: quiet, rng: new Rng(3) };
-    const config = { ...FULL_CONFIG.cgan, steps: 2, batchSize: 4, generatorHidden: 8, discriminatorHidden: 8, mmdWeight: 0, classificationWeight: 0.1 };
-    for (const bad of [0, 2.5, -3])
-      await expect(trainLatentGan({ ...base, config: { ...config, codeClassifierEpochs: bad } })).rejects.toThrow(`codeClassifierEpochs must be a whole number >= 1, got ${bad}`);
-    const { generator, metrics } = await trainLatentGan({ ...base, config: { ...config, codeClassifierEpochs: 2 } });
-    expect(metrics.code_classifier_epochs).toBe(2);
+      await expect(trainLatentGan({ ...base, config: { ...config, [key]: bad } })).rejects.toThrow(`${key} must be a whole number >= 1, got ${bad}`);
+    const { generator, metrics } = await trainLatentGan({ ...base, config: { ...config, [key]: good } });
+    expect(taken(metrics)).toBe(true);
     generator.dispose();
   });
 
