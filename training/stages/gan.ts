@@ -298,18 +298,21 @@ export function classificationTerm(onehot: tf.Tensor, predicted: tf.Tensor, belo
   return perCode.mul(mask).mean() as tf.Scalar;
 }
 
+/** A count in the GAN's config: a whole number >= 1, refused by name otherwise. */
+function countSetting(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number >= 1, got ${value}`);
+  return value;
+}
+
 export async function trainLatentGan({ codes, labels, conditional, config, logger, rng, decoder, images }: GanInputs): Promise<GanResult> {
   const { steps, batchSize, learningRate, classificationWeight, mmdWeight, emaDecay, temperature } = config;
   const rows = labels.length;
   const bandwidthScale = config.mmdBandwidthScale ?? 1;
-  const discriminatorSteps = config.discriminatorSteps ?? 1;
+  const discriminatorSteps = countSetting('discriminatorSteps', config.discriminatorSteps ?? 1);
   const classificationBelow = config.classificationBelow;
   if (classificationBelow !== undefined && !(classificationBelow > 0 && classificationBelow <= 1))
     throw new RangeError(`classificationBelow must be a probability in (0, 1], got ${classificationBelow}`);
-  if (!Number.isInteger(discriminatorSteps) || discriminatorSteps < 1) throw new RangeError(`discriminatorSteps must be a whole number >= 1, got ${discriminatorSteps}`);
-  const codeClassifierEpochs = config.codeClassifierEpochs ?? 3;
-  if (!Number.isInteger(codeClassifierEpochs) || codeClassifierEpochs < 1)
-    throw new RangeError(`codeClassifierEpochs must be a whole number >= 1, got ${codeClassifierEpochs}`);
+  const codeClassifierEpochs = countSetting('codeClassifierEpochs', config.codeClassifierEpochs ?? 3);
   const imageSide = config.imageDiscriminator;
   if (imageSide && !decoder) throw new RangeError(`imageDiscriminator '${imageSide}' needs the decoder; none was given`);
   if (imageSide === 'images' && images?.length !== rows * IMAGE_PIXELS)
