@@ -110,7 +110,7 @@ export function targets(r: Results): Target[] {
     if (h.server !== WORKER) continue;
     if (h.load === 'hostile') {
       const how = h.via === 'direct' ? "workerd's own port" : 'workerd, over wrangler dev';
-      out.push({ what: `/health while hostile uploads run (${how}), max`, target: '< 100 ms', measured: `${h.underLoad.max.toFixed(0)} ms (p99 ${h.underLoad.p99.toFixed(0)})`, met: h.underLoad.max < 100 });
+      out.push({ what: `/health while hostile uploads run (${how}), max`, target: '< 100 ms', measured: `${h.underLoad.max.toFixed(0)} ms (p99 ${h.underLoad.p99.toFixed(0)}${h.timerLag ? `; inside the isolate, timer lag max ${h.timerLag.max.toFixed(0)}` : ''})`, met: h.underLoad.max < 100 });
       continue;
     }
     // Before the scheduler /health waited for all queued model work, i.e. as long as a heavy request.

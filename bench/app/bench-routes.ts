@@ -13,6 +13,7 @@ import { toByte } from '../../core/png';
 import { encodeGrid, encodeTiles, toBase64 } from '../../edge/encoding/images';
 import { previousGridPng, previousTiles } from './previous-encoder';
 import type { LoadedModels, ModelStore } from '../../edge/inference/model-store';
+import { measureTimerLag } from './timer-lag';
 import { generateDigits, generateImages, interpolateImages, type Images } from '../../edge/inference/sampling';
 
 export const BENCH_ENDPOINTS = ['generate', 'digits', 'interpolate'] as const;
@@ -127,6 +128,14 @@ export function benchRoutes(store: ModelStore, hooks: BenchHooks) {
     const seed = intParam(c.req.query('seed'), 'seed', 0, 2 ** 32 - 1, 1);
     const images = await store.use(0, (models) => modelWork(models, endpoint, n, seed));
     return c.json({ endpoint, n, seed, bytes: toBase64(Uint8Array.from(images.pixels, toByte)) });
+  });
+
+  // GET /lag?ms=20000&every=5: how late a 5 ms timer fires in this isolate over 20 s (bench/app/timer-lag.ts),
+  // run beside a load to see how long the isolate itself holds a light request
+  app.get('/lag', async (c) => {
+    const forMs = intParam(c.req.query('ms'), 'ms', 10, 120_000, 1000);
+    const everyMs = intParam(c.req.query('every'), 'every', 1, 1000, 5);
+    return c.json(await measureTimerLag(forMs, everyMs));
   });
 
   app.get('/memory', (c) => c.json(hooks.memory()));

@@ -10,6 +10,7 @@
  * generator's lag as much as the server's.
  */
 import { Worker } from 'node:worker_threads';
+import type { TimerLag } from '../app/timer-lag';
 import { hostileCases } from '../../test/robustness/hostile-cases';
 import { ms, quantile } from '../lib/stats';
 import type { Progress } from '../lib/progress';
@@ -25,6 +26,12 @@ export interface HealthUnderLoadResult {
   idle: { p50: number; p99: number; max: number; count: number };
   underLoad: { p50: number; p99: number; max: number; count: number; failures: number };
   heavy: { ok: number; overloaded: number; other: number; p50: number; p99: number };
+  /**
+   * how late a 5 ms timer fired inside the server over the same window (GET /__bench/lag): the longest the
+   * isolate itself held a light request; the rest of /health's latency is the network, proxy and client.
+   * null if the server did not answer it
+   */
+  timerLag: TimerLag | null;
 }
 
 const HEAVY = (i: number) => `/v1/generate?seed=${1000 + i}&n=64&scale=8`;
@@ -115,10 +122,14 @@ export async function runHealthUnderLoad(
     }
   });
   await sleep(300); // let the queue fill
+  const lag = fetch(`${origin}/__bench/lag?ms=${Math.round(end - performance.now())}&every=5`)
+    .then(async (res) => (res.ok ? ((await res.json()) as TimerLag) : null))
+    .catch(() => null);
   const ticker = setInterval(() => progress?.tick(`${server}: ${load} load; heavy ${heavy.ok} answered, ${heavy.overloaded} x 503`), 500);
   const { times: probe, failures } = await probeInThread(origin, 50, end - performance.now());
   clearInterval(ticker);
   await Promise.all(clients);
+  const timerLag = await lag;
   return {
     server,
     load,
@@ -128,16 +139,18 @@ export async function runHealthUnderLoad(
     idle: summary(idle),
     underLoad: { ...summary(probe), failures },
     heavy: { ...heavy, p50: quantile(heavyTimes, 0.5), p99: quantile(heavyTimes, 0.99) },
+    timerLag,
   };
 }
 
 /** The report's section for this stage. */
 export function renderHealthUnderLoad(rows: HealthUnderLoadResult[]): string {
-  const header = '| server | load | /health idle p50 / p99 (ms) | /health under load p50 / p99 / max (ms) | heavy answered / 503 | heavy answered p50 / p99 (ms) |';
+  const header = '| server | load | /health idle p50 / p99 (ms) | /health under load p50 / p99 / max (ms) | heavy answered / 503 | heavy answered p50 / p99 (ms) | timer lag in the server p50 / p99 / max (ms) |';
   const lines = rows.map(
     (r) =>
       `| ${r.server}${r.via === 'direct' ? ' (its own port, no proxy)' : ''} | ${r.load === 'hostile' ? 'hostile uploads' : 'generate n=64 scale=8'} | ${ms(r.idle.p50)} / ${ms(r.idle.p99)} | ${ms(r.underLoad.p50)} / ${ms(r.underLoad.p99)} / ${ms(r.underLoad.max)}` +
-      `${r.underLoad.failures ? ` (${r.underLoad.failures} failed)` : ''} | ${r.heavy.ok} / ${r.heavy.overloaded} | ${ms(r.heavy.p50)} / ${ms(r.heavy.p99)} |`,
+      `${r.underLoad.failures ? ` (${r.underLoad.failures} failed)` : ''} | ${r.heavy.ok} / ${r.heavy.overloaded} | ${ms(r.heavy.p50)} / ${ms(r.heavy.p99)} | ` +
+      `${r.timerLag ? `${ms(r.timerLag.p50)} / ${ms(r.timerLag.p99)} / ${ms(r.timerLag.max)}` : 'n/a'} |`,
   );
   const first = rows[0];
   return (
@@ -145,6 +158,8 @@ export function renderHealthUnderLoad(rows: HealthUnderLoadResult[]): string {
     `${first?.clients ?? '?'} clients loop \`GET /v1/generate?n=64&scale=8\` (distinct seeds), or POST issue 21's hostile uploads ` +
     `to /v1/classify (test/robustness/hostile-cases.ts, round robin; their JSON 4xx counts as answered), for ${first?.seconds ?? '?'} s while ` +
     `/health is probed every 50 ms from a thread of its own (bench/stages/health-under-load.ts). "its own port": the same ` +
-    `workerd reached without \`wrangler dev\`'s proxy process, which otherwise relays every upload on the same two cores.\n\n${header}\n|---|---|---|---|---|---|\n${lines.join('\n')}`
+    `workerd reached without \`wrangler dev\`'s proxy process, which otherwise relays every upload on the same two cores. ` +
+    `"timer lag": how late a 5 ms timer fired inside the server over the same window (GET /__bench/lag, bench/app/timer-lag.ts), ` +
+    `the longest the isolate itself held a light request; the rest of /health's time is the network, the proxy and the client.\n\n${header}\n|---|---|---|---|---|---|---|\n${lines.join('\n')}`
   );
 }
