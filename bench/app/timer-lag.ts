@@ -5,6 +5,8 @@
  * light request such as /health would wait inside the isolate, separate from what the network, the proxy
  * or the client add. workerd's clock moves across I/O, and a timer firing is I/O, so it reads true here.
  */
+import { sleep } from '../../edge/inference/scheduler';
+
 export interface TimerLag {
   /** sleeps measured */
   count: number;
@@ -17,7 +19,7 @@ export interface TimerLag {
 export async function measureTimerLag(
   forMs: number,
   everyMs: number,
-  clock: { now(): number; sleep(ms: number): Promise<void> } = { now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+  clock: { now(): number; sleep(ms: number): Promise<void> } = { now: () => performance.now(), sleep },
 ): Promise<TimerLag> {
   const late: number[] = [];
   const end = clock.now() + forMs;
