@@ -18,6 +18,7 @@ import { runBadInput } from './stages/bad-input';
 import { measureBundle } from './stages/bundle-size';
 import { runColdStart } from './stages/cold-start';
 import { CPU_CASES, UPLOAD_CASES, runCpu } from './stages/cpu';
+import { LOADS } from './stages/health-loads';
 import { runHealthUnderLoad } from './stages/health-under-load';
 import { runHttp } from './stages/http';
 import { encodeCases, modelCases, runInference } from './stages/inference';
@@ -81,7 +82,7 @@ const weights: Record<string, number> = {
   http: quick ? 90 : 420,
   'bad-input': quick ? 10 : 60,
   load: settings.loadSeconds[WORKER] + settings.loadSeconds[NODE] + 10,
-  health: 2 * (settings.health.seconds + 5),
+  health: 8 * (settings.health.seconds + 7),
   cold: settings.coldRounds * 30,
   uploads: quick ? 30 : 150,
   registry: 60,
@@ -163,12 +164,12 @@ async function main(): Promise<void> {
       if (only.has('health')) {
         progress.begin(`6. /health while ${settings.health.clients} clients saturate the heavy endpoints`);
         results.healthUnderLoad = [];
-        for (const load of ['generate', 'hostile'] as const) {
+        for (const load of LOADS) {
           for (const r of runtimes) results.healthUnderLoad.push(await runHealthUnderLoad(r.name, r.origin, settings.health, progress, load, r.name === WORKER ? 'proxy' : undefined));
         }
-        // the hostile load once more straight to workerd: how much of the latency is wrangler dev's proxy
+        // the hostile load and its control once more straight to workerd: how much of the latency is wrangler dev's proxy
         const direct = worker.runtimePid() === null ? null : await directOrigin(worker.runtimePid()!);
-        if (direct) results.healthUnderLoad.push(await runHealthUnderLoad(WORKER, direct, settings.health, progress, 'hostile', 'direct'));
+        if (direct) for (const load of ['hostile', 'light'] as const) results.healthUnderLoad.push(await runHealthUnderLoad(WORKER, direct, settings.health, progress, load, 'direct'));
         else progress.log('workerd\'s own port not found (/proc/<pid>/net/tcp); the hostile load ran through the proxy only');
         checkpoint('health');
       }
