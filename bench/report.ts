@@ -274,7 +274,7 @@ ${ratioTable(r.inference)}`);
     parts.push(`### Encoding, same method
 
 The served encoder (core/png.ts: filter Up on the rows the enlargement repeats, deflate by the platform's
-CompressionStream) against the previous one (fast-png: every row spelled out, deflate by fflate in
+native zlib) against the previous one (fast-png: every row spelled out, deflate by fflate in
 JavaScript), both measured in this run. "outputs": digest of what each runtime encoded.
 
 ${ratioTable(r.encoding)}

@@ -8,8 +8,9 @@ import { BUNDLED_MANIFEST, BUNDLED_MODELS } from './bundle';
 import { ModelStore } from './inference/model-store';
 
 const store = new ModelStore(BUNDLED_MODELS);
-// Sessions only: the model version needs the PNG encoder's CompressionStream, which workerd allows only
-// inside a handler, so the first request computes it (load() then reports failures with backoff).
+// Sessions only: the first request computes the model version (load() then reports failures with backoff).
+// The PNG encoder it runs once used CompressionStream, which workerd allows only inside a handler; it now
+// deflates with node:zlib, and computing the version at startup instead has not been tried.
 await store.warm();
 
 export default createApp({ store, files: BUNDLED_MODELS, manifest: BUNDLED_MANIFEST });

@@ -16,7 +16,7 @@ countOutputTensors(ort);
 const store = new ModelStore(BUNDLED_MODELS);
 // Locally workerd's clock advances during startup work (only the deployed runtime freezes it between I/O).
 const started = performance.now();
-// sessions only, as edge/index.ts: the version's PNG probe needs a handler (CompressionStream)
+// sessions only, as edge/index.ts: the version is computed by the first request
 await store.warm();
 const startupMs = performance.now() - started;
 

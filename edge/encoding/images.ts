@@ -1,7 +1,7 @@
 /**
  * Images to bytes: the PNG grid (format=png) and the per-image base64 PNGs (format=json), both written
- * by core/png so Node tools produce the same pixels (and, with the same zlib, the same bytes). Async:
- * deflate runs in the platform's native CompressionStream.
+ * by core/png so Node tools produce the same pixels (and, with the same zlib, the same bytes); deflate
+ * runs in the platform's native zlib.
  */
 import { IMAGE_PIXELS } from '../../core/contract';
 import { gridPng, imagePng } from '../../core/png';
@@ -14,11 +14,7 @@ export function encodeGrid(pixels: Float32Array, count: number, scale: number): 
   return gridPng(pixels, count, { columns: GRID_COLUMNS, scale });
 }
 
-/**
- * One 28x28 greyscale PNG per image, base64-encoded, in request order. One after another on purpose:
- * each CompressionStream holds its own zlib state (~256 KiB), and 400 of them in flight cost workerd ~3x
- * the CPU per tile of 400 in sequence (measured: ~150-225 vs ~50-75 us per tile).
- */
+/** One 28x28 greyscale PNG per image, base64-encoded, in request order. */
 export async function encodeTiles(pixels: Float32Array, count: number): Promise<string[]> {
   const tiles: string[] = [];
   for (let i = 0; i < count; i++) tiles.push(toBase64(await imagePng(pixels.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS))));

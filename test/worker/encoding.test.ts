@@ -1,5 +1,5 @@
 /**
- * core/png.ts inside workerd (native CompressionStream): the same cases as test/core/png-deflate.test.ts
+ * core/png.ts inside workerd (its native zlib through node:zlib): the same cases as test/core/png-deflate.test.ts
  * must give the bytes Node gives (the committed sha256s in test/fixtures/png-reference.json) and decode,
  * pixel for pixel, to the plainly enlarged grid; the served PNG grid holds exactly the pixels of the
  * served JSON tiles, and its bytes are what the encoder writes for those pixels.
