@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TimerLag } from '../app/timer-lag';
+import { sleep } from '../../edge/inference/scheduler';
 import { ms, quantile } from '../lib/stats';
 import type { Progress } from '../lib/progress';
 import { timed, type HealthLoad } from './health-loads';
@@ -41,8 +42,6 @@ export interface HealthUnderLoadResult {
    */
   timerLag: TimerLag | null;
 }
-
-const sleep = (t: number) => new Promise((resolve) => setTimeout(resolve, t));
 
 function summary(times: number[]) {
   return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), max: Math.max(...times), count: times.length };

@@ -11,6 +11,7 @@
  * Usage: node --import tsx bench/stages/load-clients.ts <origin> <generate|hostile|light> <clients> <seconds>
  */
 import { pathToFileURL } from 'node:url';
+import { sleep } from '../../edge/inference/scheduler';
 import { heavyRequest, LOADS, type HealthLoad } from './health-loads';
 
 export interface LoadTally {
@@ -20,8 +21,6 @@ export interface LoadTally {
   /** latency of every answered request, ms */
   times: number[];
 }
-
-const sleep = (t: number) => new Promise((resolve) => setTimeout(resolve, t));
 
 export async function runClients(origin: string, load: HealthLoad, clients: number, seconds: number, onStart?: () => void): Promise<LoadTally> {
   const end = performance.now() + seconds * 1000;

@@ -290,7 +290,8 @@ export class ModelStore {
 
   /**
    * Opens the sessions at worker startup (global scope), without the model version, which the first load()
-   * adds to these sessions (see edge/index.ts for why it is not computed at startup). A failure here is left to that load (and its backoff).
+   * adds to these sessions (see edge/index.ts for why it is not computed at startup). A failure here is
+   * left to that load (and its backoff).
    */
   async warm(): Promise<void> {
     if (this.loaded || this.warmSessions) return;
