@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { listeningPorts } from './inspector';
 
 export interface Server {
@@ -41,8 +42,6 @@ export interface StartOptions {
   /** the executable name of the process that runs the code, looked up among the child's descendants */
   runtimeName?: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function childrenOf(pid: number): number[] {
   const out: number[] = [];

@@ -9,6 +9,7 @@
  * A case is one line: method, path, and for POST a body (see UPLOAD_CASES). Cases whose endpoint a build
  * does not have (404/405 on the probe) are reported as absent rather than failing the run.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IMAGE_PIXELS } from '../../core/contract';
 import { cpuMs, rssBytes } from '../lib/processes';
 import type { Progress } from '../lib/progress';
@@ -161,8 +162,6 @@ export interface CpuServer {
   origin: string;
   pid: number | null;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function send(origin: string, c: CpuCase, body: Body | null): Promise<number> {
   return (await sendReading(origin, c, body)).status;
