@@ -233,30 +233,30 @@ describe('Scheduler: the bound', () => {
     await first;
   });
 
-  it('defaults: 1500 units queued at most, drained at 1000 per second', async () => {
-    expect(DEFAULT_SCHEDULER).toEqual({ maxQueuedCost: 1500, costPerSecond: 1000, pollMs: 2, eagerWaiters: 2, maxPollMs: 25, claimMs: 250, leaseMs: 10_000 });
-    const scheduler = new Scheduler();
+  /**
+   * Holds a job of `runningCost` with 500 units queued behind it, checks that one more unit is refused with
+   * `retryAfterSeconds`, then lets both finish (the queued one still runs).
+   */
+  async function expectFullAt(scheduler: Scheduler, runningCost: number, retryAfterSeconds: number): Promise<void> {
     const hold = deferred();
-    const first = scheduler.run(1000, () => hold.promise);
+    const first = scheduler.run(runningCost, () => hold.promise);
     const second = scheduler.run(500, () => 'second');
-    await expect(scheduler.run(1, () => 'never')).rejects.toMatchObject({ retryAfterSeconds: 2 });
+    await expect(scheduler.run(1, () => 'never')).rejects.toMatchObject({ retryAfterSeconds });
     hold.resolve();
     await advance(20);
     await first;
     expect(await second).toBe('second');
+  }
+
+  it('defaults: 1500 units queued at most, drained at 1000 per second', async () => {
+    expect(DEFAULT_SCHEDULER).toEqual({ maxQueuedCost: 1500, costPerSecond: 1000, pollMs: 2, eagerWaiters: 2, maxPollMs: 25, claimMs: 250, leaseMs: 10_000 });
+    // 1000 running + 500 queued = 1500, the bound: 1.5 s of work, rounded up
+    await expectFullAt(new Scheduler(), 1000, 2);
   });
 
   it('options given override only their own defaults', async () => {
     // maxQueuedCost given; costPerSecond stays 1000: 2500 queued -> Retry-After 3
-    const scheduler = new Scheduler({ maxQueuedCost: 2500 });
-    const hold = deferred();
-    const first = scheduler.run(2000, () => hold.promise);
-    const second = scheduler.run(500, () => 'second');
-    await expect(scheduler.run(1, () => 'never')).rejects.toMatchObject({ retryAfterSeconds: 3 });
-    hold.resolve();
-    await advance(20);
-    await first;
-    expect(await second).toBe('second');
+    await expectFullAt(new Scheduler({ maxQueuedCost: 2500 }), 2000, 3);
   });
 
   it('runs a single job larger than the bound when nothing is queued, and refuses anything behind it', async () => {
