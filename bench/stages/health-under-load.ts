@@ -13,10 +13,10 @@
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TimerLag } from '../app/timer-lag';
-import { sleep } from '../../edge/inference/scheduler';
 import { ms, quantile } from '../lib/stats';
 import type { Progress } from '../lib/progress';
 import { timed, type HealthLoad } from './health-loads';

@@ -10,8 +10,8 @@
  *
  * Usage: node --import tsx bench/stages/load-clients.ts <origin> <generate|hostile|light> <clients> <seconds>
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { sleep } from '../../edge/inference/scheduler';
 import { heavyRequest, LOADS, type HealthLoad } from './health-loads';
 
 export interface LoadTally {
