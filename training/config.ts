@@ -58,6 +58,8 @@ export interface GanConfig {
   discriminatorDropout: number;
   /** discriminator updates per generator update, each on a fresh batch; unset = 1 */
   discriminatorSteps?: number;
+  /** Adam's learning rate for the discriminator alone (one faster update instead of two); unset = learningRate */
+  discriminatorLearningRate?: number;
   /** hidden layers in each network */
   layers: number;
   /**

@@ -84,6 +84,21 @@ describe('image-space discriminator of the latent GANs', () => {
     decoder.dispose();
   });
 
+  it('the reconstructions are decoded once, when the view is made: later reads gather them without the decoder', () => {
+    const decoder = handDecoder();
+    const real = codesOf(3, 8);
+    tf.tidy(() => {
+      const view = discriminatorView(tf.tensor2d(real, [3, LATENT_DIM]), { kind: 'reconstructions', decoder });
+      // a decoder that now draws nothing: a view that decoded on every read would return zeros
+      decoder.setWeights(decoder.getWeights().map((w) => tf.zerosLike(w)));
+      const pixels = view.real(tf.tensor1d([1], 'int32')).dataSync();
+      for (let p = 0; p < IMAGE_PIXELS; p++) expect(pixels[p]).toBeCloseTo(decodedByHand(real.subarray(LATENT_DIM), p), 5);
+      expect(Array.from(view.generated(tf.tensor2d(real.subarray(0, LATENT_DIM), [1, LATENT_DIM])).dataSync()).every((v) => v === 0)).toBe(true);
+      view.dispose();
+    });
+    decoder.dispose();
+  });
+
   it("training with an image discriminator runs on the decoded images and leaves the decoder's weights exactly as they were", async () => {
     const decoder = handDecoder();
     const before = decoder.getWeights().map((w) => w.dataSync().slice());
@@ -96,6 +111,16 @@ describe('image-space discriminator of the latent GANs', () => {
     decoder.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(before[i])));
     generator.dispose();
     decoder.dispose();
+  });
+
+  it("discriminatorLearningRate: the discriminator's own rate, refused by name unless a positive number", async () => {
+    const base = { codes: codesOf(10, 9), labels: Uint8Array.from({ length: 10 }, (_, r) => r), conditional: true, logger: quiet, rng: new Rng(2) };
+    const config = { ...FULL_CONFIG.cgan, steps: 2, batchSize: 4, generatorHidden: 8, discriminatorHidden: 8, mmdWeight: 0, classificationWeight: 0 };
+    for (const bad of [0, -1e-3, Number.NaN, Number.POSITIVE_INFINITY])
+      await expect(trainLatentGan({ ...base, config: { ...config, discriminatorLearningRate: bad } })).rejects.toThrow(`discriminatorLearningRate must be a positive number, got ${bad}`);
+    const { generator, metrics } = await trainLatentGan({ ...base, config: { ...config, discriminatorLearningRate: 2e-3 } });
+    expect(metrics.discriminator_learning_rate).toBe(2e-3);
+    generator.dispose();
   });
 
   // whole-number settings of the GAN: refused by name below 1 or fractional, and taken when valid

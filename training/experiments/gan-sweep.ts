@@ -52,6 +52,7 @@ const program = new Command()
   .option('--g-hidden <n>', 'generator hidden width', Number)
   .option('--d-hidden <n>', 'discriminator hidden width', Number)
   .option('--d-dropout <x>', "dropout after the discriminator's hidden layers", Number)
+  .option('--d-lr <x>', "the discriminator's own Adam learning rate (GanConfig.discriminatorLearningRate)", Number)
   .option('--d-steps <n>', 'discriminator updates per generator update (GanConfig.discriminatorSteps)', Number)
   .option('--layers <n>', 'hidden layers in each network', Number)
   .option('--ema <x>', 'decay of the generator weight average', Number)
@@ -86,6 +87,7 @@ function configOf(base: GanConfig, o: Options, conditional: boolean): GanConfig 
     ...pick('discriminatorHidden', o.dHidden),
     ...pick('discriminatorDropout', o.dDropout),
     ...pick('discriminatorSteps', o.dSteps),
+    ...pick('discriminatorLearningRate', o.dLr),
     ...pick('layers', o.layers),
     ...pick('emaDecay', o.ema),
     ...pick('mmdWeight', o.mmd),
