@@ -10,17 +10,13 @@
  * generator's lag as much as the server's. The clients run as a process of their own below the server's
  * and the probe's priority (./load-clients.ts says why).
  */
-import { spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TimerLag } from '../app/timer-lag';
 import { ms, quantile } from '../lib/stats';
 import type { Progress } from '../lib/progress';
 import { timed, type HealthLoad } from './health-loads';
-import type { LoadTally } from './load-clients';
+import { spawnLoadClients } from './load-clients';
 
 export type { HealthLoad } from './health-loads';
 
@@ -78,35 +74,6 @@ function probeInThread(origin: string, everyMs: number, forMs: number): Promise<
     worker.once('message', resolve);
     worker.once('error', reject);
   });
-}
-
-/**
- * Starts ./load-clients.ts as a process demoted to SCHED_OTHER at nice 19 (lowering a process's priority
- * needs no privilege). `ready` resolves when its clients have started, `tally` with what they got.
- */
-export function spawnLoadClients(origin: string, load: HealthLoad, settings: { clients: number; seconds: number }) {
-  const script = fileURLToPath(new URL('./load-clients.ts', import.meta.url));
-  const args = ['-o', '0', 'nice', '-n', '19', process.execPath, '--import', 'tsx', script, origin, load, String(settings.clients), String(settings.seconds)];
-  const child = spawn('chrt', args, { cwd: resolve(dirname(script), '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const lines = createInterface({ input: child.stdout! });
-  let onReady: () => void;
-  const ready = new Promise<void>((r) => (onReady = r));
-  const tally = new Promise<LoadTally>((resolveTally, reject) => {
-    let result: LoadTally | null = null;
-    lines.on('line', (line) => {
-      if (line === 'ready') onReady();
-      else if (line.startsWith('{')) result = JSON.parse(line) as LoadTally;
-    });
-    child.on('error', (err) => reject(new Error(`load clients: could not start chrt (util-linux): ${err.message}`)));
-    child.on('close', (code) => {
-      if (result) resolveTally(result);
-      else reject(new Error(`load clients exited ${code} without a tally: ${stderr.trim().slice(-500)}`));
-    });
-  });
-  // a child that dies before `ready` must not leave the stage waiting forever
-  return { pid: child.pid, ready: Promise.race([ready, tally.then(() => undefined)]), tally };
 }
 
 export async function runHealthUnderLoad(

@@ -1,6 +1,6 @@
 /**
  * The health stage's load clients, as a process of their own that runs below the server and the probe:
- * `chrt -o 0 nice -n 19` (see `spawnLoadClients`). On a deployment the clients are other machines; here
+ * `chrt -o 0 nice -n 19` (`spawnLoadClients` below starts it so). On a deployment the clients are other machines; here
  * they share the two cores with the server, and at the server's priority (the bench runs under
  * `chrt -r 1`, whose round-robin slices are 100 ms) 16 of them pushing 2 MB bodies took CPU from the
  * isolate and from the probe: /health's tail then measured the load generator as much as the worker.
@@ -10,8 +10,11 @@
  *
  * Usage: node --import tsx bench/stages/load-clients.ts <origin> <generate|hostile|light> <clients> <seconds>
  */
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { heavyRequest, LOADS, type HealthLoad } from './health-loads';
 
 export interface LoadTally {
@@ -49,6 +52,35 @@ export async function runClients(origin: string, load: HealthLoad, clients: numb
   onStart?.();
   await Promise.all(loops);
   return tally;
+}
+
+/**
+ * Starts this file as a process demoted to SCHED_OTHER at nice 19 (lowering a process's priority
+ * needs no privilege). `ready` resolves when its clients have started, `tally` with what they got.
+ */
+export function spawnLoadClients(origin: string, load: HealthLoad, settings: { clients: number; seconds: number }) {
+  const script = fileURLToPath(import.meta.url);
+  const args = ['-o', '0', 'nice', '-n', '19', process.execPath, '--import', 'tsx', script, origin, load, String(settings.clients), String(settings.seconds)];
+  const child = spawn('chrt', args, { cwd: resolve(dirname(script), '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const lines = createInterface({ input: child.stdout! });
+  let onReady: () => void;
+  const ready = new Promise<void>((r) => (onReady = r));
+  const tally = new Promise<LoadTally>((resolveTally, reject) => {
+    let result: LoadTally | null = null;
+    lines.on('line', (line) => {
+      if (line === 'ready') onReady();
+      else if (line.startsWith('{')) result = JSON.parse(line) as LoadTally;
+    });
+    child.on('error', (err) => reject(new Error(`load clients: could not start chrt (util-linux): ${err.message}`)));
+    child.on('close', (code) => {
+      if (result) resolveTally(result);
+      else reject(new Error(`load clients exited ${code} without a tally: ${stderr.trim().slice(-500)}`));
+    });
+  });
+  // a child that dies before `ready` must not leave the stage waiting forever
+  return { pid: child.pid, ready: Promise.race([ready, tally.then(() => undefined)]), tally };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

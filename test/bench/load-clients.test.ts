@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnLoadClients } from '../../bench/stages/health-under-load';
+import { spawnLoadClients } from '../../bench/stages/load-clients';
 
 /** nice and scheduling policy of a process, from /proc/<pid>/stat (fields 19 and 41, counted after the name) */
 function schedulingOf(pid: number): { nice: number; policy: number } {
