@@ -47,13 +47,16 @@ const program = new Command()
   .option('--load-seconds <s>', 'length of the load run on each server (default: workerd 300, node 60; quick 10)')
   .option('--port-base <port>', 'first of the four ports (and inspector ports +1000) the bench servers use', '8790')
   .option('--bad-requests <n>', 'bad-input requests per server (default 5000, quick 500)')
+  .option('--cpu-cases <text>', 'the cpu stage measures only the cases whose label contains this text (e.g. "idat-bomb")')
   .addHelpText('after', '\nExample: npm run bench                 (the committed results)\n         npm run bench -- --quick --models /tmp/provisional-models --out /tmp/bench.md');
 
 program.parse();
-const opts = program.opts<{ models: string; out: string; quick?: boolean; only?: string; loadSeconds?: string; badRequests?: string; portBase: string }>();
+const opts = program.opts<{ models: string; out: string; quick?: boolean; only?: string; loadSeconds?: string; badRequests?: string; portBase: string; cpuCases?: string }>();
 const quick = Boolean(opts.quick);
 const only = new Set<Stage>((opts.only ? opts.only.split(',') : STAGES) as Stage[]);
 for (const s of only) if (!STAGES.includes(s)) program.error(`--only: unknown stage "${s}"; expected some of ${STAGES.join(', ')}`);
+const cpuCases = [...CPU_CASES, ...UPLOAD_CASES].filter((c) => opts.cpuCases === undefined || c.label.includes(opts.cpuCases));
+if (cpuCases.length === 0) program.error(`--cpu-cases: no cpu case's label contains "${opts.cpuCases}"; labels are like "${UPLOAD_CASES[0].label}"`);
 
 const settings = {
   inference: quick ? { samples: 3, targetMs: 50, warmupMs: 300 } : { samples: 7, targetMs: 100, warmupMs: 1500 },
@@ -77,7 +80,7 @@ const weights: Record<string, number> = {
   setup: 20,
   bundle: 15,
   inference: quick ? 25 : 80,
-  cpu: (CPU_CASES.length + UPLOAD_CASES.length) * 2 * settings.cpu.rounds * (settings.cpu.minMs / 1000 + 0.5) + 10,
+  cpu: cpuCases.length * 2 * settings.cpu.rounds * (settings.cpu.minMs / 1000 + 0.5) + 10,
   worst: 20,
   http: quick ? 90 : 420,
   'bad-input': quick ? 10 : 60,
@@ -148,7 +151,7 @@ async function main(): Promise<void> {
       }
       if (only.has('cpu')) {
         progress.begin('CPU ms per request (process CPU time over sequential requests)');
-        results.cpu = await runCpu(runtimes, [...CPU_CASES, ...UPLOAD_CASES], settings.cpu, progress);
+        results.cpu = await runCpu(runtimes, cpuCases, settings.cpu, progress);
         checkpoint('cpu');
       }
       if (only.has('worst')) {
